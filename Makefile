@@ -1,0 +1,38 @@
+# The task runner: every README command is a target here.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck build clean-build clean venv
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[oxigraph,analysis,viz,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make demo: build the graph of the article and show what it holds
+demo: $(STAMP)
+	$(BIN)/kg build --out build
+	$(BIN)/kg stats --out build
+
+## make test: lint, type-check and run the whole test suite
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check kg tests
+	$(BIN)/ruff format --check kg tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy kg
+
+build: $(STAMP)
+	$(BIN)/kg build --out build
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache
