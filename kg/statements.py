@@ -1,0 +1,538 @@
+"""Statements: entities and curated facts read from data files, each checked.
+
+Reads ``data/entities.yaml``, ``data/relations.yaml`` and
+``data/statements/*.yaml``; checks every id, type, date and quote; and anchors
+each quote in its source's clean text (offsets are computed, never typed).
+Every problem is a :class:`~kg.errors.DataError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg._yaml import LINE, load_yaml
+from kg.errors import DataError, QuoteNotFoundError
+from kg.sources import Source, load_sources
+
+__all__ = [
+    "ENTITY_TYPES",
+    "Dataset",
+    "Entity",
+    "Evidence",
+    "Figure",
+    "Membership",
+    "Relation",
+    "RelationStatement",
+    "load_dataset",
+    "parse_date",
+]
+
+ENTITY_TYPES = ("Person", "Organization", "StockMarket", "Product", "Role")
+LANGS = ("zh-Hans", "zh-Hant", "en")
+EN_METHODS = ("hanyu-pinyin", "translation")
+_ID = re.compile(r"^(person|org|market|product|role)/[a-z0-9]+(-[a-z0-9]+)*$")
+_STATEMENT_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_URL = re.compile(r"^https?://\S+$")
+# Entity types that a relation's declared type admits.
+_SUBTYPES = {"Organization": {"Organization", "StockMarket"}}
+
+
+def parse_date(value: object, where: tuple[Path, int | None]) -> str:
+    """Check a YYYY, YYYY-MM or YYYY-MM-DD date and return it as a string."""
+    text = str(value)
+    match = _DATE.match(text)
+    if isinstance(value, dt.date):
+        text = value.isoformat()
+        match = _DATE.match(text)
+    if not match:
+        raise DataError(
+            f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD "
+            "(give only the precision the source gives; quote it in YAML: \"2018-05\")",
+            *where,
+        )
+    year, month, day = match.groups()
+    try:
+        dt.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise DataError(f"date {text!r} does not exist", *where) from None
+    return text
+
+
+def _date_key(date: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in date.split("-"))
+
+
+def _check_order(start: str | None, end: str | None, where: tuple[Path, int | None]) -> None:
+    if start and end:
+        a, b = _date_key(start), _date_key(end)
+        n = min(len(a), len(b))
+        if b[:n] < a[:n]:
+            raise DataError(f"end {end} is before start {start}", *where)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A quote anchored in a source's clean text: ``text[start:end] == exact``."""
+
+    source: str
+    exact: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    type: str
+    labels: dict[str, str]
+    en_source: str
+    alt_labels: tuple[tuple[str, str, str | None], ...] = ()  # (label, lang, source)
+    kind: str | None = None
+
+    def label(self, lang: str = "zh-Hans") -> str:
+        return self.labels.get(lang) or self.labels["zh-Hans"]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One relation type of the vocabulary (``data/relations.yaml``)."""
+
+    name: str
+    predicate: str
+    subject: tuple[str, ...]
+    object: tuple[str, ...]  # ("literal",) for literal-valued relations
+    labels: dict[str, str]
+    values: tuple[str, ...] = ()
+
+    @property
+    def literal(self) -> bool:
+        return self.object == ("literal",)
+
+
+@dataclass(frozen=True)
+class RelationStatement:
+    id: str
+    source: str
+    subject: str
+    relation: str
+    object: str | None
+    value: str | None
+    evidence: tuple[Evidence, ...]
+    start: str | None = None
+    end: str | None = None
+    date: str | None = None
+    status: str | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Membership:
+    id: str
+    source: str
+    member: str
+    organization: str
+    role: str
+    evidence: tuple[Evidence, ...]
+    start: str | None = None
+    end: str | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    source: str
+    measure: str
+    subject: str
+    unit: str
+    evidence: tuple[Evidence, ...]
+    value: float | None = None
+    min: float | None = None
+    max: float | None = None
+    period: str | None = None
+    start: str | None = None
+    end: str | None = None
+    forecast: bool = False
+    forecaster: str | None = None
+    qualifier: str | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass
+class Dataset:
+    """Everything the build needs, checked and anchored."""
+
+    root: Path
+    sources: dict[str, Source]
+    entities: dict[str, Entity]
+    relations: dict[str, Relation]
+    measures: dict[str, dict[str, str]]
+    statements: list[RelationStatement] = field(default_factory=list)
+    memberships: list[Membership] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "sources": len(self.sources),
+            "entities": len(self.entities),
+            "statements": len(self.statements),
+            "memberships": len(self.memberships),
+            "figures": len(self.figures),
+        }
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def _fields(
+    item: Any, path: Path, required: Iterable[str], optional: Iterable[str], what: str
+) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise DataError(f"each {what} must be a mapping, got {item!r}", path)
+    line = item.get(LINE)
+    required = tuple(required)
+    missing = [k for k in required if item.get(k) in (None, "")]
+    if missing:
+        raise DataError(f"{what} lacks {', '.join(missing)}", path, line)
+    allowed = set(required) | set(optional) | {LINE}
+    unknown = sorted(k for k in item if k not in allowed)
+    if unknown:
+        raise DataError(
+            f"{what} has unknown field {unknown[0]!r} (allowed: {', '.join(sorted(allowed - {LINE}))})",
+            path,
+            line,
+        )
+    return item
+
+
+def _load_relations(path: Path) -> tuple[dict[str, Relation], dict[str, dict[str, str]]]:
+    doc = load_yaml(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("relations"), dict):
+        raise DataError("expected a mapping with 'relations'", path)
+    relations: dict[str, Relation] = {}
+    for name, spec in doc["relations"].items():
+        if name == LINE:
+            continue
+        spec = _fields(spec, path, ("predicate", "subject", "object", "label"), ("values", "verb"), "relation")
+
+        def types(value: Any, line: int = spec[LINE]) -> tuple[str, ...]:
+            names = tuple(value) if isinstance(value, list) else (value,)
+            for t in names:
+                if t not in (*ENTITY_TYPES, "literal"):
+                    raise DataError(f"relation {name!r}: unknown type {t!r}", path, line)
+            return names
+
+        relations[name] = Relation(
+            name=name,
+            predicate=str(spec["predicate"]),
+            subject=types(spec["subject"]),
+            object=types(spec["object"]),
+            labels={k: v for k, v in spec["label"].items() if k != LINE},
+            values=tuple(spec.get("values") or ()),
+        )
+    measures = {
+        k: {lang: text for lang, text in v.items() if lang != LINE}
+        for k, v in (doc.get("measures") or {}).items()
+        if k != LINE
+    }
+    return relations, measures
+
+
+def _load_entities(path: Path) -> dict[str, Entity]:
+    doc = load_yaml(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("entities"), list):
+        raise DataError("expected a mapping with a list 'entities'", path)
+    entities: dict[str, Entity] = {}
+    for item in doc["entities"]:
+        item = _fields(item, path, ("id", "type", "labels", "en_source"), ("alt_labels", "kind"), "entity")
+        line = item[LINE]
+        eid = str(item["id"])
+        if not _ID.match(eid):
+            raise DataError(
+                f"entity id {eid!r} must look like person/lu-qi, org/…, product/…, market/… or role/…",
+                path,
+                line,
+            )
+        if eid in entities:
+            raise DataError(f"duplicate entity id {eid!r}", path, line)
+        if item["type"] not in ENTITY_TYPES:
+            raise DataError(
+                f"entity {eid}: unknown type {item['type']!r} (one of {', '.join(ENTITY_TYPES)})",
+                path,
+                line,
+            )
+        labels = item["labels"]
+        if not isinstance(labels, dict) or any(not labels.get(lang) for lang in LANGS):
+            raise DataError(f"entity {eid}: labels need zh-Hans, zh-Hant and en", path, line)
+        en_source = str(item["en_source"])
+        if en_source not in EN_METHODS and not _URL.match(en_source):
+            raise DataError(
+                f"entity {eid}: en_source must be a URL or one of {', '.join(EN_METHODS)}",
+                path,
+                line,
+            )
+        alts = []
+        for alt in item.get("alt_labels") or []:
+            alt = _fields(alt, path, ("label", "lang"), ("source",), "alt label")
+            if alt["lang"] not in LANGS:
+                raise DataError(f"alt label language {alt['lang']!r} is not one of {LANGS}", path, alt[LINE])
+            alts.append((str(alt["label"]), str(alt["lang"]), alt.get("source")))
+        entities[eid] = Entity(
+            id=eid,
+            type=str(item["type"]),
+            labels={lang: str(labels[lang]) for lang in LANGS},
+            en_source=en_source,
+            alt_labels=tuple(alts),
+            kind=item.get("kind"),
+        )
+    return entities
+
+
+class _Anchor:
+    """Finds quotes in the clean texts and explains misses."""
+
+    def __init__(self, sources: dict[str, Source]):
+        self.sources = sources
+
+    def __call__(self, source: str, quotes: Any, path: Path, line: int) -> tuple[Evidence, ...]:
+        if isinstance(quotes, str):
+            quotes = [quotes]
+        if not isinstance(quotes, list) or not quotes:
+            raise DataError("quote must be a string or a list of strings", path, line)
+        text = self.sources[source].text
+        found = []
+        for quote in quotes:
+            quote = str(quote)
+            start = text.find(quote)
+            if start < 0:
+                raise QuoteNotFoundError(
+                    f"quote not found in the clean text of {source}: {quote!r}; "
+                    f"nearest text: {nearest(text, quote)!r}",
+                    path,
+                    line,
+                )
+            found.append(Evidence(source, quote, start, start + len(quote)))
+        return tuple(found)
+
+
+def nearest(text: str, quote: str) -> str:
+    """The passage of *text* most like *quote* (for error messages)."""
+    n = len(quote)
+    if not text or not n:
+        return ""
+    best, best_ratio = "", -1.0
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(quote)
+    step = max(1, n // 4)
+    for i in range(0, max(1, len(text) - n + 1), step):
+        window = text[i : i + n]
+        matcher.set_seq1(window)
+        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best_ratio:
+            best, best_ratio = window, ratio
+    return best
+
+
+def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str, str]) -> None:
+    doc = load_yaml(path)
+    if not isinstance(doc, dict):
+        raise DataError("expected a mapping with 'source' and statement lists", path)
+    _fields(doc, path, ("source",), ("relations", "memberships", "figures"), "statements file")
+    source = str(doc["source"])
+    if source not in data.sources:
+        raise DataError(
+            f"unknown source {source!r} (known: {', '.join(sorted(data.sources))}); "
+            "add data/sources/<id>.meta.yaml beside its raw page",
+            path,
+            doc[LINE],
+        )
+
+    def entity(eid: Any, line: int, allowed: tuple[str, ...] | None = None) -> str:
+        eid = str(eid)
+        if eid not in data.entities:
+            close = difflib.get_close_matches(eid, data.entities, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else "; add it to data/entities.yaml"
+            raise DataError(f"unknown entity id {eid!r}{hint}", path, line)
+        if allowed is not None:
+            admitted = set().union(*(_SUBTYPES.get(t, {t}) for t in allowed))
+            if data.entities[eid].type not in admitted:
+                raise DataError(
+                    f"{eid} is a {data.entities[eid].type}, expected {' or '.join(allowed)}",
+                    path,
+                    line,
+                )
+        return eid
+
+    def ident(item: dict[str, Any]) -> str:
+        sid = str(item["id"])
+        if not _STATEMENT_ID.match(sid):
+            raise DataError(f"statement id {sid!r} must be lowercase words joined by -", path, item[LINE])
+        key = f"{source}/{sid}"
+        if key in seen:
+            raise DataError(f"duplicate statement id {sid!r} (first at {seen[key]})", path, item[LINE])
+        seen[key] = f"{path}:{item[LINE]}"
+        return sid
+
+    def dates(item: dict[str, Any], *names: str) -> dict[str, str | None]:
+        where = (path, item[LINE])
+        out = {n: parse_date(item[n], where) if item.get(n) is not None else None for n in names}
+        _check_order(out.get("start"), out.get("end"), where)
+        return out
+
+    for item in doc.get("relations") or []:
+        item = _fields(
+            item,
+            path,
+            ("id", "subject", "relation", "quote"),
+            ("object", "value", "start", "end", "date", "status"),
+            "relation statement",
+        )
+        line = item[LINE]
+        sid = ident(item)
+        name = str(item["relation"])
+        if name not in data.relations:
+            close = difflib.get_close_matches(name, data.relations, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise DataError(
+                f"unknown relation type {name!r}{hint} (known: {', '.join(sorted(data.relations))})",
+                path,
+                line,
+            )
+        rel = data.relations[name]
+        subject = entity(item["subject"], line, rel.subject)
+        obj = value = None
+        if rel.literal:
+            if item.get("value") in (None, "") or item.get("object") is not None:
+                raise DataError(f"relation {name!r} takes a literal 'value', not an 'object'", path, line)
+            value = str(item["value"])
+            if rel.values and value not in rel.values:
+                raise DataError(f"{name} value {value!r} is not one of {list(rel.values)}", path, line)
+        else:
+            if item.get("object") is None or item.get("value") is not None:
+                raise DataError(f"relation {name!r} takes an entity 'object', not a 'value'", path, line)
+            obj = entity(item["object"], line, rel.object)
+        if item.get("status") not in (None, "planned"):
+            raise DataError(f"status {item['status']!r} is not 'planned'", path, line)
+        data.statements.append(
+            RelationStatement(
+                id=sid,
+                source=source,
+                subject=subject,
+                relation=name,
+                object=obj,
+                value=value,
+                evidence=anchor(source, item["quote"], path, line),
+                status=item.get("status"),
+                file=str(path),
+                line=line,
+                **dates(item, "start", "end", "date"),
+            )
+        )
+
+    for item in doc.get("memberships") or []:
+        item = _fields(
+            item, path, ("id", "member", "organization", "role", "quote"), ("start", "end"), "membership"
+        )
+        line = item[LINE]
+        data.memberships.append(
+            Membership(
+                id=ident(item),
+                source=source,
+                member=entity(item["member"], line, ("Person",)),
+                organization=entity(item["organization"], line, ("Organization",)),
+                role=entity(item["role"], line, ("Role",)),
+                evidence=anchor(source, item["quote"], path, line),
+                file=str(path),
+                line=line,
+                **dates(item, "start", "end"),
+            )
+        )
+
+    for item in doc.get("figures") or []:
+        item = _fields(
+            item,
+            path,
+            ("id", "measure", "subject", "unit", "quote"),
+            ("value", "min", "max", "period", "start", "end", "forecast", "forecaster", "qualifier"),
+            "figure",
+        )
+        line = item[LINE]
+        if item["measure"] not in data.measures:
+            raise DataError(
+                f"unknown measure {item['measure']!r} (known: {', '.join(sorted(data.measures))})",
+                path,
+                line,
+            )
+        numbers: dict[str, float | None] = {}
+        for key in ("value", "min", "max"):
+            raw = item.get(key)
+            if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int | float)):
+                raise DataError(f"figure {key} {raw!r} is not a number", path, line)
+            numbers[key] = raw
+        if numbers["value"] is None and (numbers["min"] is None or numbers["max"] is None):
+            raise DataError("a figure needs a value, or both min and max", path, line)
+        if numbers["min"] is not None and numbers["max"] is not None and numbers["max"] < numbers["min"]:
+            raise DataError(f"figure max {numbers['max']} is below min {numbers['min']}", path, line)
+        if not isinstance(item.get("forecast", False), bool):
+            raise DataError("figure forecast must be true or false", path, line)
+        data.figures.append(
+            Figure(
+                id=ident(item),
+                source=source,
+                measure=str(item["measure"]),
+                subject=entity(item["subject"], line),
+                unit=str(item["unit"]),
+                evidence=anchor(source, item["quote"], path, line),
+                forecast=bool(item.get("forecast", False)),
+                forecaster=entity(item["forecaster"], line, ("Organization",))
+                if item.get("forecaster")
+                else None,
+                qualifier=item.get("qualifier"),
+                file=str(path),
+                line=line,
+                **numbers,
+                **dates(item, "period", "start", "end"),
+            )
+        )
+
+
+def load_dataset(root: str | Path = "data") -> Dataset:
+    """Read and check the whole dataset under *root* (the ``data/`` folder).
+
+    Raises
+    ------
+    DataError
+        Naming the file and line at fault, for any malformed or unknown input.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError("no such data folder", root)
+    relations, measures = _load_relations(root / "relations.yaml")
+    data = Dataset(
+        root=root,
+        sources=load_sources(root / "sources"),
+        entities=_load_entities(root / "entities.yaml"),
+        relations=relations,
+        measures=measures,
+    )
+    for meta in data.sources.values():
+        for key in ("publisher", "author", "editor"):
+            if meta.meta.get(key) and meta.meta[key] not in data.entities:
+                raise DataError(f"unknown entity id {meta.meta[key]!r} in {key}", meta.raw_path)
+    anchor = _Anchor(data.sources)
+    seen: dict[str, str] = {}
+    for path in sorted((root / "statements").glob("*.yaml")):
+        _load_statements(path, data, anchor, seen)
+    return data
