@@ -1,0 +1,45 @@
+"""kg: a knowledge graph of the people and companies of China's AI industry.
+
+The library does the work; the ``kg`` command is a thin layer over it. Nothing
+heavy is imported here: ``import kg`` and ``kg --help`` stay fast.
+
+>>> from kg import build
+>>> result = build(out="build")            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kg.errors import DataError, KGError, QuoteNotFoundError, SourceError, ValidationError
+
+__all__ = [
+    "DataError",
+    "KGError",
+    "QuoteNotFoundError",
+    "SourceError",
+    "ValidationError",
+    "build",
+    "build_graph",
+    "clean_file",
+    "clean_page",
+    "load_dataset",
+    "load_graph",
+]
+
+_LAZY = {
+    "build": "kg.build",
+    "build_graph": "kg.build",
+    "load_graph": "kg.build",
+    "clean_file": "kg.clean",
+    "clean_page": "kg.clean",
+    "load_dataset": "kg.statements",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")

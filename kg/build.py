@@ -1,0 +1,476 @@
+"""Build: checked statements -> RDF graph -> validated files.
+
+The graph follows DESIGN.md: a direct ("truthy") triple per fact, a reification
+node (``rdf:Statement``) carrying its evidence, org:Membership nodes for roles,
+kg:Figure nodes for numbers, and Web Annotation selectors anchoring every quote
+in the article's clean text. IRIs are deterministic; there are no blank nodes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kg.errors import DataError, ValidationError
+from kg.statements import Dataset, Evidence, load_dataset
+
+if TYPE_CHECKING:
+    from rdflib import Graph, URIRef
+
+__all__ = [
+    "BASE",
+    "PREFIXES",
+    "BuildResult",
+    "build",
+    "build_graph",
+    "entity_iri",
+    "project_root",
+    "validate_graph",
+]
+
+BASE = "https://w3id.org/china-ai-kg/"
+PREFIXES = {
+    "kg": BASE,
+    "schema": "https://schema.org/",
+    "org": "http://www.w3.org/ns/org#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+_CLASSES = {
+    "Person": "schema:Person",
+    "Organization": "schema:Organization",
+    "StockMarket": "kg:StockMarket",
+    "Product": "schema:Product",
+    "Role": "org:Role",
+}
+OUTPUTS = ("kg.ttl", "kg.nt", "kg.jsonld")
+
+
+def project_root() -> Path:
+    """The folder holding ``data/``, ``ontology.ttl`` and ``shapes.ttl``.
+
+    ``$KG_HOME`` if set, else the current folder if it has ``data/``, else the
+    checkout this package lives in.
+    """
+    if os.environ.get("KG_HOME"):
+        return Path(os.environ["KG_HOME"])
+    if (Path.cwd() / "data" / "entities.yaml").is_file():
+        return Path.cwd()
+    return Path(__file__).resolve().parent.parent
+
+
+def expand(curie: str) -> str:
+    prefix, _, local = curie.partition(":")
+    if prefix not in PREFIXES:
+        raise DataError(f"unknown prefix in {curie!r} (known: {', '.join(PREFIXES)})")
+    return PREFIXES[prefix] + local
+
+
+def entity_iri(entity_id: str) -> str:
+    """The IRI of an entity id such as ``person/lu-qi``."""
+    return BASE + entity_id
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
+
+
+class _Builder:
+    def __init__(self, data: Dataset):
+        from rdflib import Graph, Literal, Namespace, URIRef
+        from rdflib.namespace import RDF, XSD
+
+        self.data = data
+        self.graph = Graph()
+        self.Literal, self.URIRef, self.RDF, self.XSD = Literal, URIRef, RDF, XSD
+        self.ns = {k: Namespace(v) for k, v in PREFIXES.items()}
+        for prefix, ns in PREFIXES.items():
+            self.graph.bind(prefix, ns, override=True)
+
+    # -- small helpers --
+    def t(self, curie: str) -> URIRef:
+        return self.URIRef(expand(curie))
+
+    def e(self, entity_id: str) -> URIRef:
+        return self.URIRef(entity_iri(entity_id))
+
+    def add(self, s: Any, p: str, o: Any) -> None:
+        self.graph.add((s, self.t(p), o))
+
+    def date(self, value: str) -> Any:
+        kind = {1: "gYear", 2: "gYearMonth", 3: "date"}[value.count("-") + 1]
+        return self.Literal(value, datatype=self.XSD[kind])
+
+    def text(self, value: str, lang: str | None = None) -> Any:
+        return self.Literal(value, lang=lang)
+
+    # -- parts of the graph --
+    def article(self, source_id: str) -> URIRef:
+        return self.URIRef(f"{BASE}source/{source_id}")
+
+    def evidence(self, node: URIRef, evidence: Iterable[Evidence]) -> None:
+        for ev in evidence:
+            span = self.URIRef(f"{BASE}evidence/{ev.source}/{ev.start}-{ev.end}")
+            quote = self.URIRef(f"{span}/quote")
+            position = self.URIRef(f"{span}/position")
+            self.add(node, "prov:wasDerivedFrom", span)
+            self.add(span, "rdf:type", self.t("oa:SpecificResource"))
+            self.add(span, "oa:hasSource", self.article(ev.source))
+            self.add(span, "oa:hasSelector", quote)
+            self.add(span, "oa:hasSelector", position)
+            self.add(quote, "rdf:type", self.t("oa:TextQuoteSelector"))
+            self.add(quote, "oa:exact", self.text(ev.exact))
+            self.add(position, "rdf:type", self.t("oa:TextPositionSelector"))
+            self.add(position, "oa:start", self.Literal(ev.start, datatype=self.XSD.nonNegativeInteger))
+            self.add(position, "oa:end", self.Literal(ev.end, datatype=self.XSD.nonNegativeInteger))
+
+    def reify(self, s: Any, p: str, o: Any) -> URIRef:
+        """Add a direct triple and its rdf:Statement node; return the node."""
+        self.add(s, p, o)
+        node = self.URIRef(f"{BASE}statement/{_digest(s, expand(p), o.n3())}")
+        self.add(node, "rdf:type", self.t("rdf:Statement"))
+        self.add(node, "rdf:subject", s)
+        self.add(node, "rdf:predicate", self.t(p))
+        self.add(node, "rdf:object", o)
+        return node
+
+    def sourced(self, s: Any, p: str, o: Any, source: str) -> None:
+        """A fact from outside the article: a URL source or the method that made it."""
+        node = self.reify(s, p, o)
+        if source.startswith(("http://", "https://")):
+            self.add(node, "prov:wasDerivedFrom", self.URIRef(source))
+        else:
+            self.add(node, "kg:method", self.text(source))
+
+    def entities(self) -> None:
+        for ent in self.data.entities.values():
+            node = self.e(ent.id)
+            self.add(node, "rdf:type", self.t(_CLASSES[ent.type]))
+            self.add(node, "rdfs:label", self.text(ent.labels["zh-Hans"], "zh-Hans"))
+            self.add(node, "rdfs:label", self.text(ent.labels["zh-Hant"], "zh-Hant"))
+            self.sourced(node, "rdfs:label", self.text(ent.labels["en"], "en"), ent.en_source)
+            if ent.kind:
+                self.add(node, "schema:category", self.text(ent.kind, "en"))
+            for label, lang, source in ent.alt_labels:
+                if source:
+                    self.sourced(node, "skos:altLabel", self.text(label, lang), source)
+                else:
+                    self.add(node, "skos:altLabel", self.text(label, lang))
+
+    def sources(self) -> None:
+        for src in self.data.sources.values():
+            node = self.article(src.id)
+            meta = src.meta
+            self.add(node, "rdf:type", self.t("schema:NewsArticle"))
+            self.add(node, "schema:headline", self.text(meta["headline"], "zh-Hans"))
+            if meta.get("headline_zh_hant"):
+                self.add(node, "schema:headline", self.text(meta["headline_zh_hant"], "zh-Hant"))
+            for key in ("publisher", "author", "editor"):
+                if meta.get(key):
+                    self.add(node, f"schema:{key}", self.e(meta[key]))
+            self.add(node, "schema:inLanguage", self.text(meta["language"]))
+            self.add(node, "kg:sha256", self.text(src.sha256))
+            self.add(node, "schema:text", self.text(src.clean.text, "zh-Hans"))
+            self.add(node, "schema:text", self.text(src.clean.text_hant, "zh-Hant"))
+            if meta.get("date"):
+                self.add(node, "schema:datePublished", self.date(str(meta["date"])))
+
+    def qualify(self, node: URIRef, **dates: str | None) -> None:
+        for key, curie in (
+            ("start", "schema:startDate"),
+            ("end", "schema:endDate"),
+            ("date", "kg:date"),
+            ("period", "kg:period"),
+        ):
+            if dates.get(key):
+                self.add(node, curie, self.date(str(dates[key])))
+
+    def statements(self) -> None:
+        for st in self.data.statements:
+            rel = self.data.relations[st.relation]
+            subject = self.e(st.subject)
+            if rel.literal:
+                lang = "zh-Hans" if st.relation == "formerName" else None
+                obj = self.text(str(st.value), lang)
+                if st.relation == "formerName":
+                    self.add(subject, "skos:altLabel", obj)
+            else:
+                obj = self.e(str(st.object))
+            node = self.reify(subject, rel.predicate, obj)
+            self.evidence(node, st.evidence)
+            self.qualify(node, start=st.start, end=st.end, date=st.date)
+            if st.status:
+                self.add(node, "kg:status", self.text(st.status))
+
+    def memberships(self) -> None:
+        for m in self.data.memberships:
+            node = self.URIRef(
+                f"{BASE}membership/{_digest(m.member, m.organization, m.role, m.start)}"
+            )
+            self.add(node, "rdf:type", self.t("org:Membership"))
+            self.add(node, "org:member", self.e(m.member))
+            self.add(node, "org:organization", self.e(m.organization))
+            self.add(node, "org:role", self.e(m.role))
+            self.qualify(node, start=m.start, end=m.end)
+            self.evidence(node, m.evidence)
+
+    def figures(self) -> None:
+        for f in self.data.figures:
+            node = self.URIRef(f"{BASE}figure/{f.source}/{f.id}")
+            self.add(node, "rdf:type", self.t("kg:Figure"))
+            self.add(node, "kg:measure", self.text(f.measure))
+            self.add(node, "schema:about", self.e(f.subject))
+            for key, curie in (("value", "schema:value"), ("min", "schema:minValue"), ("max", "schema:maxValue")):
+                number = getattr(f, key)
+                if number is not None:
+                    self.add(node, curie, self.Literal(_decimal(number), datatype=self.XSD.decimal))
+            self.add(node, "schema:unitText", self.text(f.unit))
+            self.add(node, "kg:isForecast", self.Literal(f.forecast))
+            if f.forecaster:
+                self.add(node, "kg:forecastBy", self.e(f.forecaster))
+            if f.qualifier:
+                self.add(node, "kg:qualifier", self.text(f.qualifier))
+            self.qualify(node, period=f.period, start=f.start, end=f.end)
+            self.evidence(node, f.evidence)
+
+
+def _decimal(number: float) -> str:
+    text = repr(number)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def build_graph(data: Dataset) -> Graph:
+    """Turn a checked :class:`~kg.statements.Dataset` into an rdflib Graph."""
+    builder = _Builder(data)
+    builder.sources()
+    builder.entities()
+    builder.statements()
+    builder.memberships()
+    builder.figures()
+    return builder.graph
+
+
+# --- validation ---------------------------------------------------------------
+
+
+@dataclass
+class ValidationResult:
+    conforms: bool
+    violations: list[str]
+
+
+def validate_graph(graph: Graph, shapes: Path, ontology: Path | None = None) -> ValidationResult:
+    """Validate *graph* against the SHACL *shapes* with pySHACL."""
+    import pyshacl
+    from rdflib import Graph
+    from rdflib.namespace import SH
+
+    shapes_graph = Graph().parse(shapes)
+    ont_graph = Graph().parse(ontology) if ontology else None
+    conforms, report, _ = pyshacl.validate(
+        graph,
+        shacl_graph=shapes_graph,
+        ont_graph=ont_graph,
+        inference="none",
+        allow_warnings=False,
+    )
+    violations = []
+    for result in report.subjects(SH.resultSeverity, SH.Violation):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        message = report.value(result, SH.resultMessage)
+        violations.append(f"{focus} {path or ''}: {message}".replace("  ", " "))
+    return ValidationResult(bool(conforms), sorted(violations))
+
+
+# --- writing -------------------------------------------------------------------
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sorted_ntriples(graph: Graph) -> bytes:
+    """N-Triples, one triple a line, sorted: byte-identical from run to run."""
+    text = graph.serialize(format="nt", encoding="utf-8")
+    lines = sorted({line for line in text.decode("utf-8").splitlines() if line.strip()})
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _canonical_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _canonical_json(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        items = [_canonical_json(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+    return value
+
+
+def jsonld(graph: Graph) -> bytes:
+    """JSON-LD with an inline context (no remote context), in a stable order."""
+    context = {prefix: ns for prefix, ns in sorted(PREFIXES.items())}
+    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
+    doc = json.loads(text)
+    doc = {"@context": doc.get("@context", context), "@graph": _canonical_json(doc.get("@graph", []))}
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def turtle(graph: Graph) -> bytes:
+    """Turtle; rdflib's serializer sorts subjects and objects, so the bytes are stable."""
+    return graph.serialize(format="turtle", encoding="utf-8")
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    graph: Graph
+    data: Dataset
+    manifest: dict[str, Any]
+
+
+def counts(graph: Graph) -> dict[str, Any]:
+    """Counts of entities by type and facts by relation."""
+    from rdflib.namespace import RDF
+
+    types = Counter(graph.qname(o) for o in graph.objects(None, RDF.type))
+    relations = Counter(graph.qname(p) for p in graph.objects(None, RDF.predicate))
+    return {
+        "triples": len(graph),
+        "by_type": dict(sorted(types.items())),
+        "facts_by_relation": dict(sorted(relations.items())),
+    }
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for dist in ("kg", "rdflib", "pyshacl", "opencc", "PyYAML"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    return versions
+
+
+def build(
+    root: str | Path | None = None,
+    out: str | Path = "build",
+    validate: bool = True,
+    progress: Any = None,
+) -> BuildResult:
+    """Load, check, build, validate and write the graph.
+
+    Parameters
+    ----------
+    root : path, optional
+        The project folder with ``data/``, ``ontology.ttl`` and ``shapes.ttl``
+        (default: :func:`project_root`).
+    out : path
+        Where the outputs go; each is written to a temporary file and renamed.
+    validate : bool
+        Run the SHACL validation (and refuse to write on a violation).
+    progress : callable, optional
+        Called with a short message as each step starts.
+    """
+    say = progress or (lambda message: None)
+    root = Path(root) if root else project_root()
+    out = Path(out)
+    say(f"reading {root / 'data'}")
+    data = load_dataset(root / "data")
+    say(f"building the graph from {sum(data.counts().values())} records")
+    graph = build_graph(data)
+    if validate:
+        say("validating against shapes.ttl (pySHACL)")
+        result = validate_graph(graph, root / "shapes.ttl")
+        if not result.conforms:
+            shown = "\n  ".join(result.violations[:20])
+            more = f"\n  … and {len(result.violations) - 20} more" if len(result.violations) > 20 else ""
+            raise ValidationError(
+                f"the graph violates shapes.ttl ({len(result.violations)} violations); "
+                f"nothing was written:\n  {shown}{more}"
+            )
+    say(f"writing {out}/")
+    files: dict[str, bytes] = {
+        "kg.ttl": turtle(graph),
+        "kg.nt": sorted_ntriples(graph),
+        "kg.jsonld": jsonld(graph),
+    }
+    for src in data.sources.values():
+        files[f"text/{src.id}.zh-Hans.txt"] = (src.clean.text + "\n").encode("utf-8")
+        files[f"text/{src.id}.zh-Hant.txt"] = (src.clean.text_hant + "\n").encode("utf-8")
+        files[f"text/{src.id}.report.json"] = (
+            json.dumps(src.clean.report.as_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        ).encode("utf-8")
+    manifest = {
+        "sources": {
+            s.id: {"raw": str(s.raw_path.relative_to(root)), "sha256": s.sha256}
+            for s in data.sources.values()
+        },
+        "records": data.counts(),
+        "counts": counts(graph),
+        "outputs": {name: hashlib.sha256(body).hexdigest() for name, body in sorted(files.items())},
+        "validated": validate,
+        "versions": _versions(),
+    }
+    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    for name, body in files.items():
+        _atomic_write(out / name, body)
+    return BuildResult(out=out, graph=graph, data=data, manifest=manifest)
+
+
+def sample_facts(data: Dataset, limit: int = 5, lang: str = "zh-Hans") -> list[dict[str, str]]:
+    """A few facts with their quotes, founders first, for a quick look at a build."""
+    order = {"founder": 0, "alumniOf": 1, "parentOrganization": 2}
+    chosen = sorted(
+        (s for s in data.statements if s.object),
+        key=lambda s: (order.get(s.relation, 9), s.source, s.line),
+    )[:limit]
+    return [
+        {
+            "subject": data.entities[s.subject].label(lang),
+            "relation": data.relations[s.relation].labels.get(lang) or data.relations[s.relation].labels["zh-Hans"],
+            "object": data.entities[str(s.object)].label(lang),
+            "quote": " … ".join(ev.exact for ev in s.evidence),
+            "where": f"{s.file}:{s.line}",
+        }
+        for s in chosen
+    ]
+
+
+def load_graph(path: str | Path) -> Graph:
+    """Parse a built graph file (format from its extension)."""
+    from rdflib import Graph
+
+    path = Path(path)
+    fmt = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}.get(path.suffix)
+    if fmt is None:
+        raise DataError("unknown graph file type (use .ttl, .nt or .jsonld)", path)
+    if not path.is_file():
+        raise DataError("no such graph file; run `kg build` first", path)
+    graph = Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True)
+    return graph.parse(path, format=fmt)

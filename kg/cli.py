@@ -1,0 +1,212 @@
+"""The ``kg`` command: a thin layer over the library.
+
+Each command parses its options, calls one library function and renders the
+result. Errors the library raises on purpose (:class:`~kg.errors.KGError`) are
+printed as ``Error: <message>`` with exit code 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kg.errors import KGError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LANGS = ("zh-Hans", "zh-Hant", "en")
+
+
+def _friendly(func: F) -> F:
+    """Turn KGError into ``Error: …`` and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except KGError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing half-written was left behind.", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# Options shared by several commands, defined once.
+root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project folder with data/, ontology.ttl and shapes.ttl [default: $KG_HOME, "
+    "the current folder, or the checkout kg is installed from].",
+)
+out_option = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder the build writes to (and other commands read from).",
+)
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default="zh-Hans",
+    show_default=True,
+    help="Language of the names shown.",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="kg")
+def main() -> None:
+    """A knowledge graph of the people and companies of China's AI industry.
+
+    Built from news articles; every fact carries the quote it came from.
+
+    \b
+    Example:
+      kg build && kg stats
+    """
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--hant", is_flag=True, help="Print the Traditional text instead of the Simplified.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (on stdout) instead of the text.")
+@click.option("--quiet", "-q", is_flag=True, help="Print the text only, without the report.")
+@_friendly
+def clean(file: Path, hant: bool, as_json: bool, quiet: bool) -> None:
+    """Clean a scraped article page: print its clean text, and the report on stderr.
+
+    Drops spam lines and page chrome, merges a body that appears twice (repairing
+    characters lost to '?' from the intact copy), removes pinyin annotations,
+    and converts to Simplified Chinese (OpenCC). Damage no copy can repair is
+    kept as U+FFFD and reported.
+
+    \b
+    Example:
+      kg clean data/sources/jiemian-baidu-ai-decade.raw.txt > article.txt
+    """
+    from kg.clean import clean_file
+
+    result = clean_file(file)
+    if as_json:
+        click.echo(json.dumps(result.report.as_dict(), ensure_ascii=False, indent=1))
+        return
+    click.echo(result.text_hant if hant else result.text)
+    if not quiet:
+        click.echo(result.report.summary(), err=True)
+
+
+def _print_counts(counts: dict[str, Any]) -> None:
+    click.echo(f"{counts['triples']} triples")
+    click.echo("entities and nodes by type:")
+    for name, n in counts["by_type"].items():
+        click.echo(f"  {n:>6}  {name}")
+    click.echo("facts by relation:")
+    for name, n in counts["facts_by_relation"].items():
+        click.echo(f"  {n:>6}  {name}")
+
+
+@main.command()
+@root_option
+@out_option
+@lang_option
+@click.option("--no-validate", is_flag=True, help="Skip the SHACL validation (faster; not for releases).")
+@_friendly
+def build(root: Path | None, out: Path, lang: str, no_validate: bool) -> None:
+    """Build the graph: check every quote, validate with SHACL, write the files.
+
+    Writes kg.ttl, kg.nt (sorted), kg.jsonld, the clean texts, the cleaning
+    reports and manifest.json to --out; each file is written whole or not at all.
+
+    \b
+    Example:
+      kg build --out build
+    """
+    from kg.build import build as run_build
+    from kg.build import sample_facts
+
+    result = run_build(root, out, validate=not no_validate, progress=lambda m: click.echo(f"… {m}", err=True))
+    click.echo(f"Built {result.out}/:")
+    for name in sorted(result.manifest["outputs"]):
+        click.echo(f"  {result.out / name}")
+    click.echo(f"  {result.out / 'manifest.json'}")
+    if not no_validate:
+        click.echo("Validated against shapes.ttl: conforms.")
+    _print_counts(result.manifest["counts"])
+    for src in result.data.sources.values():
+        report = src.clean.report
+        click.echo(
+            f"source {src.id}: {len(src.text)} characters of clean text; "
+            f"{len(report.repairs)} repaired, {len(report.unrepaired)} unrepaired damaged runs"
+        )
+    click.echo("a few facts with their evidence:")
+    for fact in sample_facts(result.data, 5, lang):
+        click.echo(f"  {fact['subject']} —{fact['relation']}→ {fact['object']}")
+        click.echo(f"      “{fact['quote']}”")
+
+
+@main.command()
+@root_option
+@_friendly
+def validate(root: Path | None) -> None:
+    """Validate the graph built from the data against shapes.ttl (pySHACL) without writing.
+
+    Exits 1 and lists the violations if the graph does not conform.
+
+    \b
+    Example:
+      kg validate
+    """
+    from kg.build import build_graph, project_root, validate_graph
+    from kg.statements import load_dataset
+
+    root = root or project_root()
+    graph = build_graph(load_dataset(root / "data"))
+    result = validate_graph(graph, root / "shapes.ttl")
+    if not result.conforms:
+        for line in result.violations:
+            click.echo(line, err=True)
+        raise KGError(f"{len(result.violations)} SHACL violations")
+    click.echo(f"conforms: {len(graph)} triples satisfy {root / 'shapes.ttl'}")
+
+
+@main.command()
+@out_option
+@format_option
+@_friendly
+def stats(out: Path, fmt: str) -> None:
+    """Print counts of entities by type and facts by relation of a built graph.
+
+    \b
+    Example:
+      kg stats --out build --format json
+    """
+    from kg.build import counts, load_graph
+
+    result = counts(load_graph(out / "kg.nt"))
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        _print_counts(result)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
