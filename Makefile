@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[oxigraph,analysis,viz,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[oxigraph,analysis,viz,notebooks,dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)

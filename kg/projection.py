@@ -1,0 +1,215 @@
+"""Projection: the RDF graph seen as entities and labelled edges, in plain Python.
+
+This is the one place that decides which RDF nodes are entities and which
+triples are edges between them: people, organisations, stock markets and
+products are nodes; reified facts between two of them, and role memberships,
+are edges, each with its dates and evidence quotes. ``rdf:type``, statement,
+evidence and figure nodes never become vertices. The analysis (NetworkX) and
+the interactive HTML (pyvis) both start from here; this module imports neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kg.build import BASE, PREFIXES, project_root
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+__all__ = ["Edge", "Node", "Projection", "project"]
+
+_TYPES = {
+    PREFIXES["schema"] + "Person": "Person",
+    PREFIXES["schema"] + "Organization": "Organization",
+    BASE + "StockMarket": "StockMarket",
+    PREFIXES["schema"] + "Product": "Product",
+}
+LANGS = ("zh-Hans", "zh-Hant", "en")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: str  #: source id, e.g. jiemian-baidu-ai-decade
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass
+class Node:
+    id: str  #: entity id, e.g. person/lu-qi
+    type: str  #: Person, Organization, StockMarket or Product
+    labels: dict[str, str]  #: zh-Hans, zh-Hant, en
+    alt_labels: list[str] = field(default_factory=list)
+    kind: str | None = None
+
+    def label(self, lang: str = "zh-Hans") -> str:
+        return self.labels.get(lang) or self.labels.get("zh-Hans") or self.id
+
+
+@dataclass
+class Edge:
+    source: str  #: entity id the edge starts at
+    target: str  #: entity id it points to
+    relation: str  #: relation name (founder, alumniOf, …) or "role"
+    labels: dict[str, str]  #: how to say the edge, read source -> target
+    start: str | None = None
+    end: str | None = None
+    date: str | None = None
+    status: str | None = None
+    role: str | None = None  #: role id for memberships (role/ceo)
+    evidence: list[Evidence] = field(default_factory=list)
+    key: str = ""  #: the IRI of the statement or membership node
+
+    def label(self, lang: str = "zh-Hans") -> str:
+        return self.labels.get(lang) or self.labels.get("zh-Hans") or self.relation
+
+
+@dataclass
+class Projection:
+    nodes: dict[str, Node]
+    edges: list[Edge]
+
+
+def _relations(path: Path | None) -> dict[str, dict[str, Any]]:
+    from kg._yaml import LINE, load_yaml
+
+    path = path or project_root() / "data" / "relations.yaml"
+    doc = load_yaml(path)
+    table: dict[str, dict[str, Any]] = {}
+    for name, spec in doc["relations"].items():
+        if name == LINE:
+            continue
+        prefix, _, local = str(spec["predicate"]).partition(":")
+        table[PREFIXES[prefix] + local] = {
+            "name": name,
+            "label": {k: v for k, v in spec["label"].items() if k != LINE},
+            "verb": {k: v for k, v in (spec.get("verb") or {}).items() if k != LINE},
+        }
+    return table
+
+
+def _local(iri: str) -> str:
+    return iri[len(BASE) :] if iri.startswith(BASE) else iri
+
+
+def project(graph: Graph, relations: Path | None = None) -> Projection:
+    """Project *graph* into entity nodes and labelled, evidenced edges.
+
+    Parameters
+    ----------
+    graph : rdflib.Graph
+        A graph built by :func:`kg.build.build_graph` (or loaded from its files).
+    relations : path, optional
+        The relation vocabulary (default ``data/relations.yaml``), which gives
+        each predicate its name and display labels.
+
+    Returns
+    -------
+    Projection
+        Nodes keyed by entity id, and edges sorted for determinism. Founding is
+        read person -> organisation ("founded"); every other edge keeps the
+        direction of its triple. A membership becomes a person -> organisation
+        edge labelled with the role ("CEO").
+    """
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDF, RDFS, SKOS
+
+    schema, org, prov, oa, kg = (
+        PREFIXES["schema"],
+        PREFIXES["org"],
+        PREFIXES["prov"],
+        PREFIXES["oa"],
+        PREFIXES["kg"],
+    )
+    table = _relations(relations)
+
+    nodes: dict[str, Node] = {}
+    for iri, kind in _TYPES.items():
+        for subject in graph.subjects(RDF.type, URIRef(iri)):
+            eid = _local(str(subject))
+            labels = {
+                str(o.language): str(o)
+                for o in graph.objects(subject, RDFS.label)
+                if isinstance(o, Literal) and o.language in LANGS
+            }
+            alts = sorted({str(o) for o in graph.objects(subject, SKOS.altLabel)})
+            category = graph.value(subject, URIRef(schema + "category"))
+            node = nodes.get(eid)
+            if node is None or kind == "StockMarket":  # the most specific type wins
+                nodes[eid] = Node(eid, kind, labels, alts, str(category) if category else None)
+
+    def evidence(node: Any) -> list[Evidence]:
+        found = []
+        for span in graph.objects(node, URIRef(prov + "wasDerivedFrom")):
+            source = graph.value(span, URIRef(oa + "hasSource"))
+            if source is None:
+                continue  # a public web page, not an article span
+            quote = start = end = None
+            for selector in graph.objects(span, URIRef(oa + "hasSelector")):
+                quote = quote or graph.value(selector, URIRef(oa + "exact"))
+                start = start if start is not None else graph.value(selector, URIRef(oa + "start"))
+                end = end if end is not None else graph.value(selector, URIRef(oa + "end"))
+            if quote is not None and start is not None and end is not None:
+                found.append(Evidence(_local(str(source)).removeprefix("source/"), str(quote), int(start), int(end)))
+        return sorted(found, key=lambda e: (e.source, e.start, e.end))
+
+    def dates(node: Any) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for key, iri in (("start", schema + "startDate"), ("end", schema + "endDate"), ("date", kg + "date")):
+            value = graph.value(node, URIRef(iri))
+            out[key] = str(value) if value is not None else None
+        return out
+
+    edges: list[Edge] = []
+    for st in graph.subjects(RDF.type, RDF.Statement):
+        s, p, o = (graph.value(st, RDF.subject), graph.value(st, RDF.predicate), graph.value(st, RDF.object))
+        if not isinstance(o, URIRef) or p is None or str(p) not in table:
+            continue
+        source, target = _local(str(s)), _local(str(o))
+        if source not in nodes or target not in nodes:
+            continue
+        spec = table[str(p)]
+        labels = spec["label"]
+        if spec["verb"]:  # e.g. founder: read person -> organisation, "founded"
+            source, target, labels = target, source, spec["verb"]
+        status = graph.value(st, URIRef(kg + "status"))
+        edges.append(
+            Edge(
+                source,
+                target,
+                spec["name"],
+                dict(labels),
+                status=str(status) if status is not None else None,
+                evidence=evidence(st),
+                key=str(st),
+                **dates(st),
+            )
+        )
+
+    for membership in graph.subjects(RDF.type, URIRef(org + "Membership")):
+        member = graph.value(membership, URIRef(org + "member"))
+        organization = graph.value(membership, URIRef(org + "organization"))
+        role = graph.value(membership, URIRef(org + "role"))
+        if member is None or organization is None or role is None:
+            continue
+        role_labels = {
+            str(o.language): str(o) for o in graph.objects(role, RDFS.label) if isinstance(o, Literal) and o.language
+        }
+        edges.append(
+            Edge(
+                _local(str(member)),
+                _local(str(organization)),
+                "role",
+                role_labels,
+                role=_local(str(role)),
+                evidence=evidence(membership),
+                key=str(membership),
+                **{k: v for k, v in dates(membership).items() if k != "date"},
+            )
+        )
+    edges.sort(key=lambda e: (e.source, e.relation, e.target, e.role or "", e.start or "", e.key))
+    return Projection(nodes=dict(sorted(nodes.items())), edges=edges)
