@@ -25,7 +25,7 @@ def _loader() -> type:
                 loader.name,
                 node.start_mark.line + 1,
             )
-        mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+        mapping: dict[str, Any] = yaml.SafeLoader.construct_mapping(loader, node, deep=True)  # type: ignore[assignment]
         mapping[LINE] = node.start_mark.line + 1
         return mapping
 
@@ -44,7 +44,7 @@ def load_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise DataError(f"not valid UTF-8 at byte {exc.start}", path) from None
     try:
-        return yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -134,7 +134,9 @@ class _Builder:
             self.add(quote, "rdf:type", self.t("oa:TextQuoteSelector"))
             self.add(quote, "oa:exact", self.text(ev.exact))
             self.add(position, "rdf:type", self.t("oa:TextPositionSelector"))
-            self.add(position, "oa:start", self.Literal(ev.start, datatype=self.XSD.nonNegativeInteger))
+            self.add(
+                position, "oa:start", self.Literal(ev.start, datatype=self.XSD.nonNegativeInteger)
+            )
             self.add(position, "oa:end", self.Literal(ev.end, datatype=self.XSD.nonNegativeInteger))
 
     def reify(self, s: Any, p: str, o: Any) -> URIRef:
@@ -233,7 +235,11 @@ class _Builder:
             self.add(node, "rdf:type", self.t("kg:Figure"))
             self.add(node, "kg:measure", self.text(f.measure))
             self.add(node, "schema:about", self.e(f.subject))
-            for key, curie in (("value", "schema:value"), ("min", "schema:minValue"), ("max", "schema:maxValue")):
+            for key, curie in (
+                ("value", "schema:value"),
+                ("min", "schema:minValue"),
+                ("max", "schema:maxValue"),
+            ):
                 number = getattr(f, key)
                 if number is not None:
                     self.add(node, curie, self.Literal(_decimal(number), datatype=self.XSD.decimal))
@@ -248,8 +254,11 @@ class _Builder:
 
 
 def _decimal(number: float) -> str:
-    text = repr(number)
-    return text[:-2] if text.endswith(".0") else text
+    """The canonical xsd:decimal form: always a point, never an exponent."""
+    from decimal import Decimal
+
+    text = format(Decimal(str(number)), "f")
+    return text if "." in text else text + ".0"
 
 
 def build_graph(data: Dataset) -> Graph:
@@ -333,7 +342,10 @@ def jsonld(graph: Graph) -> bytes:
     context = {prefix: ns for prefix, ns in sorted(PREFIXES.items())}
     text = graph.serialize(format="json-ld", context=context, auto_compact=True)
     doc = json.loads(text)
-    doc = {"@context": doc.get("@context", context), "@graph": _canonical_json(doc.get("@graph", []))}
+    doc = {
+        "@context": doc.get("@context", context),
+        "@graph": _canonical_json(doc.get("@graph", [])),
+    }
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -354,8 +366,8 @@ def counts(graph: Graph) -> dict[str, Any]:
     """Counts of entities by type and facts by relation."""
     from rdflib.namespace import RDF
 
-    types = Counter(graph.qname(o) for o in graph.objects(None, RDF.type))
-    relations = Counter(graph.qname(p) for p in graph.objects(None, RDF.predicate))
+    types = Counter(graph.qname(str(o)) for o in graph.objects(None, RDF.type))
+    relations = Counter(graph.qname(str(p)) for p in graph.objects(None, RDF.predicate))
     return {
         "triples": len(graph),
         "by_type": dict(sorted(types.items())),
@@ -407,7 +419,11 @@ def build(
         result = validate_graph(graph, root / "shapes.ttl")
         if not result.conforms:
             shown = "\n  ".join(result.violations[:20])
-            more = f"\n  … and {len(result.violations) - 20} more" if len(result.violations) > 20 else ""
+            more = (
+                f"\n  … and {len(result.violations) - 20} more"
+                if len(result.violations) > 20
+                else ""
+            )
             raise ValidationError(
                 f"the graph violates shapes.ttl ({len(result.violations)} violations); "
                 f"nothing was written:\n  {shown}{more}"
@@ -422,7 +438,8 @@ def build(
         files[f"text/{src.id}.zh-Hans.txt"] = (src.clean.text + "\n").encode("utf-8")
         files[f"text/{src.id}.zh-Hant.txt"] = (src.clean.text_hant + "\n").encode("utf-8")
         files[f"text/{src.id}.report.json"] = (
-            json.dumps(src.clean.report.as_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+            json.dumps(src.clean.report.as_dict(), ensure_ascii=False, indent=1, sort_keys=True)
+            + "\n"
         ).encode("utf-8")
     manifest = {
         "sources": {
@@ -435,7 +452,9 @@ def build(
         "validated": validate,
         "versions": _versions(),
     }
-    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode(
+        "utf-8"
+    )
     for name, body in files.items():
         _atomic_write(out / name, body)
     return BuildResult(out=out, graph=graph, data=data, manifest=manifest)
@@ -451,7 +470,8 @@ def sample_facts(data: Dataset, limit: int = 5, lang: str = "zh-Hans") -> list[d
     return [
         {
             "subject": data.entities[s.subject].label(lang),
-            "relation": data.relations[s.relation].labels.get(lang) or data.relations[s.relation].labels["zh-Hans"],
+            "relation": data.relations[s.relation].labels.get(lang)
+            or data.relations[s.relation].labels["zh-Hans"],
             "object": data.entities[str(s.object)].label(lang),
             "quote": " … ".join(ev.exact for ev in s.evidence),
             "where": f"{s.file}:{s.line}",

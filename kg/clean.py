@@ -113,7 +113,7 @@ def find_damage(line: str) -> list[tuple[int, int]]:
     Examples
     --------
     >>> find_damage("其2026年?duì)I收將飆至83億")
-    [(7, 13)]
+    [(6, 12)]
     >>> find_damage("留下了什麼?")
     []
     """
@@ -143,7 +143,7 @@ def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _overlaps(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     # An empty range (an insertion point) touches a span it borders.
-    return any(s < max(end, start + 1) and start < e or s == start == end for s, e in spans)
+    return any((s < max(end, start + 1) and start < e) or s == start == end for s, e in spans)
 
 
 # --- page chrome -------------------------------------------------------------
@@ -152,7 +152,10 @@ _CHROME_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("reading prompt", re.compile(r"^正在(阅读|閱讀)[:：]?$")),
     ("app download", re.compile(r"(扫一扫|掃一掃).*下(载|載)|^下(载|載).{0,8}(APP|App|app)?$")),
     ("comment widget", re.compile(r"^(评论|評論)$|(暂无|暫無)(评论|評論)|快来评|^\d+条评论$")),
-    ("share buttons", re.compile(r"^(微信公众号|微信公眾號|微信|微博|QQ空间|朋友圈|分享到?.{0,8})$")),
+    (
+        "share buttons",
+        re.compile(r"^(微信公众号|微信公眾號|微信|微博|QQ空间|朋友圈|分享到?.{0,8})$"),
+    ),
     ("related headlines", re.compile(r"^[•·●▪◦]\s*\S")),
     ("view counter", re.compile(r"^\d+(\.\d+)?[kKwW万萬千]?(\s*(阅读|閱讀|浏览|瀏覽|次))?$")),
 ]
@@ -291,9 +294,9 @@ class _Line:
 def _similar(a: str, b: str) -> bool:
     if a == b:
         return True
-    if abs(len(a) - len(b)) > max(3, len(a) // 5):
+    if abs(len(a) - len(b)) > max(6, len(a) // 3):
         return False
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.8
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.75
 
 
 def _find_copies(lines: list[_Line], min_run: int = 3) -> tuple[int, int, int] | None:
@@ -306,7 +309,9 @@ def _find_copies(lines: list[_Line], min_run: int = 3) -> tuple[int, int, int] |
     for j, line in enumerate(lines):
         for i in seen.get(line.text, []):
             n = 0
-            while i + n < j and j + n < len(lines) and _similar(lines[i + n].text, lines[j + n].text):
+            while (
+                i + n < j and j + n < len(lines) and _similar(lines[i + n].text, lines[j + n].text)
+            ):
                 n += 1
             if n >= min_run and (best is None or n > best[2]):
                 best = (i, j, n)
@@ -335,9 +340,7 @@ def _merge(a: _Line, b: _Line, report: CleanReport) -> str:
             report.repairs.append(Damage(b.number, seg_b, seg_a, repaired=True))
         else:
             out.append(seg_a)
-            report.conflicts.append(
-                {"lines": [a.number, b.number], "kept": seg_a, "other": seg_b}
-            )
+            report.conflicts.append({"lines": [a.number, b.number], "kept": seg_a, "other": seg_b})
     return "".join(out)
 
 
@@ -427,8 +430,8 @@ def _drop_chrome(lines: list[_Line], report: CleanReport) -> list[_Line]:
     after_prompt = False
     for k, line in enumerate(lines):
         reason = _chrome_reason(line.text)
-        if reason is None and after_prompt:
-            reason = "reading prompt"  # the headline the prompt announces
+        if reason is None and after_prompt and any(o.text == line.text for o in lines[k + 1 :]):
+            reason = "reading prompt"  # the headline it announces, which the page repeats
         if reason is None and k + 1 < len(lines) and len(line.text) <= 8:
             following = _chrome_reason(lines[k + 1].text)
             if following == "view counter" and not re.search(r"[。,，:：]", line.text):

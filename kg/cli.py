@@ -88,7 +88,12 @@ def main() -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--hant", is_flag=True, help="Print the Traditional text instead of the Simplified.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (on stdout) instead of the text.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the report as JSON (on stdout) instead of the text.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print the text only, without the report.")
 @_friendly
 def clean(file: Path, hant: bool, as_json: bool, quiet: bool) -> None:
@@ -128,7 +133,9 @@ def _print_counts(counts: dict[str, Any]) -> None:
 @root_option
 @out_option
 @lang_option
-@click.option("--no-validate", is_flag=True, help="Skip the SHACL validation (faster; not for releases).")
+@click.option(
+    "--no-validate", is_flag=True, help="Skip the SHACL validation (faster; not for releases)."
+)
 @_friendly
 def build(root: Path | None, out: Path, lang: str, no_validate: bool) -> None:
     """Build the graph: check every quote, validate with SHACL, write the files.
@@ -143,7 +150,9 @@ def build(root: Path | None, out: Path, lang: str, no_validate: bool) -> None:
     from kg.build import build as run_build
     from kg.build import sample_facts
 
-    result = run_build(root, out, validate=not no_validate, progress=lambda m: click.echo(f"… {m}", err=True))
+    result = run_build(
+        root, out, validate=not no_validate, progress=lambda m: click.echo(f"… {m}", err=True)
+    )
     click.echo(f"Built {result.out}/:")
     for name in sorted(result.manifest["outputs"]):
         click.echo(f"  {result.out / name}")

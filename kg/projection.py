@@ -154,19 +154,34 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
                 start = start if start is not None else graph.value(selector, URIRef(oa + "start"))
                 end = end if end is not None else graph.value(selector, URIRef(oa + "end"))
             if quote is not None and start is not None and end is not None:
-                found.append(Evidence(_local(str(source)).removeprefix("source/"), str(quote), int(start), int(end)))
+                found.append(
+                    Evidence(
+                        _local(str(source)).removeprefix("source/"),
+                        str(quote),
+                        int(str(start)),
+                        int(str(end)),
+                    )
+                )
         return sorted(found, key=lambda e: (e.source, e.start, e.end))
 
     def dates(node: Any) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
-        for key, iri in (("start", schema + "startDate"), ("end", schema + "endDate"), ("date", kg + "date")):
+        for key, iri in (
+            ("start", schema + "startDate"),
+            ("end", schema + "endDate"),
+            ("date", kg + "date"),
+        ):
             value = graph.value(node, URIRef(iri))
             out[key] = str(value) if value is not None else None
         return out
 
     edges: list[Edge] = []
     for st in graph.subjects(RDF.type, RDF.Statement):
-        s, p, o = (graph.value(st, RDF.subject), graph.value(st, RDF.predicate), graph.value(st, RDF.object))
+        s, p, o = (
+            graph.value(st, RDF.subject),
+            graph.value(st, RDF.predicate),
+            graph.value(st, RDF.object),
+        )
         if not isinstance(o, URIRef) or p is None or str(p) not in table:
             continue
         source, target = _local(str(s)), _local(str(o))
@@ -197,7 +212,9 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
         if member is None or organization is None or role is None:
             continue
         role_labels = {
-            str(o.language): str(o) for o in graph.objects(role, RDFS.label) if isinstance(o, Literal) and o.language
+            str(o.language): str(o)
+            for o in graph.objects(role, RDFS.label)
+            if isinstance(o, Literal) and o.language
         }
         edges.append(
             Edge(

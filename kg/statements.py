@@ -54,7 +54,7 @@ def parse_date(value: object, where: tuple[Path, int | None]) -> str:
     if not match:
         raise DataError(
             f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD "
-            "(give only the precision the source gives; quote it in YAML: \"2018-05\")",
+            '(give only the precision the source gives; quote it in YAML: "2018-05")',
             *where,
         )
     year, month, day = match.groups()
@@ -208,7 +208,8 @@ def _fields(
     unknown = sorted(k for k in item if k not in allowed)
     if unknown:
         raise DataError(
-            f"{what} has unknown field {unknown[0]!r} (allowed: {', '.join(sorted(allowed - {LINE}))})",
+            f"{what} has unknown field {unknown[0]!r} "
+            f"(allowed: {', '.join(sorted(allowed - {LINE}))})",
             path,
             line,
         )
@@ -223,9 +224,11 @@ def _load_relations(path: Path) -> tuple[dict[str, Relation], dict[str, dict[str
     for name, spec in doc["relations"].items():
         if name == LINE:
             continue
-        spec = _fields(spec, path, ("predicate", "subject", "object", "label"), ("values", "verb"), "relation")
+        spec = _fields(
+            spec, path, ("predicate", "subject", "object", "label"), ("values", "verb"), "relation"
+        )
 
-        def types(value: Any, line: int = spec[LINE]) -> tuple[str, ...]:
+        def types(value: Any, name: str = name, line: int = spec[LINE]) -> tuple[str, ...]:
             names = tuple(value) if isinstance(value, list) else (value,)
             for t in names:
                 if t not in (*ENTITY_TYPES, "literal"):
@@ -254,12 +257,15 @@ def _load_entities(path: Path) -> dict[str, Entity]:
         raise DataError("expected a mapping with a list 'entities'", path)
     entities: dict[str, Entity] = {}
     for item in doc["entities"]:
-        item = _fields(item, path, ("id", "type", "labels", "en_source"), ("alt_labels", "kind"), "entity")
+        item = _fields(
+            item, path, ("id", "type", "labels", "en_source"), ("alt_labels", "kind"), "entity"
+        )
         line = item[LINE]
         eid = str(item["id"])
         if not _ID.match(eid):
             raise DataError(
-                f"entity id {eid!r} must look like person/lu-qi, org/…, product/…, market/… or role/…",
+                f"entity id {eid!r} must look like person/lu-qi, org/…, product/…, "
+                "market/… or role/…",
                 path,
                 line,
             )
@@ -285,7 +291,9 @@ def _load_entities(path: Path) -> dict[str, Entity]:
         for alt in item.get("alt_labels") or []:
             alt = _fields(alt, path, ("label", "lang"), ("source",), "alt label")
             if alt["lang"] not in LANGS:
-                raise DataError(f"alt label language {alt['lang']!r} is not one of {LANGS}", path, alt[LINE])
+                raise DataError(
+                    f"alt label language {alt['lang']!r} is not one of {LANGS}", path, alt[LINE]
+                )
             alts.append((str(alt["label"]), str(alt["lang"]), alt.get("source")))
         entities[eid] = Entity(
             id=eid,
@@ -330,18 +338,24 @@ def nearest(text: str, quote: str) -> str:
     n = len(quote)
     if not text or not n:
         return ""
-    best, best_ratio = "", -1.0
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(quote)
+
+    def scan(starts: Iterable[int], best: tuple[float, int]) -> tuple[float, int]:
+        for i in starts:
+            matcher.set_seq1(text[i : i + n])
+            if matcher.real_quick_ratio() <= best[0] or matcher.quick_ratio() <= best[0]:
+                continue
+            ratio = matcher.ratio()
+            if ratio > best[0]:
+                best = (ratio, i)
+        return best
+
     step = max(1, n // 4)
-    for i in range(0, max(1, len(text) - n + 1), step):
-        window = text[i : i + n]
-        matcher.set_seq1(window)
-        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
-            continue
-        ratio = matcher.ratio()
-        if ratio > best_ratio:
-            best, best_ratio = window, ratio
+    last = max(0, len(text) - n)
+    _, coarse = scan(range(0, last + 1, step), (-1.0, 0))
+    _, start = scan(range(max(0, coarse - step), min(last, coarse + step) + 1), (-1.0, coarse))
+    best = text[start : start + n]
     return best
 
 
@@ -378,10 +392,14 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
     def ident(item: dict[str, Any]) -> str:
         sid = str(item["id"])
         if not _STATEMENT_ID.match(sid):
-            raise DataError(f"statement id {sid!r} must be lowercase words joined by -", path, item[LINE])
+            raise DataError(
+                f"statement id {sid!r} must be lowercase words joined by -", path, item[LINE]
+            )
         key = f"{source}/{sid}"
         if key in seen:
-            raise DataError(f"duplicate statement id {sid!r} (first at {seen[key]})", path, item[LINE])
+            raise DataError(
+                f"duplicate statement id {sid!r} (first at {seen[key]})", path, item[LINE]
+            )
         seen[key] = f"{path}:{item[LINE]}"
         return sid
 
@@ -406,7 +424,8 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             close = difflib.get_close_matches(name, data.relations, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise DataError(
-                f"unknown relation type {name!r}{hint} (known: {', '.join(sorted(data.relations))})",
+                f"unknown relation type {name!r}{hint} "
+                f"(known: {', '.join(sorted(data.relations))})",
                 path,
                 line,
             )
@@ -415,13 +434,19 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
         obj = value = None
         if rel.literal:
             if item.get("value") in (None, "") or item.get("object") is not None:
-                raise DataError(f"relation {name!r} takes a literal 'value', not an 'object'", path, line)
+                raise DataError(
+                    f"relation {name!r} takes a literal 'value', not an 'object'", path, line
+                )
             value = str(item["value"])
             if rel.values and value not in rel.values:
-                raise DataError(f"{name} value {value!r} is not one of {list(rel.values)}", path, line)
+                raise DataError(
+                    f"{name} value {value!r} is not one of {list(rel.values)}", path, line
+                )
         else:
             if item.get("object") is None or item.get("value") is not None:
-                raise DataError(f"relation {name!r} takes an entity 'object', not a 'value'", path, line)
+                raise DataError(
+                    f"relation {name!r} takes an entity 'object', not a 'value'", path, line
+                )
             obj = entity(item["object"], line, rel.object)
         if item.get("status") not in (None, "planned"):
             raise DataError(f"status {item['status']!r} is not 'planned'", path, line)
@@ -443,7 +468,11 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
 
     for item in doc.get("memberships") or []:
         item = _fields(
-            item, path, ("id", "member", "organization", "role", "quote"), ("start", "end"), "membership"
+            item,
+            path,
+            ("id", "member", "organization", "role", "quote"),
+            ("start", "end"),
+            "membership",
         )
         line = item[LINE]
         data.memberships.append(
@@ -465,7 +494,17 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             item,
             path,
             ("id", "measure", "subject", "unit", "quote"),
-            ("value", "min", "max", "period", "start", "end", "forecast", "forecaster", "qualifier"),
+            (
+                "value",
+                "min",
+                "max",
+                "period",
+                "start",
+                "end",
+                "forecast",
+                "forecaster",
+                "qualifier",
+            ),
             "figure",
         )
         line = item[LINE]
@@ -483,8 +522,14 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             numbers[key] = raw
         if numbers["value"] is None and (numbers["min"] is None or numbers["max"] is None):
             raise DataError("a figure needs a value, or both min and max", path, line)
-        if numbers["min"] is not None and numbers["max"] is not None and numbers["max"] < numbers["min"]:
-            raise DataError(f"figure max {numbers['max']} is below min {numbers['min']}", path, line)
+        if (
+            numbers["min"] is not None
+            and numbers["max"] is not None
+            and numbers["max"] < numbers["min"]
+        ):
+            raise DataError(
+                f"figure max {numbers['max']} is below min {numbers['min']}", path, line
+            )
         if not isinstance(item.get("forecast", False), bool):
             raise DataError("figure forecast must be true or false", path, line)
         data.figures.append(
@@ -502,7 +547,9 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
                 qualifier=item.get("qualifier"),
                 file=str(path),
                 line=line,
-                **numbers,
+                value=numbers["value"],
+                min=numbers["min"],
+                max=numbers["max"],
                 **dates(item, "period", "start", "end"),
             )
         )

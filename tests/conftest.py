@@ -1,0 +1,41 @@
+"""Shared fixtures: the project folder and one build of the article graph per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    """The article graph, built and validated once into a temporary folder."""
+    from kg.build import build
+
+    out = tmp_path_factory.mktemp("build")
+    return build(ROOT, out)
+
+
+@pytest.fixture(scope="session")
+def graph(built):
+    return built.graph
+
+
+@pytest.fixture()
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the project's data, ontology and shapes."""
+    for name in ("data", "ontology.ttl", "shapes.ttl"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / name)
+        else:
+            shutil.copy(src, tmp_path / name)
+    return tmp_path

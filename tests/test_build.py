@@ -1,0 +1,289 @@
+"""The built graph: its facts, evidence, ontology, shapes, files and determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic, to_isomorphic
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from kg.build import BASE, OUTPUTS, build, build_graph, sorted_ntriples, validate_graph
+from kg.errors import QuoteNotFoundError, ValidationError
+from kg.statements import load_dataset
+
+KG = Namespace(BASE)
+SCHEMA = Namespace("https://schema.org/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+
+
+def label(graph: Graph, node: URIRef, lang: str = "zh-Hans") -> str:
+    return next(str(o) for o in graph.objects(node, RDFS.label) if o.language == lang)
+
+
+def test_founders_as_the_article_states_them(graph):
+    founded = {
+        (label(graph, org), label(graph, person))
+        for org, person in graph.subject_objects(SCHEMA.founder)
+    }
+    assert founded == {
+        ("地平线", "余凯"),
+        ("地平线", "黄畅"),
+        ("小马智行", "彭军"),
+        ("小马智行", "楼天城"),
+        ("文远知行", "王劲"),
+        ("文远知行", "韩旭"),
+        ("禾多科技", "倪凯"),
+        ("元戎启行", "周光"),
+    }
+
+
+def test_baidu_alumni_and_roles(graph):
+    alumni = {label(graph, p) for p in graph.subjects(SCHEMA.alumniOf, KG["org/baidu"])}
+    assert alumni == {
+        "余凯",
+        "倪凯",
+        "王劲",
+        "吴恩达",
+        "韩旭",
+        "彭军",
+        "楼天城",
+        "黄畅",
+        "周光",
+        "陆奇",
+        "欧阳剑",
+    }
+    roles = {
+        (
+            label(graph, graph.value(m, ORG.member)),
+            label(graph, graph.value(m, ORG.role), "en"),
+            str(graph.value(m, SCHEMA.startDate)),
+            str(graph.value(m, SCHEMA.endDate)),
+        )
+        for m in graph.subjects(RDF.type, ORG.Membership)
+    }
+    assert roles == {
+        ("陆奇", "Group President", "2017", "2018-05"),
+        ("陆奇", "COO", "2017", "2018-05"),
+        ("欧阳剑", "Chief Chip Architect", "2020", "None"),
+        ("欧阳剑", "CEO", "2021", "None"),
+    }
+    end = graph.value(next(iter(graph.subjects(ORG.role, KG["role/coo"]))), SCHEMA.endDate)
+    assert end.datatype == XSD.gYearMonth  # the month the article gives, no day invented
+
+
+def test_renamed_company_is_one_node_with_its_former_name(graph):
+    weride = KG["org/weride"]
+    assert Literal("景驰科技", lang="zh-Hans") in set(
+        graph.objects(weride, RDFS.label.__class__(str(KG) + "formerName"))
+    )
+    assert Literal("景驰科技", lang="zh-Hans") in set(
+        graph.objects(weride, URIRef("http://www.w3.org/2004/02/skos/core#altLabel"))
+    )
+    assert not list(graph.subjects(RDFS.label, Literal("景驰科技", lang="zh-Hans")))
+
+
+def test_every_quote_is_the_text_at_its_offsets(graph):
+    text = next(
+        str(t)
+        for t in graph.objects(KG["source/jiemian-baidu-ai-decade"], SCHEMA.text)
+        if t.language == "zh-Hans"
+    )
+    spans = list(graph.subjects(RDF.type, OA.SpecificResource))
+    assert len(spans) > 50
+    for span in spans:
+        selectors = list(graph.objects(span, OA.hasSelector))
+        exact = next(
+            graph.value(s, OA.exact) for s in selectors if graph.value(s, OA.exact) is not None
+        )
+        start = next(
+            int(graph.value(s, OA.start)) for s in selectors if graph.value(s, OA.start) is not None
+        )
+        end = next(
+            int(graph.value(s, OA.end)) for s in selectors if graph.value(s, OA.end) is not None
+        )
+        assert text[start:end] == str(exact)
+
+
+def test_every_fact_has_evidence_and_english_names_their_own_source(graph):
+    for statement in graph.subjects(RDF.type, RDF.Statement):
+        sources = list(graph.objects(statement, PROV.wasDerivedFrom))
+        method = graph.value(statement, KG.method)
+        assert sources or method, statement
+        if graph.value(statement, RDF.predicate) == RDFS.label:
+            # English names are never attributed to the article
+            assert all(not str(s).startswith(BASE + "evidence/") for s in sources)
+    for kind in (SCHEMA.Person, SCHEMA.Organization):
+        for node in graph.subjects(RDF.type, kind):
+            langs = sorted(o.language for o in graph.objects(node, RDFS.label))
+            assert langs == ["en", "zh-Hans", "zh-Hant"], node
+
+
+def test_no_blank_nodes(graph):
+    assert not any(isinstance(term, BNode) for triple in graph for term in triple)
+
+
+def test_ontology_parses_and_declares_every_term_used(root, graph):
+    ontology = Graph().parse(root / "ontology.ttl")
+    declared_kinds = {RDF.Property, RDFS.Class, OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty}
+    declared = {s for s, o in ontology.subject_objects(RDF.type) if o in declared_kinds}
+    used = {p for p in graph.predicates() if p != RDF.type} | set(graph.objects(None, RDF.type))
+    assert used - declared == set()
+    for term in declared:
+        langs = {o.language for o in ontology.objects(term, RDFS.label)}
+        comment_langs = {o.language for o in ontology.objects(term, RDFS.comment)}
+        assert {"en", "zh-Hans"} <= langs and {"en", "zh-Hans"} <= comment_langs, term
+    for term in declared:
+        if str(term).startswith(BASE) and term != KG.StockMarket:
+            parents = set(ontology.objects(term, RDFS.subPropertyOf)) | set(
+                ontology.objects(term, RDFS.subClassOf)
+            )
+            if term not in (
+                KG.listingStatus,
+                KG.date,
+                KG.status,
+                KG.measure,
+                KG.period,
+                KG.isForecast,
+                KG.qualifier,
+                KG.sha256,
+            ):
+                assert parents, f"{term} should link to the closest standard term"
+
+
+def tampered(graph: Graph, remove=(), add=()) -> Graph:
+    copy = Graph()
+    for triple in graph:
+        copy.add(triple)
+    for triple in remove:
+        copy.remove(triple)
+    for triple in add:
+        copy.add(triple)
+    return copy
+
+
+def test_shapes_catch_a_quote_that_does_not_match_its_offsets(root, graph):
+    selector = next(graph.subjects(OA.exact, None))
+    exact = graph.value(selector, OA.exact)
+    bad = tampered(
+        graph, remove=[(selector, OA.exact, exact)], add=[(selector, OA.exact, Literal("不在此处"))]
+    )
+    result = validate_graph(bad, root / "shapes.ttl")
+    assert not result.conforms
+    assert any("is not the article's text at offsets" in v for v in result.violations)
+
+
+def test_shapes_catch_a_missing_label_and_an_untyped_date(root, graph):
+    lu_qi = KG["person/lu-qi"]
+    membership = next(graph.subjects(ORG.role, KG["role/coo"]))
+    bad = tampered(
+        graph,
+        remove=[
+            (lu_qi, RDFS.label, Literal("陸奇", lang="zh-Hant")),
+            (membership, SCHEMA.endDate, Literal("2018-05", datatype=XSD.gYearMonth)),
+        ],
+        add=[(membership, SCHEMA.endDate, Literal("2018-05"))],
+    )
+    result = validate_graph(bad, root / "shapes.ttl")
+    assert not result.conforms
+    text = "\n".join(result.violations)
+    assert "person/lu-qi" in text and "zh-Hant" in text
+    assert str(membership) in text
+
+
+def test_outputs_written_and_parse_to_the_same_graph(built):
+    for name in OUTPUTS:
+        assert (built.out / name).stat().st_size > 0
+    nt = Graph().parse(built.out / "kg.nt", format="nt")
+    for name, fmt in (("kg.ttl", "turtle"), ("kg.jsonld", "json-ld")):
+        assert isomorphic(nt, Graph().parse(built.out / name, format=fmt)), name
+    assert isomorphic(nt, built.graph)
+    lines = (built.out / "kg.nt").read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines)
+    jsonld = json.loads((built.out / "kg.jsonld").read_text(encoding="utf-8"))
+    assert isinstance(jsonld["@context"], dict)  # inline, never a remote context
+    manifest = json.loads((built.out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sources"]["jiemian-baidu-ai-decade"]["sha256"].startswith("4dbeb49e")
+    assert manifest["counts"]["triples"] == len(built.graph)
+
+
+def test_build_is_byte_identical_under_any_hash_seed(root, built, tmp_path):
+    outs = []
+    for seed in ("1", "4242"):
+        out = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-m", "kg", "build", "--root", str(root), "--out", str(out)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+        outs.append(out)
+    for name in (*OUTPUTS, "manifest.json", "text/jiemian-baidu-ai-decade.zh-Hans.txt"):
+        first = (outs[0] / name).read_bytes()
+        assert first == (outs[1] / name).read_bytes(), name
+        assert first == (built.out / name).read_bytes(), name
+
+
+def test_a_failing_build_leaves_earlier_outputs_untouched(data_copy, tmp_path):
+    out = tmp_path / "out"
+    build(data_copy, out, validate=False)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    statements = data_copy / "data/statements/jiemian-baidu-ai-decade.yaml"
+    statements.write_text(
+        statements.read_text(encoding="utf-8").replace("倪凯创立禾多科技", "倪凯创立了禾多科技"),
+        encoding="utf-8",
+    )
+    with pytest.raises(QuoteNotFoundError):
+        build(data_copy, out, validate=False)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_a_shape_violation_writes_nothing(data_copy, tmp_path):
+    shapes = data_copy / "shapes.ttl"
+    shapes.write_text(
+        shapes.read_text(encoding="utf-8").replace(
+            "sh:qualifiedMinCount 1 ; sh:qualifiedMaxCount 1 ;\n"
+            '        sh:message "needs exactly one rdfs:label in en"',
+            'sh:qualifiedMinCount 2 ;\n        sh:message "needs two English labels"',
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    with pytest.raises(ValidationError, match=r"violates shapes\.ttl .* nothing was written"):
+        build(data_copy, out)
+    assert not out.exists()
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_statement_order_does_not_matter(root, seed):
+    data = load_dataset(root / "data")
+    reference = sorted_ntriples(build_graph(data))
+    rng = random.Random(seed)
+    for items in (data.statements, data.memberships, data.figures):
+        rng.shuffle(items)
+    data.entities = dict(rng.sample(list(data.entities.items()), len(data.entities)))
+    assert sorted_ntriples(build_graph(data)) == reference
+
+
+@settings(max_examples=5, deadline=None)
+@given(fmt=st.sampled_from(["turtle", "nt", "json-ld", "xml"]))
+def test_serialize_then_parse_gives_the_same_graph(fmt):
+    data = load_dataset(Path(__file__).resolve().parent.parent / "data")
+    graph = build_graph(data)
+    again = Graph().parse(data=graph.serialize(format=fmt), format=fmt)
+    assert to_isomorphic(graph) == to_isomorphic(again)
