@@ -1,0 +1,324 @@
+"""Query: named SPARQL queries, parameters, and results as Python data.
+
+Named queries are ``.rq`` files in ``kg/queries/``; each starts with a header::
+
+    # title: Baidu alumni and what they founded
+    # en: Who worked at an organisation, and what did each of them found?
+    # zh: 曾在某机构任职的人各自创立了哪些公司？
+    # param org: kg:org/baidu  the organisation
+    # param lang: "zh-Hans"  language of the labels
+
+Parameters are written ``$name`` in the query (valid SPARQL as it stands). A
+value bound to a parameter replaces its ``$name`` tokens as an RDF term, so the
+same query text runs unchanged on every store, the remote ones included.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kg.build import BASE, PREFIXES
+from kg.errors import KGError
+
+if TYPE_CHECKING:
+    from rdflib.query import Result
+
+    from kg.store import KGStore
+
+__all__ = [
+    "NamedQuery",
+    "QueryError",
+    "bind",
+    "dataframe",
+    "named_queries",
+    "python_value",
+    "resolve",
+    "rows",
+    "run",
+    "unknown_terms",
+]
+
+QUERY_DIR = Path(__file__).resolve().parent / "queries"
+_HEADER = re.compile(r"^#\s*(title|en|zh|param)\s*(\w+)?\s*:\s*(.*)$")
+# Tokens to step over when substituting: strings, IRIs and comments.
+_SKIP = (
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\s]*>"
+    r"|#[^\n]*"
+)
+_PARAM = re.compile(rf"({_SKIP})|\$([A-Za-z_][A-Za-z0-9_]*)")
+_ENTITY_ID = re.compile(r"^(person|org|market|product|role)/[a-z0-9-]+$")
+
+
+class QueryError(KGError):
+    """A query that cannot be found, parsed or bound."""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    en: str
+    zh: str
+    params: dict[str, tuple[str, str]]  #: name -> (default, description)
+    text: str
+    path: Path
+
+    def defaults(self) -> dict[str, str]:
+        return {name: default for name, (default, _) in self.params.items()}
+
+
+@dataclass
+class QueryRun:
+    """A query as run: its final text, kind and result."""
+
+    text: str
+    kind: str  #: SELECT, ASK, CONSTRUCT or DESCRIBE
+    result: Result
+    named: NamedQuery | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _parse_header(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    params: dict[str, tuple[str, str]] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, name, value = match.groups()
+        if key == "param" and name:
+            default, _, description = value.partition("  ")
+            params[name] = (default.strip(), description.strip())
+        else:
+            meta[key] = value.strip()
+    for key in ("title", "en", "zh"):
+        if key not in meta:
+            raise QueryError(f"{path}: the header lacks '# {key}: …'")
+    return NamedQuery(path.stem, meta["title"], meta["en"], meta["zh"], params, text, path)
+
+
+def named_queries(folder: Path = QUERY_DIR) -> dict[str, NamedQuery]:
+    """The named queries, by name (the file name without ``.rq``)."""
+    return {p.stem: _parse_header(p) for p in sorted(folder.glob("*.rq"))}
+
+
+def resolve(query: str) -> tuple[str, NamedQuery | None]:
+    """Turn a NAME, a FILE.rq path, ``-`` (stdin) or a query text into query text."""
+    named = named_queries()
+    if query in named:
+        return named[query].text, named[query]
+    if query == "-":
+        return sys.stdin.read(), None
+    if re.fullmatch(r"[\w./-]+\.(rq|sparql)", query):
+        path = Path(query)
+        if not path.is_file():
+            raise QueryError(f"{path}: no such query file")
+        return path.read_text(encoding="utf-8"), None
+    if re.fullmatch(r"[\w-]+", query):
+        from difflib import get_close_matches
+
+        close = get_close_matches(query, named, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else "; `kg query --list` shows them"
+        raise QueryError(f"no named query {query!r}{hint}")
+    return query, None
+
+
+def term(value: str) -> str:
+    """An RDF term in SPARQL syntax for a parameter value given as text.
+
+    Examples
+    --------
+    >>> term("org/baidu")
+    '<https://w3id.org/china-ai-kg/org/baidu>'
+    >>> term("schema:Person")
+    '<https://schema.org/Person>'
+    >>> term('"陆奇"')
+    '"陆奇"'
+    >>> term("2017")
+    '2017'
+    >>> term("Qi Lu")
+    '"Qi Lu"'
+    """
+    value = value.strip()
+    if _ENTITY_ID.match(value):
+        return f"<{BASE}{value}>"
+    if value.startswith("<") and value.endswith(">"):
+        return value
+    prefix, colon, local = value.partition(":")
+    if colon and prefix in PREFIXES and not local.startswith("//"):
+        return f"<{PREFIXES[prefix]}{local}>"
+    if re.fullmatch(r"https?://\S+", value):
+        return f"<{value}>"
+    if re.fullmatch(r'"(?:[^"\\]|\\.)*"(@[A-Za-z-]+)?', value):
+        return value
+    if re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def parameters(text: str) -> set[str]:
+    """The ``$name`` parameters a query text uses."""
+    return {m.group(2) for m in _PARAM.finditer(text) if m.group(2)}
+
+
+def bind(text: str, values: dict[str, str], named: NamedQuery | None = None) -> str:
+    """Substitute parameter values (and a named query's defaults) into *text*."""
+    used = parameters(text)
+    unknown = sorted(set(values) - used)
+    if unknown:
+        listed = ", ".join(f"${p}" for p in sorted(used)) or "none"
+        raise QueryError(f"the query has no parameter ${unknown[0]} (its parameters: {listed})")
+    merged = {**(named.defaults() if named else {}), **values}
+    terms = {name: term(value) for name, value in merged.items() if name in used}
+
+    def swap(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return match.group(1)
+        return terms.get(match.group(2), match.group(0))
+
+    return _PARAM.sub(swap, text)
+
+
+def query_kind(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword outside the prologue."""
+    stripped = _PARAM.sub(lambda m: " " if m.group(1) else m.group(0), text)
+    match = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", stripped, re.IGNORECASE)
+    return match.group(1).upper() if match else "SELECT"
+
+
+def syntax_error(text: str) -> str | None:
+    """The parser's message, with line and column, if *text* is not valid SPARQL."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parseQuery(text)
+    except ParseException as exc:
+        line = exc.line.strip()
+        return f"line {exc.lineno}, column {exc.col}: {exc.msg}; near: {line[:80]!r}"
+    except Exception as exc:  # rdflib raises a few other kinds for bad input
+        return str(exc)
+    return None
+
+
+def run(
+    store: KGStore, query: str, bindings: dict[str, str] | None = None, lang: str | None = None
+) -> QueryRun:
+    """Resolve, bind and run a query on *store*.
+
+    Parameters
+    ----------
+    store : KGStore
+        From :func:`kg.store.open_store`.
+    query : str
+        A named query, a ``.rq`` path, ``-`` or the query text.
+    bindings : dict, optional
+        Parameter values as text (``{"org": "org/baidu"}``).
+    lang : str, optional
+        The label language, bound to ``$lang`` where the query has it.
+    """
+    text, named = resolve(query)
+    values = dict(bindings or {})
+    if lang and "lang" in parameters(text) and "lang" not in values:
+        values["lang"] = f'"{lang}"'
+    final = bind(text, values, named)
+    kind = query_kind(final)
+    try:
+        result = store.query(final)
+        if kind == "SELECT":
+            result.bindings  # noqa: B018 - evaluate now, so errors surface here
+    except KGError:
+        raise
+    except Exception as exc:
+        message = syntax_error(final)
+        if message:
+            raise QueryError(f"malformed query: {message}") from None
+        raise QueryError(f"the store could not run the query: {str(exc).splitlines()[0]}") from None
+    return QueryRun(final, kind, result, named)
+
+
+def python_value(node: Any) -> Any:
+    """A Python value for an RDF term: IRIs as strings, partial dates kept as text."""
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    if node is None:
+        return None
+    if isinstance(node, Literal):
+        if node.datatype in (XSD.gYear, XSD.gYearMonth, XSD.date, XSD.dateTime):
+            return str(node)  # never turn 2018-05 into a day
+        value = node.toPython()
+        return value if not isinstance(value, Literal) else str(value)
+    return str(node)
+
+
+def rows(result: Result) -> list[dict[str, Any]]:
+    """SELECT results as a list of dicts of Python values."""
+    names = [str(v) for v in result.vars or []]
+    return [{name: python_value(row[i]) for i, name in enumerate(names)} for row in result]  # type: ignore[index]
+
+
+def dataframe(
+    store: KGStore, query: str, bindings: dict[str, str] | None = None, lang: str | None = None
+) -> Any:
+    """Run a SELECT query and return a pandas DataFrame (for notebooks).
+
+    Examples
+    --------
+    >>> from kg.store import open_store
+    >>> from kg.build import project_root
+    >>> store = open_store("oxigraph", project_root() / "build" / "kg.nt")  # doctest: +SKIP
+    >>> dataframe(store, "founders").columns.tolist()[:2]  # doctest: +SKIP
+    ['company', 'companyLabel']
+    """
+    import pandas as pd
+
+    done = run(store, query, bindings, lang)
+    if done.kind != "SELECT":
+        raise QueryError(f"a DataFrame needs a SELECT query, not {done.kind}")
+    return pd.DataFrame(rows(done.result), columns=[str(v) for v in done.result.vars or []])
+
+
+_IRI = re.compile(r"<([^<>\s]+)>")
+_PNAME = re.compile(r"(?<![\w<\"'?$])([A-Za-z][\w-]*):([A-Za-z_][\w-]*)")
+
+
+def unknown_terms(text: str, ontology: Path) -> list[str]:
+    """Terms of the project's vocabularies the query names but the ontology does not declare.
+
+    Entity IRIs (``kg:person/…``) are not terms and are not checked.
+    """
+    from rdflib import Graph
+
+    graph = Graph().parse(ontology)
+    declared = {str(s) for s in graph.subjects()}
+    prefixes = dict(PREFIXES)
+    for match in re.finditer(r"PREFIX\s+([\w-]*):\s*<([^>]*)>", text, re.IGNORECASE):
+        prefixes[match.group(1)] = match.group(2)
+    body = re.sub(r"PREFIX\s+[\w-]*:\s*<[^>]*>", " ", text, flags=re.IGNORECASE)
+    body = re.sub(r'"(?:[^"\\]|\\.)*"|#[^\n]*', " ", body)
+    vocabularies = {PREFIXES[p] for p in ("schema", "org", "prov", "oa", "kg", "skos")}
+    found = {m.group(1) for m in _IRI.finditer(body)}
+    found |= {
+        prefixes[m.group(1)] + m.group(2) for m in _PNAME.finditer(body) if m.group(1) in prefixes
+    }
+    unknown = []
+    for iri in sorted(found):
+        namespace = next((ns for ns in vocabularies if iri.startswith(ns)), None)
+        if namespace is None or "/" in iri[len(namespace) :] or iri == namespace:
+            continue
+        if iri not in declared:
+            unknown.append(iri)
+    return unknown

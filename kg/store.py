@@ -1,0 +1,216 @@
+"""Stores: one small interface over rdflib store plugins, chosen by a spec string.
+
+==========================  ==================================================
+spec                        store
+==========================  ==================================================
+``oxigraph`` (default)      Oxigraph in memory, through oxrdflib
+``oxigraph:PATH``           Oxigraph on disk at PATH; loaded once from the
+                            build, then opened read-only by readers
+``memory``                  rdflib's own in-memory store and SPARQL engine
+``sparql+http(s)://…``      any SPARQL 1.1 endpoint, read-only
+==========================  ==================================================
+
+Queries are passed to the store as strings, so Oxigraph's own engine runs them
+(a prepared rdflib query would silently fall back to rdflib's slow engine).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kg.errors import KGError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.query import Result
+
+__all__ = ["DEFAULT_SPEC", "KGStore", "StoreError", "open_store", "parse_spec"]
+
+DEFAULT_SPEC = "oxigraph"
+_MARKER = "kg-source.sha256"
+
+
+class StoreError(KGError):
+    """A store cannot be opened or does not allow what was asked."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str  #: oxigraph, oxigraph-disk, memory or sparql
+    location: str = ""  #: path or endpoint URL
+
+
+def parse_spec(spec: str) -> Spec:
+    """Parse a store spec string.
+
+    Examples
+    --------
+    >>> parse_spec("oxigraph:/tmp/kg-store")
+    Spec(kind='oxigraph-disk', location='/tmp/kg-store')
+    >>> parse_spec("sparql+http://127.0.0.1:8000/sparql")
+    Spec(kind='sparql', location='http://127.0.0.1:8000/sparql')
+    """
+    if spec == "oxigraph":
+        return Spec("oxigraph")
+    if spec == "memory":
+        return Spec("memory")
+    if spec.startswith("oxigraph:") and len(spec) > len("oxigraph:"):
+        return Spec("oxigraph-disk", spec[len("oxigraph:") :])
+    if spec.startswith(("sparql+http://", "sparql+https://")):
+        return Spec("sparql", spec[len("sparql+") :])
+    raise StoreError(
+        f"unknown store {spec!r}; use oxigraph, oxigraph:PATH, memory or sparql+http(s)://HOST/PATH"
+    )
+
+
+class KGStore:
+    """An opened store: ask it SPARQL queries as strings."""
+
+    def __init__(self, spec: Spec, graph: Graph, read_only: bool, inner: Any = None):
+        self.spec = spec
+        self.graph = graph
+        self.read_only = read_only
+        self.inner = inner  #: the pyoxigraph Store, for Oxigraph specs
+
+    def query(self, sparql: str) -> Result:
+        """Run a SPARQL query string; the store's own engine evaluates it."""
+        return self.graph.query(sparql)
+
+    def __len__(self) -> int:
+        if self.inner is not None:
+            return len(self.inner)
+        if self.spec.kind == "sparql":
+            result = self.graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+            return int(next(iter(result))[0])  # type: ignore[index]
+        return len(self.graph)
+
+    def close(self) -> None:
+        self.graph.close()
+
+    def __enter__(self) -> KGStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = f":{self.spec.location}" if self.spec.location else ""
+        return f"<KGStore {self.spec.kind}{where}{' read-only' if self.read_only else ''}>"
+
+
+def _oxigraph_graph(inner: Any) -> Graph:
+    from oxrdflib import OxigraphStore
+    from rdflib import Graph
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    return Graph(store=OxigraphStore(store=inner), identifier=DATASET_DEFAULT_GRAPH_ID)
+
+
+def _ox_format(path: Path) -> Any:
+    import pyoxigraph as ox
+
+    formats = {
+        ".nt": ox.RdfFormat.N_TRIPLES,
+        ".ttl": ox.RdfFormat.TURTLE,
+        ".nq": ox.RdfFormat.N_QUADS,
+    }
+    if path.suffix not in formats:
+        raise StoreError(f"{path}: load .nt, .ttl or .nq files into Oxigraph")
+    return formats[path.suffix]
+
+
+def _require(data: Path | None) -> Path:
+    if data is None:
+        raise StoreError("no graph file to load; give one (e.g. build/kg.nt)")
+    if not data.is_file():
+        raise StoreError(f"{data}: no such graph file; run `kg build` first")
+    return data
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt") -> KGStore:
+    """Open the store a spec names, loading *data* into it where it needs loading.
+
+    Parameters
+    ----------
+    spec : str
+        ``oxigraph``, ``oxigraph:PATH``, ``memory`` or ``sparql+http(s)://…``.
+    data : path, optional
+        The graph file to load (N-Triples or Turtle). An on-disk Oxigraph store
+        is loaded from it once and reloaded when the file changes; a remote
+        endpoint ignores it.
+    """
+    parsed = parse_spec(spec)
+    path = Path(data) if data is not None else None
+    if parsed.kind == "sparql":
+        from rdflib import Graph
+        from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+        store = SPARQLStore(query_endpoint=parsed.location, returnFormat="json", method="POST_FORM")
+        return KGStore(parsed, Graph(store=store), read_only=True)
+    if parsed.kind == "memory":
+        from rdflib import Graph
+
+        source = _require(path)
+        fmt = "nt" if source.suffix == ".nt" else None
+        return KGStore(parsed, Graph().parse(source, format=fmt), read_only=False)
+
+    import pyoxigraph as ox
+
+    if parsed.kind == "oxigraph":
+        source = _require(path)
+        inner = ox.Store()
+        inner.bulk_load(path=str(source), format=_ox_format(source))
+        return KGStore(parsed, _oxigraph_graph(inner), read_only=False, inner=inner)
+
+    folder = Path(parsed.location)
+    marker = folder / _MARKER
+    if path is not None and path.is_file():
+        wanted = _digest(path)
+        stale = not marker.is_file() or marker.read_text().strip() != wanted
+        if stale and folder.exists() and any(folder.iterdir()) and not marker.is_file():
+            raise StoreError(
+                f"{folder} holds a store kg did not load; open it with a different path, "
+                "or remove it to let kg load the graph there"
+            )
+        if stale:
+            _load_disk(folder, path, wanted)
+    elif not marker.is_file():
+        _require(path)
+    try:
+        inner = ox.Store.read_only(str(folder))
+    except OSError as exc:
+        raise StoreError(f"{folder}: cannot open the Oxigraph store read-only: {exc}") from None
+    return KGStore(parsed, _oxigraph_graph(inner), read_only=True, inner=inner)
+
+
+def _load_disk(folder: Path, source: Path, digest: str) -> None:
+    """(Re)load an on-disk store from *source*; the marker is written last."""
+    import shutil
+
+    import pyoxigraph as ox
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        inner = ox.Store(str(folder))
+        inner.bulk_load(path=str(source), format=_ox_format(source))
+        inner.flush()
+        del inner
+    except OSError as exc:
+        raise StoreError(f"{folder}: cannot write the Oxigraph store: {exc}") from None
+    tmp = folder / f".{_MARKER}.{os.getpid()}"
+    tmp.write_text(digest + "\n")
+    os.replace(tmp, folder / _MARKER)
