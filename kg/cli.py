@@ -217,5 +217,152 @@ def stats(out: Path, fmt: str) -> None:
         _print_counts(result)
 
 
+store_option = click.option(
+    "--store",
+    default="oxigraph",
+    show_default=True,
+    help="Where the graph is: oxigraph (in memory), oxigraph:PATH (on disk, read-only), "
+    "memory (rdflib) or sparql+http(s)://HOST/PATH (a SPARQL endpoint).",
+)
+graph_option = click.option(
+    "--graph",
+    "graph_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/kg.nt"),
+    show_default=True,
+    help="The built graph file local stores load.",
+)
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _short(value: Any) -> str:
+    from kg.build import PREFIXES
+
+    if value is None:
+        return ""
+    text = str(value)
+    for prefix, ns in PREFIXES.items():
+        if text.startswith(ns) and prefix != "kg":
+            return f"{prefix}:{text[len(ns) :]}"
+    if text.startswith(PREFIXES["kg"]):
+        return text[len(PREFIXES["kg"]) :]
+    return text
+
+
+def _table(names: list[str], rows: list[dict[str, Any]], markdown: bool) -> str:
+    cells = [[_short(row[n]).replace("\n", " ") for n in names] for row in rows]
+    if markdown:
+        escape = lambda s: s.replace("|", "\\|")  # noqa: E731
+        lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+        lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in cells]
+        return "\n".join(lines)
+    widths = [
+        max([_display_width(n)] + [_display_width(r[i]) for r in cells])
+        for i, n in enumerate(names)
+    ]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            v + " " * (w - _display_width(v)) for v, w in zip(values, widths, strict=True)
+        ).rstrip()
+
+    out = [line(names), line(["-" * w for w in widths])] + [line(r) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and exit.")
+@click.option(
+    "--bind",
+    "bindings",
+    multiple=True,
+    metavar="VAR=VALUE",
+    help="Set a $parameter: an entity id (org/baidu), prefix:name, <iri>, a number or text.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "md", "json", "xml", "csv", "tsv", "ttl", "nt", "jsonld"]),
+    default=None,
+    help="Output format [default: table on a terminal, csv otherwise; ttl for CONSTRUCT/DESCRIBE].",
+)
+@lang_option
+@store_option
+@graph_option
+@_friendly
+def query(
+    query: str | None,
+    list_queries: bool,
+    bindings: tuple[str, ...],
+    fmt: str | None,
+    lang: str,
+    store: str,
+    graph_file: Path,
+) -> None:
+    """Run a SPARQL query: a named query, a FILE.rq, - (stdin) or the query text.
+
+    Named queries take $parameters with defaults (see --list); --bind sets them.
+    SELECT/ASK results print as a table or in a W3C results format (json, xml,
+    csv, tsv); CONSTRUCT/DESCRIBE results as Turtle, N-Triples or JSON-LD.
+
+    \b
+    Example:
+      kg query --list
+      kg query alumni_founders --bind org=org/baidu --lang en
+      kg query 'SELECT ?p WHERE { ?p a <https://schema.org/Person> }' --format json
+    """
+    from kg import query as q
+
+    if list_queries:
+        for name, named in q.named_queries().items():
+            click.echo(f"{name}: {named.title}")
+            click.echo(f"    {named.en}")
+            click.echo(f"    {named.zh}")
+            for param, (default, description) in named.params.items():
+                click.echo(f"    ${param} = {default}  ({description})")
+        return
+    if not query:
+        raise click.UsageError("give a QUERY (a name, a FILE.rq, - or the text), or --list")
+    values: dict[str, str] = {}
+    for item in bindings:
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            raise click.BadParameter(f"{item!r} is not VAR=VALUE", param_hint="--bind")
+        values[name.lstrip("$?")] = value
+
+    from kg.build import project_root
+    from kg.store import open_store
+
+    text, _ = q.resolve(query)
+    unknown = q.unknown_terms(text, project_root() / "ontology.ttl")
+    if unknown:
+        click.echo(
+            "Warning: the query names terms the ontology does not declare (a typo?): "
+            + ", ".join(_short(u) for u in unknown),
+            err=True,
+        )
+    with open_store(store, graph_file) as opened:
+        done = q.run(opened, query, values, lang)
+        if done.kind in ("CONSTRUCT", "DESCRIBE"):
+            click.echo(q.serialize(done, fmt or "ttl").decode("utf-8"), nl=False)
+            return
+        fmt = fmt or ("table" if sys.stdout.isatty() else "csv")
+        if fmt in ("table", "md"):
+            if done.kind == "ASK":
+                click.echo("true" if done.result.askAnswer else "false")
+                return
+            names = [str(v) for v in done.result.vars or []]
+            click.echo(_table(names, q.rows(done.result), markdown=fmt == "md"))
+            return
+        click.echo(q.serialize(done, fmt).decode("utf-8"), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

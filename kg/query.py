@@ -292,7 +292,7 @@ def dataframe(
 
 
 _IRI = re.compile(r"<([^<>\s]+)>")
-_PNAME = re.compile(r"(?<![\w<\"'?$])([A-Za-z][\w-]*):([A-Za-z_][\w-]*)")
+_PNAME = re.compile(r"(?<![\w<\"'?$])([A-Za-z][\w-]*):([A-Za-z_](?:[\w/.-]*[\w/-])?)")
 
 
 def unknown_terms(text: str, ontology: Path) -> list[str]:
@@ -322,3 +322,55 @@ def unknown_terms(text: str, ontology: Path) -> list[str]:
         if iri not in declared:
             unknown.append(iri)
     return unknown
+
+
+RESULT_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_FORMATS = {
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+}
+
+
+def _tsv(result: Result) -> bytes:
+    names = [str(v) for v in result.vars or []]
+    lines = ["\t".join(f"?{n}" for n in names)]
+    for row in result:
+        lines.append("\t".join(term.n3() if term is not None else "" for term in row))  # type: ignore[union-attr]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def serialize(done: QueryRun, fmt: str) -> bytes:
+    """Serialize a result in a W3C format.
+
+    SELECT and ASK results: ``json``, ``xml``, ``csv``, ``tsv`` (SPARQL 1.1
+    Query Results). CONSTRUCT and DESCRIBE graphs: ``ttl``, ``nt``, ``jsonld``.
+    """
+    result = done.result
+    if done.kind in ("CONSTRUCT", "DESCRIBE"):
+        if fmt not in GRAPH_FORMATS:
+            raise QueryError(f"a {done.kind} result is a graph: use ttl, nt or jsonld, not {fmt}")
+        graph = result.graph
+        assert graph is not None
+        for prefix, ns in PREFIXES.items():
+            graph.bind(prefix, ns, override=True)
+        rdf_format = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}[fmt]
+        if fmt == "nt":
+            text = graph.serialize(format="nt")
+            return ("\n".join(sorted(line for line in text.splitlines() if line)) + "\n").encode()
+        return graph.serialize(format=rdf_format, encoding="utf-8")
+    if fmt not in RESULT_FORMATS:
+        raise QueryError(f"a {done.kind} result is a table: use json, xml, csv or tsv, not {fmt}")
+    if fmt == "tsv":
+        if done.kind == "ASK":
+            return (("true" if result.askAnswer else "false") + "\n").encode()
+        return _tsv(result)
+    if fmt == "csv" and done.kind == "ASK":
+        return (("true" if result.askAnswer else "false") + "\n").encode()
+    data = result.serialize(format=fmt, encoding="utf-8")
+    return data if isinstance(data, bytes) else str(data).encode("utf-8")

@@ -68,9 +68,17 @@ def parse_spec(spec: str) -> Spec:
 
 
 class KGStore:
-    """An opened store: ask it SPARQL queries as strings."""
+    """An opened store: ask it SPARQL queries as strings.
+
+    The project's prefixes (kg, schema, org, prov, oa, skos, …) are declared for
+    every query, so a query may use them without PREFIX lines.
+    """
 
     def __init__(self, spec: Spec, graph: Graph, read_only: bool, inner: Any = None):
+        from kg.build import PREFIXES
+
+        for prefix, ns in PREFIXES.items():
+            graph.bind(prefix, ns, override=True)
         self.spec = spec
         self.graph = graph
         self.read_only = read_only
@@ -85,7 +93,7 @@ class KGStore:
             return len(self.inner)
         if self.spec.kind == "sparql":
             result = self.graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-            return int(next(iter(result))[0])  # type: ignore[index]
+            return int(str(next(iter(result))[0]))  # type: ignore[index]
         return len(self.graph)
 
     def close(self) -> None:

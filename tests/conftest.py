@@ -39,3 +39,11 @@ def data_copy(tmp_path: Path) -> Path:
         else:
             shutil.copy(src, tmp_path / name)
     return tmp_path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="Rewrite the golden query results from the current graph (review the diff!).",
+    )

@@ -1,0 +1,207 @@
+"""Named queries, parameters, formats and errors — the same suite on every store."""
+
+from __future__ import annotations
+
+import json
+import threading
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+
+from kg.query import QueryError, named_queries, rows, run, serialize, unknown_terms
+from kg.store import StoreError, open_store, parse_spec
+
+GOLDENS = Path(__file__).resolve().parent / "goldens" / "queries"
+
+
+class _Endpoint(BaseHTTPRequestHandler):
+    """A minimal SPARQL endpoint over pyoxigraph, standing in for a remote server."""
+
+    store = None
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def _answer(self, query: str) -> None:
+        import pyoxigraph as ox
+
+        try:
+            result = self.store.query(query)
+        except SyntaxError as exc:
+            self.send_response(400)
+            self.end_headers()
+            self.wfile.write(str(exc).encode())
+            return
+        if isinstance(result, ox.QueryTriples):
+            body, media = result.serialize(format=ox.RdfFormat.N_TRIPLES), "application/n-triples"
+        else:
+            body = result.serialize(format=ox.QueryResultsFormat.JSON)
+            media = "application/sparql-results+json"
+        self.send_response(200)
+        self.send_header("Content-Type", media)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self._answer(parse_qs(self.path.partition("?")[2])["query"][0])
+
+    def do_POST(self):
+        length = int(self.headers["Content-Length"])
+        form = parse_qs(self.rfile.read(length).decode())
+        self._answer(form["query"][0])
+
+
+@pytest.fixture(scope="session")
+def endpoint(built):
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(built.out / "kg.nt"), format=ox.RdfFormat.N_TRIPLES)
+    handler = type("Handler", (_Endpoint,), {"store": store})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"sparql+http://127.0.0.1:{server.server_address[1]}/sparql"
+    server.shutdown()
+
+
+STORES = ["oxigraph", "oxigraph-disk", "memory", "remote"]
+
+
+@pytest.fixture(scope="session", params=STORES)
+def store(request, built, tmp_path_factory):
+    kind = request.param
+    if kind == "oxigraph-disk":
+        spec = f"oxigraph:{tmp_path_factory.mktemp('disk') / 'store'}"
+    elif kind == "remote":
+        spec = request.getfixturevalue("endpoint")
+    else:
+        spec = kind
+    opened = open_store(spec, built.out / "kg.nt")
+    yield opened
+    opened.close()
+
+
+def normal(value):
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+def canonical(result_rows):
+    return sorted(
+        json.dumps({k: normal(v) for k, v in r.items()}, ensure_ascii=False, sort_keys=True)
+        for r in result_rows
+    )
+
+
+@pytest.mark.parametrize("name", sorted(named_queries()))
+def test_named_query_matches_its_golden(store, name, request):
+    result = rows(run(store, name).result)
+    golden = GOLDENS / f"{name}.json"
+    got = canonical(result)
+    if request.config.getoption("--update-goldens"):
+        golden.write_text(
+            json.dumps([json.loads(r) for r in got], ensure_ascii=False, indent=1) + "\n",
+            encoding="utf-8",
+        )
+    expected = json.loads(golden.read_text(encoding="utf-8"))
+    assert got == canonical(expected)
+    assert result, f"{name} answers nothing on the article graph"
+
+
+def test_every_named_query_has_a_header_and_declared_terms(root):
+    for name, named in named_queries().items():
+        assert named.title and named.en and named.zh, name
+        assert "lang" in named.params, name
+        assert unknown_terms(named.text, root / "ontology.ttl") == [], name
+    assert len(named_queries()) >= 15
+
+
+def test_labels_follow_the_language(store):
+    zh = {r["founderLabel"] for r in rows(run(store, "founders").result)}
+    hant = {r["founderLabel"] for r in rows(run(store, "founders", lang="zh-Hant").result)}
+    en = {r["founderLabel"] for r in rows(run(store, "founders", lang="en").result)}
+    assert "楼天城" in zh and "樓天城" in hant and "Tiancheng Lou" in en
+
+
+def test_parameters_bind_entities_and_text(store):
+    career = rows(run(store, "career", {"person": "person/ouyang-jian"}, lang="en").result)
+    assert {
+        (r["relation"], r["organizationLabel"], r["roleLabel"], r["start"]) for r in career
+    } == {
+        ("role", "Baidu", "Chief Chip Architect", "2020"),
+        ("role", "Kunlunxin", "CEO", "2021"),
+        ("works for", "Kunlunxin", None, "2021"),
+        ("worked at (past)", "Baidu", None, None),
+    }
+    for name in ("陆奇", "陸奇", "qi lu", "硅谷华人传奇"):
+        found = rows(run(store, "find_entity", {"name": name}).result)
+        assert {r["entity"].rsplit("/", 1)[-1] for r in found} == {"lu-qi"}, name
+
+
+def test_results_in_every_w3c_format(store):
+    done = run(store, "founders")
+    data = json.loads(serialize(done, "json"))
+    assert len(data["results"]["bindings"]) == 8
+    assert serialize(done, "xml").startswith(b"<?xml")
+    csv_lines = serialize(done, "csv").decode().splitlines()
+    assert csv_lines[0] == "company,companyLabel,founder,founderLabel" and len(csv_lines) == 9
+    tsv_lines = serialize(done, "tsv").decode().splitlines()
+    assert tsv_lines[0] == "?company\t?companyLabel\t?founder\t?founderLabel"
+    assert (
+        '"地平线"@zh-hans' in tsv_lines[1].lower()
+        or '"地平线"@zh-hans' in "\n".join(tsv_lines).lower()
+    )
+    graph = run(store, "CONSTRUCT { ?o schema:founder ?p } WHERE { ?o schema:founder ?p }")
+    assert serialize(graph, "nt").decode().count("\n") == 8
+
+
+def test_malformed_query_gives_line_and_column(store):
+    with pytest.raises(QueryError, match=r"malformed query: line 2, column \d+"):
+        run(store, "SELECT ?p WHERE {\n ?p a schema:Person")
+
+
+def test_unknown_named_query_and_parameter(store):
+    with pytest.raises(QueryError, match="did you mean 'founders'"):
+        run(store, "founderz")
+    with pytest.raises(QueryError, match=r"no parameter \$x \(its parameters: \$lang\)"):
+        run(store, "founders", {"x": "1"})
+
+
+def test_unknown_terms_are_found(root):
+    text = (
+        "SELECT * WHERE { ?o schema:foundr ?p ; kg:competitor ?c ; schema:founder ?f . "
+        "?x a kg:org/baidu }"
+    )
+    assert unknown_terms(text, root / "ontology.ttl") == [
+        "https://schema.org/foundr",
+        "https://w3id.org/china-ai-kg/competitor",
+    ]
+
+
+def test_bad_store_specs():
+    with pytest.raises(StoreError, match="unknown store 'oxygraph'"):
+        parse_spec("oxygraph")
+    with pytest.raises(StoreError, match="run `kg build` first"):
+        open_store("oxigraph", "no/such/kg.nt")
+
+
+def test_disk_store_is_read_only_and_reloads_when_the_build_changes(built, tmp_path):
+    folder = tmp_path / "store"
+    first = open_store(f"oxigraph:{folder}", built.out / "kg.nt")
+    assert first.read_only and len(first) == len(built.graph)
+    with pytest.raises((OSError, RuntimeError), match="read-write"):
+        first.inner.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    first.close()
+    smaller = tmp_path / "small.nt"
+    smaller.write_text(
+        "\n".join((built.out / "kg.nt").read_text(encoding="utf-8").splitlines()[:10]) + "\n",
+        encoding="utf-8",
+    )
+    again = open_store(f"oxigraph:{folder}", smaller)
+    assert len(again) == 10
