@@ -356,10 +356,10 @@ def query(
         fmt = fmt or ("table" if sys.stdout.isatty() else "csv")
         if fmt in ("table", "md"):
             if done.kind == "ASK":
-                click.echo("true" if done.result.askAnswer else "false")
+                click.echo("true" if done.boolean else "false")
                 return
-            names = [str(v) for v in done.result.vars or []]
-            click.echo(_table(names, q.rows(done.result), markdown=fmt == "md"))
+            names = done.variables
+            click.echo(_table(names, q.rows(done), markdown=fmt == "md"))
             return
         click.echo(q.serialize(done, fmt).decode("utf-8"), nl=False)
 

@@ -15,6 +15,7 @@ same query text runs unchanged on every store, the remote ones included.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from dataclasses import dataclass, field
@@ -25,8 +26,6 @@ from kg.build import BASE, PREFIXES
 from kg.errors import KGError
 
 if TYPE_CHECKING:
-    from rdflib.query import Result
-
     from kg.store import KGStore
 
 __all__ = [
@@ -77,13 +76,27 @@ class NamedQuery:
 
 @dataclass
 class QueryRun:
-    """A query as run: its final text, kind and result."""
+    """A query as run: its final text, kind and result.
+
+    ``result`` is the store's own answer: pyoxigraph's for Oxigraph stores (read
+    natively, without converting every term to rdflib), an rdflib ``Result``
+    otherwise. Read it once, with :func:`rows` or :func:`serialize`.
+    """
 
     text: str
     kind: str  #: SELECT, ASK, CONSTRUCT or DESCRIBE
-    result: Result
+    result: Any
     named: NamedQuery | None = None
-    warnings: list[str] = field(default_factory=list)
+    variables: list[str] = field(default_factory=list)
+
+    @property
+    def native(self) -> bool:
+        return type(self.result).__module__.startswith("pyoxigraph")
+
+    @property
+    def boolean(self) -> bool:
+        """The answer of an ASK query."""
+        return bool(self.result) if self.native else bool(self.result.askAnswer)
 
 
 def _parse_header(path: Path) -> NamedQuery:
@@ -110,7 +123,12 @@ def _parse_header(path: Path) -> NamedQuery:
 
 def named_queries(folder: Path = QUERY_DIR) -> dict[str, NamedQuery]:
     """The named queries, by name (the file name without ``.rq``)."""
-    return {p.stem: _parse_header(p) for p in sorted(folder.glob("*.rq"))}
+    return dict(_named(folder))
+
+
+@functools.lru_cache(maxsize=8)
+def _named(folder: Path) -> tuple[tuple[str, NamedQuery], ...]:
+    return tuple((p.stem, _parse_header(p)) for p in sorted(folder.glob("*.rq")))
 
 
 def resolve(query: str) -> tuple[str, NamedQuery | None]:
@@ -237,20 +255,79 @@ def run(
     kind = query_kind(final)
     try:
         result = store.query(final)
-        if kind == "SELECT":
-            result.bindings  # noqa: B018 - evaluate now, so errors surface here
+        if type(result).__module__.startswith("pyoxigraph"):
+            variables = [v.value for v in getattr(result, "variables", [])]
+        else:
+            variables = [str(v) for v in result.vars or []]
+            if kind == "SELECT":
+                result.bindings  # noqa: B018 - evaluate now, so errors surface here
     except KGError:
         raise
+    except SyntaxError as exc:  # Oxigraph's parser: "error at LINE:COLUMN: …"
+        raise QueryError(f"malformed query: {_oxigraph_position(str(exc))}") from None
     except Exception as exc:
         message = syntax_error(final)
         if message:
             raise QueryError(f"malformed query: {message}") from None
         raise QueryError(f"the store could not run the query: {str(exc).splitlines()[0]}") from None
-    return QueryRun(final, kind, result, named)
+    return QueryRun(final, kind, result, named, variables)
+
+
+def _oxigraph_position(message: str) -> str:
+    match = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
+    if match:
+        return f"line {match.group(1)}, column {match.group(2)}: {match.group(3).strip()}"
+    return message.strip()
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGERS = {
+    _XSD + name
+    for name in [
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    ]
+}
+
+
+def _ox_value(term: Any) -> Any:
+    """A Python value for a pyoxigraph term (the same as :func:`python_value` gives)."""
+    from decimal import Decimal
+
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        try:
+            if datatype in _INTEGERS:
+                return int(term.value)
+            if datatype == _XSD + "decimal":
+                return Decimal(term.value)
+            if datatype in (_XSD + "double", _XSD + "float"):
+                return float(term.value)
+            if datatype == _XSD + "boolean":
+                return term.value in ("true", "1")
+        except ValueError:
+            return term.value
+        return term.value
+    return term.value
 
 
 def python_value(node: Any) -> Any:
-    """A Python value for an RDF term: IRIs as strings, partial dates kept as text."""
+    """A Python value for an rdflib term: IRIs as strings, partial dates kept as text."""
     from rdflib import Literal
     from rdflib.namespace import XSD
 
@@ -264,10 +341,15 @@ def python_value(node: Any) -> Any:
     return str(node)
 
 
-def rows(result: Result) -> list[dict[str, Any]]:
-    """SELECT results as a list of dicts of Python values."""
-    names = [str(v) for v in result.vars or []]
-    return [{name: python_value(row[i]) for i, name in enumerate(names)} for row in result]  # type: ignore[index]
+def rows(done: QueryRun) -> list[dict[str, Any]]:
+    """SELECT results as a list of dicts of Python values (IRIs as strings, dates as text)."""
+    names = done.variables
+    if done.native:
+        return [
+            {name: _ox_value(value) for name, value in zip(names, solution, strict=True)}
+            for solution in done.result
+        ]
+    return [{name: python_value(row[i]) for i, name in enumerate(names)} for row in done.result]
 
 
 def dataframe(
@@ -288,7 +370,7 @@ def dataframe(
     done = run(store, query, bindings, lang)
     if done.kind != "SELECT":
         raise QueryError(f"a DataFrame needs a SELECT query, not {done.kind}")
-    return pd.DataFrame(rows(done.result), columns=[str(v) for v in done.result.vars or []])
+    return pd.DataFrame(rows(done), columns=done.variables)
 
 
 _IRI = re.compile(r"<([^<>\s]+)>")
@@ -337,12 +419,16 @@ GRAPH_FORMATS = {
 }
 
 
-def _tsv(result: Result) -> bytes:
+def _tsv(result: Any) -> bytes:
     names = [str(v) for v in result.vars or []]
     lines = ["\t".join(f"?{n}" for n in names)]
     for row in result:
-        lines.append("\t".join(term.n3() if term is not None else "" for term in row))  # type: ignore[union-attr]
+        lines.append("\t".join(term.n3() if term is not None else "" for term in row))
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _sorted_nt(text: str) -> bytes:
+    return ("\n".join(sorted({line for line in text.splitlines() if line.strip()})) + "\n").encode()
 
 
 def serialize(done: QueryRun, fmt: str) -> bytes:
@@ -351,26 +437,42 @@ def serialize(done: QueryRun, fmt: str) -> bytes:
     SELECT and ASK results: ``json``, ``xml``, ``csv``, ``tsv`` (SPARQL 1.1
     Query Results). CONSTRUCT and DESCRIBE graphs: ``ttl``, ``nt``, ``jsonld``.
     """
-    result = done.result
     if done.kind in ("CONSTRUCT", "DESCRIBE"):
         if fmt not in GRAPH_FORMATS:
             raise QueryError(f"a {done.kind} result is a graph: use ttl, nt or jsonld, not {fmt}")
-        graph = result.graph
-        assert graph is not None
+        from rdflib import Graph
+
+        if done.native:
+            import pyoxigraph as ox
+
+            nt = done.result.serialize(format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+            if fmt == "nt":
+                return _sorted_nt(nt)
+            graph = Graph().parse(data=nt, format="nt")
+        else:
+            graph = done.result.graph
+            assert graph is not None
+            if fmt == "nt":
+                return _sorted_nt(graph.serialize(format="nt"))
         for prefix, ns in PREFIXES.items():
             graph.bind(prefix, ns, override=True)
-        rdf_format = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}[fmt]
-        if fmt == "nt":
-            text = graph.serialize(format="nt")
-            return ("\n".join(sorted(line for line in text.splitlines() if line)) + "\n").encode()
+        rdf_format = {"ttl": "turtle", "jsonld": "json-ld"}[fmt]
         return graph.serialize(format=rdf_format, encoding="utf-8")
     if fmt not in RESULT_FORMATS:
         raise QueryError(f"a {done.kind} result is a table: use json, xml, csv or tsv, not {fmt}")
+    if done.kind == "ASK" and fmt in ("csv", "tsv"):
+        return (("true" if done.boolean else "false") + "\n").encode()
+    if done.native:
+        import pyoxigraph as ox
+
+        formats = {
+            "json": ox.QueryResultsFormat.JSON,
+            "xml": ox.QueryResultsFormat.XML,
+            "csv": ox.QueryResultsFormat.CSV,
+            "tsv": ox.QueryResultsFormat.TSV,
+        }
+        return bytes(done.result.serialize(format=formats[fmt]))
     if fmt == "tsv":
-        if done.kind == "ASK":
-            return (("true" if result.askAnswer else "false") + "\n").encode()
-        return _tsv(result)
-    if fmt == "csv" and done.kind == "ASK":
-        return (("true" if result.askAnswer else "false") + "\n").encode()
-    data = result.serialize(format=fmt, encoding="utf-8")
+        return _tsv(done.result)
+    data = done.result.serialize(format=fmt, encoding="utf-8")
     return data if isinstance(data, bytes) else str(data).encode("utf-8")

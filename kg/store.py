@@ -26,7 +26,6 @@ from kg.errors import KGError
 
 if TYPE_CHECKING:
     from rdflib import Graph
-    from rdflib.query import Result
 
 __all__ = ["DEFAULT_SPEC", "KGStore", "StoreError", "open_store", "parse_spec"]
 
@@ -79,13 +78,20 @@ class KGStore:
 
         for prefix, ns in PREFIXES.items():
             graph.bind(prefix, ns, override=True)
+        self._prefixes = dict(PREFIXES)
         self.spec = spec
         self.graph = graph
         self.read_only = read_only
         self.inner = inner  #: the pyoxigraph Store, for Oxigraph specs
 
-    def query(self, sparql: str) -> Result:
-        """Run a SPARQL query string; the store's own engine evaluates it."""
+    def query(self, sparql: str) -> Any:
+        """Run a SPARQL query string; the store's own engine evaluates it.
+
+        Oxigraph stores answer with pyoxigraph's own result (read without
+        converting every term to rdflib); the others with an rdflib ``Result``.
+        """
+        if self.inner is not None:
+            return self.inner.query(sparql, prefixes=self._prefixes)
         return self.graph.query(sparql)
 
     def __len__(self) -> int:

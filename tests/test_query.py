@@ -101,7 +101,7 @@ def canonical(result_rows):
 
 @pytest.mark.parametrize("name", sorted(named_queries()))
 def test_named_query_matches_its_golden(store, name, request):
-    result = rows(run(store, name).result)
+    result = rows(run(store, name))
     golden = GOLDENS / f"{name}.json"
     got = canonical(result)
     if request.config.getoption("--update-goldens"):
@@ -123,14 +123,14 @@ def test_every_named_query_has_a_header_and_declared_terms(root):
 
 
 def test_labels_follow_the_language(store):
-    zh = {r["founderLabel"] for r in rows(run(store, "founders").result)}
-    hant = {r["founderLabel"] for r in rows(run(store, "founders", lang="zh-Hant").result)}
-    en = {r["founderLabel"] for r in rows(run(store, "founders", lang="en").result)}
+    zh = {r["founderLabel"] for r in rows(run(store, "founders"))}
+    hant = {r["founderLabel"] for r in rows(run(store, "founders", lang="zh-Hant"))}
+    en = {r["founderLabel"] for r in rows(run(store, "founders", lang="en"))}
     assert "楼天城" in zh and "樓天城" in hant and "Tiancheng Lou" in en
 
 
 def test_parameters_bind_entities_and_text(store):
-    career = rows(run(store, "career", {"person": "person/ouyang-jian"}, lang="en").result)
+    career = rows(run(store, "career", {"person": "person/ouyang-jian"}, lang="en"))
     assert {
         (r["relation"], r["organizationLabel"], r["roleLabel"], r["start"]) for r in career
     } == {
@@ -140,18 +140,17 @@ def test_parameters_bind_entities_and_text(store):
         ("worked at (past)", "Baidu", None, None),
     }
     for name in ("陆奇", "陸奇", "qi lu", "硅谷华人传奇"):
-        found = rows(run(store, "find_entity", {"name": name}).result)
+        found = rows(run(store, "find_entity", {"name": name}))
         assert {r["entity"].rsplit("/", 1)[-1] for r in found} == {"lu-qi"}, name
 
 
 def test_results_in_every_w3c_format(store):
-    done = run(store, "founders")
-    data = json.loads(serialize(done, "json"))
+    data = json.loads(serialize(run(store, "founders"), "json"))
     assert len(data["results"]["bindings"]) == 8
-    assert serialize(done, "xml").startswith(b"<?xml")
-    csv_lines = serialize(done, "csv").decode().splitlines()
+    assert serialize(run(store, "founders"), "xml").startswith(b"<?xml")
+    csv_lines = serialize(run(store, "founders"), "csv").decode().splitlines()
     assert csv_lines[0] == "company,companyLabel,founder,founderLabel" and len(csv_lines) == 9
-    tsv_lines = serialize(done, "tsv").decode().splitlines()
+    tsv_lines = serialize(run(store, "founders"), "tsv").decode().splitlines()
     assert tsv_lines[0] == "?company\t?companyLabel\t?founder\t?founderLabel"
     assert (
         '"地平线"@zh-hans' in tsv_lines[1].lower()
