@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck build clean-build clean venv
+.PHONY: demo test lint typecheck build clean venv bench bench-query notebook notebooks-refresh
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
@@ -25,14 +25,31 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check kg tests
-	$(BIN)/ruff format --check kg tests
+	$(BIN)/ruff check kg tests bench
+	$(BIN)/ruff format --check kg tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy kg
 
 build: $(STAMP)
 	$(BIN)/kg build --out build
+
+## make bench: the benchmarks (minutes; not part of make test); results in bench/results/
+bench: bench-query
+
+bench-query: $(STAMP)
+	$(BIN)/python bench/bench_query.py
+
+## make notebook: open the notebooks in JupyterLab (installed into the venv on first use)
+notebook: $(STAMP)
+	$(BIN)/kg build --out build
+	test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet 'jupyterlab>=4'
+	$(BIN)/jupyter lab notebooks
+
+## make notebooks-refresh: re-run the notebooks top to bottom and save their outputs
+notebooks-refresh: $(STAMP)
+	$(BIN)/kg build --out build
+	cd notebooks && ../$(BIN)/jupyter-execute --inplace *.ipynb
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -364,5 +364,160 @@ def query(
         click.echo(q.serialize(done, fmt).decode("utf-8"), nl=False)
 
 
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _names(items: list[dict[str, Any]], sep: str = ", ") -> str:
+    return _cell(sep.join(i["name"] for i in items)) if items else "—"
+
+
+def _render_diaspora_md(report: dict[str, Any]) -> str:
+    """The diaspora report as Markdown (the library returns data; this only formats it)."""
+    sep = ", " if report["lang"] == "en" else "、"
+
+    def names(items: list[dict[str, Any]]) -> str:
+        return _names(items, sep)
+
+    org = report["org"]["name"]
+    lines = [f"# Diaspora of {org}", "", f"## Alumni ({len(report['alumni'])})", ""]
+    lines += ["| alumnus | at | roles | founded | joined |", "|---|---|---|---|---|"]
+    for a in report["alumni"]:
+        span = "–".join(d for d in (a["start"], a["end"]) if d) or "?"
+        if a["start"] and not a["end"]:
+            span += "–"
+        roles = _cell(sep.join(a["roles"])) or "—"
+        founded, joined = names(a["founded"]), names(a["joined"])
+        lines.append(f"| {_cell(a['name'])} | {span} | {roles} | {founded} | {joined} |")
+    lines += ["", f"## Companies founded by alumni ({len(report['companies'])})", ""]
+    lines += [
+        "| company | founders | listed on | also | evidence |",
+        "|---|---|---|---|---|",
+    ]
+    for c in report["companies"]:
+        also = [*(f"formerly {n}" for n in c["former_names"]), *c["listing_status"]]
+        if c["rival"]:
+            also.append(f"rival of {org}")
+        quote = _cell(" … ".join(c["evidence"]))
+        lines.append(
+            f"| {_cell(c['name'])} | {names(c['founders'])} | {names(c['listed_on'])} | "
+            f"{_cell('; '.join(also)) or '—'} | “{quote}” |"
+        )
+    lines += ["", "## Co-founders", ""]
+    pairs = report["cofounders"]
+    lines += [f"- {names(p['people'])}: {p['company']['name']}" for p in pairs] or ["- none"]
+    lines += ["", "## Time from leaving to founding", ""]
+    for t in report["time_to_founding"]:
+        lines.append(
+            f"- {t['person']['name']} → {t['company']['name']} ({t['founded']}): "
+            f"{t['years_from_leaving']} years after leaving, "
+            f"{t['years_from_joining']} after joining"
+        )
+    if not report["time_to_founding"]:
+        lines.append("- the sources give no founding dates")
+    lines += ["", "## Top by measure", ""]
+    lines += ["| measure | people | companies |", "|---|---|---|"]
+    for measure, ranked in report["rankings"].items():
+        people = ", ".join(f"{_cell(r['name'])} {r['score']:.3f}" for r in ranked["people"])
+        companies = ", ".join(f"{_cell(r['name'])} {r['score']:.3f}" for r in ranked["companies"])
+        lines.append(f"| {measure} | {people} | {companies} |")
+    lines += ["", f"## Communities (Louvain, seed {report['seed']})", ""]
+    lines += [f"{i}. {names(c)}" for i, c in enumerate(report["communities"], 1)]
+    lines += ["", f"## Timeline ({len(report['timeline'])} dated facts)", ""]
+    lines += ["| date | event | what | evidence |", "|---|---|---|---|"]
+    for e in report["timeline"]:
+        date = f"{e['date']}–{e['end']}" if e["end"] else e["date"]
+        what, quote = _cell(e["description"]), _cell(e["quote"])
+        lines.append(f"| {date} | {e['event']} | {what} | “{quote}” |")
+    return "\n".join(lines)
+
+
+@main.command()
+@out_option
+@lang_option
+@click.option(
+    "--org",
+    default="org/baidu",
+    show_default=True,
+    help="Organisation whose alumni to follow (id or name).",
+)
+@click.option(
+    "--top",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many to list per measure.",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Seed for community detection.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    default="md",
+    show_default=True,
+    help="Output format.",
+)
+@_friendly
+def analyze(out: Path, lang: str, org: str, top: int, seed: int, fmt: str) -> None:
+    """Report where an organisation's people went: alumni, their companies, co-founders,
+    top people and companies by degree, betweenness and PageRank, and the timeline.
+
+    Reads the graph built in --out (run `kg build` first).
+
+    \b
+    Example:
+      kg analyze --org baidu --lang en --format md
+    """
+    from kg.analysis import diaspora_report
+    from kg.build import load_graph
+
+    report = diaspora_report(load_graph(out / "kg.nt"), org, lang, top=top, seed=seed)
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        click.echo(_render_diaspora_md(report))
+
+
+@main.command()
+@out_option
+@lang_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["graphml", "gexf", "csv"]),
+    default="graphml",
+    show_default=True,
+    help="graphml (Cytoscape, Gephi), gexf (Gephi), or csv (kg.nodes.csv + kg.edges.csv).",
+)
+@click.option(
+    "--to",
+    "dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write to [default: --out].",
+)
+@_friendly
+def export(out: Path, lang: str, fmt: str, dest: Path | None) -> None:
+    """Export the entity graph for Gephi and Cytoscape, with labels in every language
+    and dates as attributes (--lang picks the default 'label').
+
+    \b
+    Example:
+      kg export --format gexf --lang en
+    """
+    from kg.build import load_graph
+    from kg.export import export_graph
+
+    for path in export_graph(load_graph(out / "kg.nt"), dest or out, fmt, lang):
+        click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,363 @@
+"""The analysis: small hand-made graphs whose answers are known, then the article graph."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kg import analysis, export, timeline
+from kg.analysis import UnknownEntityError, from_edges
+from kg.errors import KGError
+
+BAIDU_FOUNDERS = {
+    "person/yu-kai": "org/horizon-robotics",
+    "person/huang-chang": "org/horizon-robotics",
+    "person/peng-jun": "org/pony-ai",
+    "person/lou-tiancheng": "org/pony-ai",
+    "person/wang-jing": "org/weride",
+    "person/han-xu": "org/weride",
+    "person/ni-kai": "org/holomatic",
+    "person/zhou-guang": "org/deeproute",
+}
+
+
+@pytest.fixture()
+def small():
+    """Two alumni co-found s1 with an outsider; one also founds s2; one is still there."""
+    return from_edges(
+        [
+            ("person/a", "alumniOf", "org/big", {"start": "2010", "end": "2014-07"}),
+            ("person/b", "alumniOf", "org/big"),
+            ("person/c", "worksFor", "org/big"),
+            ("person/d", "role", "org/big", {"role": "role/cto", "start": "2012", "end": "2013"}),
+            ("person/e", "role", "org/big", {"role": "role/ceo", "start": "2015"}),
+            ("person/a", "founder", "org/s1", {"date": "2015-07"}),
+            ("person/b", "founder", "org/s1"),
+            ("person/x", "founder", "org/s1"),
+            ("person/a", "founder", "org/s2"),
+            ("person/d", "worksFor", "org/s1"),
+            ("org/s1", "listedOn", "market/us"),
+            ("org/big", "competitorOf", "org/s1"),
+            ("product/p", "manufacturer", "org/big"),
+        ],
+        {"person/a": "甲", "person/b": "乙", "org/big": "大厂", "org/s1": "一号"},
+    )
+
+
+# --- small graphs ----------------------------------------------------------------------
+
+
+def test_alumni_are_past_staff_only(small):
+    d = analysis.diaspora(small, "big")
+    assert [a.id for a in d.alumni] == ["person/a", "person/b", "person/d"]
+    assert "person/c" not in {a.id for a in d.alumni}  # works there now
+    assert "person/e" not in {a.id for a in d.alumni}  # role with no end
+    d_role = next(a for a in d.alumni if a.id == "person/d")
+    assert (d_role.start, d_role.end, d_role.roles) == ("2012", "2013", ["role/cto"])
+
+
+def test_founders_companies_cofounders(small):
+    d = analysis.diaspora(small, "org/big")
+    assert d.founders == ["person/a", "person/b"]
+    assert d.startups_per_alumnus == {"person/a": 2, "person/b": 1}
+    assert d.cofounders == [
+        ("person/a", "person/b", "org/s1"),
+        ("person/a", "person/x", "org/s1"),
+        ("person/b", "person/x", "org/s1"),
+    ]
+    s1 = d.companies[0]
+    assert (s1.id, s1.founders, s1.alumni_founders) == (
+        "org/s1",
+        ["person/a", "person/b", "person/x"],
+        ["person/a", "person/b"],
+    )
+    assert s1.listed_on == ["market/us"] and s1.rival and s1.founded == "2015-07"
+    assert d.joined == [("person/d", "org/s1")]
+
+
+def test_time_to_founding_only_where_dates_exist(small):
+    (t,) = analysis.diaspora(small, "big").time_to_founding
+    assert t["person"] == "person/a" and t["company"] == "org/s1"
+    assert t["years_from_joining"] == 5.5 and t["years_from_leaving"] == 1.0
+
+
+def test_diaspora_tree_layers(small):
+    T = analysis.diaspora_tree(small, "big")
+    layers = dict(T.nodes(data="layer"))
+    assert layers == {
+        "org/big": 0,
+        "person/a": 1,
+        "person/b": 1,
+        "person/d": 1,
+        "org/s1": 2,
+        "org/s2": 2,
+        "market/us": 3,
+    }
+    assert T.edges["person/a", "org/s1"]["relation"] == "founder"
+    assert T.edges["person/d", "org/s1"]["relation"] == "worksFor"
+    assert T.nodes["org/s1"]["rival"] and not T.nodes["org/s2"]["rival"]
+
+
+def test_entity_graph_filters_by_relation(small):
+    G = analysis.entity_graph(small, relations=["founder"])
+    assert {d["relation"] for _, _, d in G.edges(data=True)} == {"founder"}
+    assert "product/p" not in G  # its only edge was dropped, and isolates go
+
+
+def test_person_org_graph_is_bipartite(small):
+    B = analysis.person_org_graph(small)
+    assert not B.has_edge("org/big", "org/s1")  # competitors are not person–org
+    assert "product/p" not in B
+    assert {n for n, side in B.nodes(data="bipartite") if side == 0} == {
+        "person/a",
+        "person/b",
+        "person/c",
+        "person/d",
+        "person/e",
+        "person/x",
+    }
+
+
+def test_shortest_connection_says_each_fact_its_way_round(small):
+    c = analysis.shortest_connection(small, "person/x", "person/c", lang="en")
+    assert c.path == ["person/x", "org/s1", "org/big", "person/c"]
+    assert c.text == "person/x —founder→ 一号 ←competitorOf— 大厂 ←worksFor— person/c"
+    assert [s.forward for s in c.steps] == [True, False, False]
+
+
+def test_shortest_connection_prefers_the_telling_fact():
+    G = from_edges(
+        [("person/a", "competitorOf", "org/b"), ("person/a", "founder", "org/b")],
+        {"person/a": "A", "org/b": "B"},
+    )
+    assert analysis.shortest_connection(G, "A", "B").text == "A —founder→ B"
+
+
+def test_unconnected_and_unknown_entities(small):
+    G = from_edges([("person/a", "alumniOf", "org/x"), ("person/b", "alumniOf", "org/y")])
+    with pytest.raises(UnknownEntityError, match="nothing in the graph connects"):
+        analysis.shortest_connection(G, "person/a", "person/b")
+    with pytest.raises(UnknownEntityError, match=r"did you mean: org/big"):
+        analysis.diaspora(small, "org/bigg")
+    with pytest.raises(UnknownEntityError, match="a person, not an organisation"):
+        analysis.diaspora(small, "甲")
+    assert issubclass(UnknownEntityError, KGError)
+
+
+def test_centrality_of_a_star_and_a_path():
+    star = from_edges([(f"person/{i}", "alumniOf", "org/hub") for i in range(4)])
+    assert analysis.centrality(star, "degree")["org/hub"] == 1.0
+    assert analysis.centrality(star, "betweenness")["org/hub"] == 1.0
+    pagerank = analysis.centrality(star, "pagerank")
+    assert max(pagerank, key=pagerank.__getitem__) == "org/hub"
+    assert sum(pagerank.values()) == pytest.approx(1.0)
+    path = from_edges([("person/a", "alumniOf", "org/m"), ("person/b", "alumniOf", "org/m")])
+    assert analysis.centrality(path, "betweenness") == {
+        "person/a": 0.0,
+        "org/m": 1.0,
+        "person/b": 0.0,
+    }
+    with pytest.raises(KGError, match="unknown measure"):
+        analysis.centrality(path, "closeness")
+
+
+def test_communities_are_seeded_and_stable():
+    edges = [(f"person/{c}{i}", "alumniOf", f"org/{c}") for c in "xyz" for i in range(3)]
+    edges.append(("person/x0", "worksFor", "org/y"))
+    G = from_edges(edges)
+    first = analysis.communities(G, seed=7)
+    assert first == analysis.communities(G, seed=7)
+    assert sorted(len(c) for c in first) == [4, 4, 4]
+    assert ["org/z", "person/z0", "person/z1", "person/z2"] in first
+
+
+def test_ego_network(small):
+    ego = analysis.ego_network(small, "乙")
+    assert sorted(ego.nodes) == ["org/big", "org/s1", "person/b"]
+
+
+# --- the article graph -----------------------------------------------------------------
+
+
+def test_entity_graph_has_only_entities(graph):
+    G = analysis.entity_graph(graph)
+    prefixes = {n.partition("/")[0] for n in G.nodes}
+    assert prefixes == {"person", "org", "market", "product"}
+    assert not any(n.startswith("http") for n in G.nodes)
+    assert all(d["evidence"] for _, _, d in G.edges(data=True))
+    assert "person/pei-lin" not in G  # the article's author has no facts as an entity
+    assert "person/pei-lin" in analysis.entity_graph(graph, isolates=True)
+    assert G.nodes["org/weride"]["former_names"] == ["景驰科技"]
+    assert G.nodes["org/kunlunxin"]["listing_status"] == ["planned IPO (2027)"]
+
+
+def test_article_founders_and_cofounders(graph):
+    d = analysis.diaspora(graph, "org/baidu")
+    founded = {a.id: a.founded for a in d.alumni if a.founded}
+    assert founded == {person: [company] for person, company in BAIDU_FOUNDERS.items()}
+    assert {c.id for c in d.companies} == set(BAIDU_FOUNDERS.values())
+    assert {(a, b, c) for a, b, c in d.cofounders} == {
+        ("person/huang-chang", "person/yu-kai", "org/horizon-robotics"),
+        ("person/lou-tiancheng", "person/peng-jun", "org/pony-ai"),
+        ("person/han-xu", "person/wang-jing", "org/weride"),
+    }
+    alumni = {a.id for a in d.alumni}
+    assert {"person/andrew-ng", "person/lu-qi", "person/ouyang-jian"} <= alumni
+    assert d.joined == [("person/ouyang-jian", "org/kunlunxin")]
+    assert d.time_to_founding == []  # the article dates no founding
+
+
+def test_article_connection_in_words(graph):
+    c = analysis.shortest_connection(graph, "彭军", "余凯")
+    assert c.text == "彭军 —曾任职于→ 百度 ←曾任职于— 余凯"
+    assert c.steps[0].evidence
+
+
+def test_article_rankings(graph):
+    ranks = analysis.rankings(graph, top=2)
+    assert [n for n, _ in ranks["betweenness"]["Organization"]] == ["org/baidu", "org/kunlunxin"]
+    assert ranks["pagerank"]["Organization"][0][0] == "org/baidu"
+
+
+def _dated_facts(graph) -> dict[str, set[str]]:
+    from rdflib import URIRef
+
+    from kg.build import PREFIXES
+
+    found: dict[str, set[str]] = {}
+    for key in ("schema:startDate", "schema:endDate", "kg:date", "kg:period"):
+        prefix, _, local = key.partition(":")
+        for node, date in graph.subject_objects(URIRef(PREFIXES[prefix] + local)):
+            found.setdefault(str(node), set()).add(str(date))
+    return found
+
+
+def test_timeline_holds_every_dated_fact(graph):
+    df = timeline.timeline(graph, "en")
+    dated = _dated_facts(graph)
+    assert set(df.fact) == set(dated)
+    for fact, dates in dated.items():
+        rows = df[df.fact == fact]
+        assert set(rows.date) | {e for e in rows.end if e} == dates, fact
+    assert list(df.columns) == list(timeline.COLUMNS)
+    assert all(df.quote.str.len() > 0)
+    keys = [tuple(int(p) for p in d.split("-")) for d in df.date]
+    assert keys == sorted(keys, key=lambda k: k[:1])  # in year order
+
+
+def test_timeline_events(graph):
+    df = timeline.timeline(graph, "zh-Hans")
+
+    def said(event: str) -> list[tuple[str, str]]:
+        return list(zip(df[df.event == event].date, df[df.event == event].description, strict=True))
+
+    assert ("2021", "昆仑芯从百度分拆独立") in said("spun off")
+    assert ("2027", "昆仑芯:计划IPO") in said("listing")
+    assert ("2018-05", "陆奇离开百度") in said("left")
+    assert ("2017", "李彦宏招揽陆奇") in said("recruited")
+    assert ("2024", "昆仑芯推出昆仑芯P800") in said("launched")
+    assert ("2026", "昆仑芯计划推出昆仑芯M100") in said("planned launch")
+    assert df[df.event == "founded"].empty  # never invented
+    spans = df[df.end.notna()]
+    assert spans[["date", "end"]].values.tolist() == [["2015", "2018"]]
+    hant = timeline.timeline(graph, "zh-Hant")
+    assert "昆侖芯從百度分拆獨立" in set(hant.description)
+
+
+def test_timeline_rejects_unknown_language(graph):
+    with pytest.raises(KGError, match="unknown language"):
+        timeline.timeline(graph, "fr")
+
+
+def test_tenures(graph):
+    t = timeline.tenures(graph, "en")
+    lu = t[t.subject_id == "person/lu-qi"]
+    assert lu[["start", "end"]].drop_duplicates().values.tolist() == [["2017", "2018-05"]]
+    ouyang = t[(t.subject_id == "person/ouyang-jian") & (t.object_id == "org/baidu")]
+    assert ouyang[["start", "end", "role"]].values.tolist() == [
+        ["2020", None, "Chief Chip Architect"]
+    ]
+
+
+def test_report_is_json_and_complete(graph):
+    report = analysis.diaspora_report(graph, "baidu", "en", top=3)
+    text = json.dumps(report, ensure_ascii=False)
+    assert json.loads(text) == report
+    assert report["org"] == {"id": "org/baidu", "name": "Baidu"}
+    assert {f["id"] for f in report["founders"]} == set(BAIDU_FOUNDERS)
+    assert len(report["timeline"]) == len(timeline.timeline(graph))
+    assert set(report["rankings"]) == set(analysis.MEASURES)
+    assert all(len(v["people"]) == 3 for v in report["rankings"].values())
+    with pytest.raises(UnknownEntityError, match="did you mean: org/baidu"):
+        analysis.diaspora_report(graph, "baido")
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_export_reads_back(graph, tmp_path, fmt):
+    import networkx as nx
+
+    (path,) = export.export_graph(graph, tmp_path, fmt, lang="en")
+    G = nx.read_graphml(path) if fmt == "graphml" else nx.read_gexf(path)
+    entity = analysis.entity_graph(graph)
+    assert set(G.nodes) == set(entity.nodes)
+    assert G.number_of_edges() == entity.number_of_edges()
+    lu = G.nodes["person/lu-qi"]
+    if fmt == "graphml":
+        assert (lu["label"], lu["label_zh-Hans"], lu["label_zh-Hant"]) == ("Qi Lu", "陆奇", "陸奇")
+    else:
+        assert lu["label"] == "Qi Lu" and lu["label_zh-Hant"] == "陸奇"
+    dated = [d for _, _, d in G.edges(data=True) if d.get("start_date") == "2017"]
+    assert dated and all(d["end_date"] == "2018-05" for d in dated)
+
+
+def test_export_csv(graph, tmp_path):
+    import csv
+
+    nodes, edges = export.export_graph(graph, tmp_path, "csv")
+    node_rows = list(csv.DictReader(nodes.open(encoding="utf-8")))
+    edge_rows = list(csv.DictReader(edges.open(encoding="utf-8")))
+    assert {r["id"] for r in node_rows} >= {"org/baidu", "person/yu-kai"}
+    assert any(r["relation"] == "founder" and r["evidence"] for r in edge_rows)
+    assert next(r for r in node_rows if r["id"] == "org/weride")["former_names"] == "景驰科技"
+    with pytest.raises(KGError, match="unknown export format"):
+        export.export_graph(graph, tmp_path, "dot")
+
+
+# --- documentation and architecture ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", [analysis, timeline, export], ids=lambda m: m.__name__)
+def test_docstring_examples_run(module):
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_importing_the_analysis_loads_no_heavy_library():
+    code = (
+        "import sys, kg.analysis, kg.timeline, kg.export; "
+        "print(sorted(m for m in ('networkx', 'pandas', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_plots_draw_chinese_or_warn(graph):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import warnings
+
+    with warnings.catch_warnings(record=True):
+        lang = analysis.use_cjk_font("zh-Hans")
+    ax = analysis.draw_diaspora_tree(analysis.diaspora_tree(graph), lang=lang)
+    texts = {t.get_text() for t in ax.texts}
+    assert ("百度" if lang == "zh-Hans" else "Baidu") in texts
+    ax = analysis.plot_timeline(timeline.timeline(graph, lang))
+    assert len(ax.texts) == len(timeline.timeline(graph))

@@ -1,0 +1,72 @@
+"""The notebooks run top to bottom from a clean kernel, and their saved outputs show the plots.
+
+Each notebook is read and executed in memory (nbclient, kernel ``python3``), so the
+committed files are never rewritten by the tests. The kernel must be this
+interpreter's, so the notebooks test the code of this checkout.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+TIMEOUT = 120  # seconds per cell; each notebook takes a few seconds
+
+
+def execute(nb, folder: Path = NOTEBOOKS):
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+    )
+    return client.execute()
+
+
+def test_there_are_notebooks():
+    assert [p.name for p in PATHS] == ["01_talent_diaspora.ipynb", "02_sparql_tour.ipynb"]
+
+
+def test_the_kernel_is_this_interpreter():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import sys; print(sys.prefix)")]
+    execute(nb)
+    assert nb.cells[0].outputs[0]["text"].strip() == sys.prefix
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_runs_from_a_clean_kernel(path):
+    before = path.read_bytes()
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    execute(nb)  # raises CellExecutionError, naming the cell, if any cell fails
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
+    assert not errors
+    assert path.read_bytes() == before, "the test must not rewrite the committed notebook"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_is_committed_with_its_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), "run every cell before committing"
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "run top to bottom"
+    outputs = [o for c in code for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"], (
+        "a warning was saved (a missing CJK font?); fix it and re-run"
+    )
+    if path.stem.startswith("01"):
+        images = [o for o in outputs if "image/png" in o.get("data", {})]
+        assert len(images) >= 2, "the timeline plot and the diaspora tree"
