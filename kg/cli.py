@@ -519,5 +519,116 @@ def export(out: Path, lang: str, fmt: str, dest: Path | None) -> None:
         click.echo(f"wrote {path}")
 
 
+@main.command()
+@store_option
+@graph_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. The default is loopback only; binding elsewhere exposes the "
+    "endpoint to the network.",
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port (0 picks a free one).",
+)
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=float,
+    help="Seconds a query may run before it is stopped (answered 503).",
+)
+@click.option(
+    "--max-rows",
+    default=10_000,
+    show_default=True,
+    type=int,
+    help="Rows (or triples) a result may hold; beyond it the answer is truncated "
+    "and says so (header X-KG-Truncated).",
+)
+@click.option(
+    "--workers",
+    default=4,
+    show_default=True,
+    type=int,
+    help="Query worker processes (queries run in parallel, one per worker).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Allow cross-origin requests from ORIGIN (repeatable). None by default.",
+)
+@click.option(
+    "--graph-html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/graph.html"),
+    show_default=True,
+    help="The interactive graph served at /graph (made by `kg viz`).",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Log every request on stderr.")
+@_friendly
+def serve(
+    store: str,
+    graph_file: Path,
+    host: str,
+    port: int,
+    timeout: float,
+    max_rows: int,
+    workers: int,
+    cors_origins: tuple[str, ...],
+    graph_html: Path,
+    verbose: bool,
+) -> None:
+    """Serve the graph as a read-only SPARQL 1.1 endpoint, with a query page.
+
+    The endpoint is /sparql (GET or POST, SPARQL 1.1 Protocol; results as JSON, XML,
+    CSV or TSV, graphs as Turtle, N-Triples or JSON-LD; the service description at
+    /sparql itself). The query page is /, the interactive graph /graph. Binds to
+    loopback (127.0.0.1) unless --host says otherwise. Updates, SERVICE and FROM are
+    refused; each query has a time limit and a row cap.
+
+    \b
+    Example:
+      kg serve --port 8000
+      curl 'http://127.0.0.1:8000/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D'
+    """
+    from kg.serve import ServeConfig
+    from kg.serve import serve as run_server
+
+    config = ServeConfig(
+        store=store,
+        graph=graph_file,
+        host=host,
+        port=port,
+        timeout=timeout,
+        max_rows=max_rows,
+        workers=workers,
+        cors_origins=cors_origins,
+        graph_html=graph_html,
+    )
+
+    def ready(base: str) -> None:
+        click.echo(
+            f"Serving SPARQL at {base}/sparql (query page {base}/) — Ctrl-C to stop", err=True
+        )
+        click.echo(base, nl=True)
+        sys.stdout.flush()
+
+    from kg import serve as serve_module
+
+    serve_module._Server.verbose = verbose
+    try:
+        run_server(config, ready)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,793 @@
+"""Serve: a read-only SPARQL 1.1 endpoint with a query page, safe to leave running.
+
+The HTTP side is the standard library's threading server; queries run in a pool
+of worker processes, each with its own read-only view of the store. A query
+that runs past the time limit is stopped by ending its worker (which is then
+replaced), and is answered 503; the other workers keep answering meanwhile.
+
+Safety, checked on the parsed query before it is evaluated:
+
+- read-only: updates (INSERT, DELETE, LOAD, CLEAR, DROP, …) are refused, by any method;
+- no outbound requests and no file reads: SERVICE, FROM and FROM NAMED are refused;
+- a time limit and a row cap (with an explicit truncation signal);
+- malformed requests get a short 4xx message, never a traceback or a file path;
+- no CORS unless an origin is configured; the server binds to loopback by default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import multiprocessing as mp
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from kg.errors import KGError
+
+__all__ = ["ServeConfig", "make_server", "serve"]
+
+GRAPH_IRI = "https://w3id.org/china-ai-kg/graph"
+RESULT_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_TYPES = {
+    "text/turtle": "ttl",
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+    "application/ld+json": "jsonld",
+}
+FORMAT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "ttl": "text/turtle; charset=utf-8",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+}
+_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'"
+)
+
+
+class ServeError(KGError):
+    """The server cannot start (bad options, port taken, no graph)."""
+
+
+@dataclass
+class ServeConfig:
+    """How to serve: the store, where to listen, and the safety limits."""
+
+    store: str = "oxigraph"
+    graph: Path = Path("build/kg.nt")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timeout: float = 10.0  #: seconds a query may run
+    max_rows: int = 10_000  #: rows (or triples) a result may hold before it is truncated
+    workers: int = 4  #: query worker processes
+    cors_origins: tuple[str, ...] = ()
+    graph_html: Path | None = None  #: the interactive graph to serve at /graph
+    max_body: int = 1_000_000  #: bytes a request body may have
+
+
+@dataclass
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _error(status: int, message: str) -> Answer:
+    return Answer(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode("utf-8"))
+
+
+# --- the worker process --------------------------------------------------------
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def _walk(node: Any) -> Iterable[Any]:
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        if isinstance(item, CompValue):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif hasattr(item, "asList") and not isinstance(item, str):
+            stack.extend(list(item))
+
+
+def check_query(text: str) -> str:
+    """Parse *text*; refuse updates, SERVICE, FROM and FROM NAMED; return the query form.
+
+    Raises ``_Refused`` with the HTTP status and a short message.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        parsed = parseQuery(text)
+    except ParseException as exc:
+        try:
+            parseUpdate(text)
+        except Exception:
+            raise _Refused(
+                400, f"malformed query: line {exc.lineno}, column {exc.col}: {exc.msg}"
+            ) from None
+        raise _Refused(
+            403,
+            "this endpoint is read-only: "
+            "updates (INSERT, DELETE, LOAD, CLEAR, DROP, …) are refused",
+        ) from None
+    except Exception as exc:
+        raise _Refused(400, f"malformed query: {str(exc).splitlines()[0][:200]}") from None
+    form = "SELECT"
+    for item in _walk(parsed):
+        if isinstance(item, CompValue):
+            if item.name == "ServiceGraphPattern":
+                raise _Refused(
+                    400, "SERVICE is not allowed: this endpoint makes no outbound requests"
+                )
+            if item.name == "DatasetClause" or "datasetClause" in item:
+                raise _Refused(
+                    400, "FROM and FROM NAMED are not allowed: this endpoint reads no other graphs"
+                )
+            if item.name in ("SelectQuery", "AskQuery", "ConstructQuery", "DescribeQuery"):
+                form = item.name[: -len("Query")].upper()
+    return form
+
+
+def _choose(form: str, accept: str, fmt: str | None) -> str:
+    """The output format for a query form, from ?format= or the Accept header."""
+    table = GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES
+    allowed = set(table.values())
+    if fmt:
+        fmt = {"turtle": "ttl", "ntriples": "nt", "json-ld": "jsonld"}.get(fmt, fmt)
+        if fmt not in allowed:
+            raise _Refused(
+                406,
+                f"format {fmt!r} does not fit a {form} query (use {', '.join(sorted(allowed))})",
+            )
+        return fmt
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept.split(",") if accept else []):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                with contextlib.suppress(ValueError):
+                    q = float(param[2:])
+        if q > 0:
+            ranked.append((-q, index, media.lower()))
+    if not ranked:
+        return "ttl" if form in ("CONSTRUCT", "DESCRIBE") else "json"
+    for _, _, media in sorted(ranked):
+        if media in table:
+            return table[media]
+        if media in ("*/*", "application/*", "text/*"):
+            return "ttl" if form in ("CONSTRUCT", "DESCRIBE") else "json"
+    raise _Refused(406, f"cannot answer a {form} query as {accept!r}")
+
+
+def _term(term: Any) -> tuple[str, str, str | None, str | None]:
+    """(kind, value, language, datatype) for a pyoxigraph or rdflib term."""
+    name = type(term).__name__
+    if name == "NamedNode" or name == "URIRef":
+        return ("uri", str(term.value if hasattr(term, "value") else term), None, None)
+    if name in ("BlankNode", "BNode"):
+        return ("bnode", str(term.value if hasattr(term, "value") else term), None, None)
+    if hasattr(term, "datatype") and hasattr(term, "value") and not isinstance(term, str):
+        value, language = term.value, term.language  # pyoxigraph
+        datatype = term.datatype.value if term.datatype is not None else None
+    else:
+        value, language = str(term), getattr(term, "language", None)
+        datatype = str(term.datatype) if getattr(term, "datatype", None) is not None else None
+    if language or datatype in ("http://www.w3.org/2001/XMLSchema#string", None):
+        datatype = None
+    if datatype == "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString":
+        datatype = None
+    return ("literal", str(value), language, datatype)
+
+
+def _nt(term: tuple[str, str, str | None, str | None]) -> str:
+    kind, value, language, datatype = term
+    if kind == "uri":
+        return f"<{value}>"
+    if kind == "bnode":
+        return f"_:{value}"
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    if language:
+        return f'"{escaped}"@{language}'
+    if datatype:
+        return f'"{escaped}"^^<{datatype}>'
+    return f'"{escaped}"'
+
+
+def _csv_cell(value: str) -> str:
+    if any(c in value for c in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _xml(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def serialize_table(
+    variables: list[str], solutions: Iterable[Iterable[Any]], fmt: str, max_rows: int
+) -> tuple[bytes, bool]:
+    """SELECT results in a W3C format, at most *max_rows* rows; returns (body, truncated)."""
+    rows: list[list[tuple[str, str, str | None, str | None] | None]] = []
+    truncated = False
+    for solution in solutions:
+        if len(rows) == max_rows:
+            truncated = True
+            break
+        rows.append([_term(t) if t is not None else None for t in solution])
+    if fmt == "json":
+        bindings = []
+        for row in rows:
+            binding: dict[str, dict[str, str]] = {}
+            for name, cell in zip(variables, row, strict=True):
+                if cell is None:
+                    continue
+                kind, value, language, datatype = cell
+                entry = {"type": kind, "value": value}
+                if language:
+                    entry["xml:lang"] = language
+                if datatype:
+                    entry["datatype"] = datatype
+                binding[name] = entry
+            bindings.append(binding)
+        doc: dict[str, Any] = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+        if truncated:
+            doc["head"]["link"] = [f"urn:kg:truncated:{max_rows}"]
+        return json.dumps(doc, ensure_ascii=False).encode("utf-8"), truncated
+    if fmt == "xml":
+        out = [
+            '<?xml version="1.0"?>',
+            '<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+            "<head>",
+        ]
+        out += [f'<variable name="{_xml(v)}"/>' for v in variables]
+        if truncated:
+            out.append(f'<link href="urn:kg:truncated:{max_rows}"/>')
+        out.append("</head><results>")
+        for row in rows:
+            out.append("<result>")
+            for name, cell in zip(variables, row, strict=True):
+                if cell is None:
+                    continue
+                kind, value, language, datatype = cell
+                if kind == "literal":
+                    attrs = f' xml:lang="{_xml(language)}"' if language else ""
+                    attrs += f' datatype="{_xml(datatype)}"' if datatype else ""
+                    inner = f"<literal{attrs}>{_xml(value)}</literal>"
+                else:
+                    inner = f"<{kind}>{_xml(value)}</{kind}>"
+                out.append(f'<binding name="{_xml(name)}">{inner}</binding>')
+            out.append("</result>")
+        out.append("</results></sparql>")
+        return ("\n".join(out) + "\n").encode("utf-8"), truncated
+    if fmt == "csv":
+        lines = [",".join(_csv_cell(v) for v in variables)]
+        lines += [",".join(_csv_cell(c[1]) if c else "" for c in row) for row in rows]
+        return ("\r\n".join(lines) + "\r\n").encode("utf-8"), truncated
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    lines += ["\t".join(_nt(c) if c else "" for c in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8"), truncated
+
+
+def serialize_graph(triples: Iterable[Any], fmt: str, max_rows: int) -> tuple[bytes, bool]:
+    """CONSTRUCT/DESCRIBE results as Turtle, N-Triples or JSON-LD, capped at *max_rows*."""
+    from rdflib import Graph
+
+    from kg.build import PREFIXES
+
+    lines: list[str] = []
+    truncated = False
+    for triple in triples:
+        if len(lines) == max_rows:
+            truncated = True
+            break
+        parts = (
+            (triple.subject, triple.predicate, triple.object)
+            if hasattr(triple, "subject")
+            else triple
+        )
+        lines.append(" ".join(_nt(_term(t)) for t in parts) + " .")
+    nt = "\n".join(sorted(set(lines))) + ("\n" if lines else "")
+    if fmt == "nt":
+        return nt.encode("utf-8"), truncated
+    graph = Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True)
+    graph.parse(data=nt, format="nt")
+    rdf_format = "turtle" if fmt == "ttl" else "json-ld"
+    body = graph.serialize(format=rdf_format, encoding="utf-8")
+    return body, truncated
+
+
+def answer_query(store: Any, text: str, accept: str, fmt: str | None, max_rows: int) -> Answer:
+    """Check, run and serialize one query (in a worker process)."""
+    try:
+        form = check_query(text)
+        chosen = _choose(form, accept, fmt)
+        try:
+            result = store.query(text)
+        except SyntaxError as exc:
+            return _error(400, f"malformed query: {str(exc).splitlines()[0][:200]}")
+        if form == "ASK":
+            value = (
+                bool(result)
+                if type(result).__module__.startswith("pyoxigraph")
+                else bool(result.askAnswer)
+            )
+            if chosen == "json":
+                body = json.dumps({"head": {}, "boolean": value}).encode()
+            elif chosen == "xml":
+                body = (
+                    '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                    f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+                ).encode()
+            else:
+                body = (("true" if value else "false") + "\n").encode()
+            return Answer(200, FORMAT_TYPES[chosen], body)
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            triples = result if type(result).__module__.startswith("pyoxigraph") else result.graph
+            body, truncated = serialize_graph(triples, chosen, max_rows)
+        else:
+            if type(result).__module__.startswith("pyoxigraph"):
+                variables = [v.value for v in result.variables]
+            else:
+                variables = [str(v) for v in result.vars or []]
+            body, truncated = serialize_table(variables, result, chosen, max_rows)
+        headers = {"X-KG-Truncated": f"true; max-rows={max_rows}"} if truncated else {}
+        return Answer(200, FORMAT_TYPES[chosen], body, headers)
+    except _Refused as exc:
+        return _error(exc.status, str(exc))
+
+
+def _worker_main(
+    conn: Any, spec: str, graph: str, max_rows: int
+) -> None:  # pragma: no cover - child
+    from kg.store import open_store
+
+    try:
+        store = open_store(spec, graph)
+    except KGError as exc:
+        conn.send(("failed", str(exc)))
+        return
+    conn.send(("ready", ""))
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        text, accept, fmt = message
+        try:
+            reply = answer_query(store, text, accept, fmt, max_rows)
+        except Exception as exc:  # never a traceback to the client
+            reply = _error(500, f"the query could not be answered ({type(exc).__name__})")
+        conn.send(reply)
+
+
+class _Worker:
+    def __init__(self, config: ServeConfig):
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main,
+            args=(child, config.store, str(config.graph), config.max_rows),
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+
+    def wait_ready(self, seconds: float) -> None:
+        if not self.conn.poll(seconds):
+            self.kill()
+            raise ServeError("a query worker did not start in time")
+        state, message = self.conn.recv()
+        if state != "ready":
+            raise ServeError(message)
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.join(5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class WorkerPool:
+    """Worker processes that run queries; a worker past the time limit is replaced."""
+
+    def __init__(self, config: ServeConfig):
+        self.config = config
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.stopped = False
+        workers = [_Worker(config) for _ in range(max(1, config.workers))]
+        try:
+            for worker in workers:
+                worker.wait_ready(120)
+        except ServeError:
+            for worker in workers:
+                worker.kill()
+            raise
+        for worker in workers:
+            self.idle.put(worker)
+
+    def _replace(self) -> None:
+        def start() -> None:
+            if self.stopped:
+                return
+            worker = _Worker(self.config)
+            try:
+                worker.wait_ready(120)
+            except ServeError:
+                return
+            self.idle.put(worker)
+
+        threading.Thread(target=start, daemon=True).start()
+
+    def run(self, text: str, accept: str, fmt: str | None) -> Answer:
+        deadline = time.monotonic() + self.config.timeout
+        try:
+            worker = self.idle.get(timeout=self.config.timeout)
+        except queue.Empty:
+            return _error(503, "the server is busy; try again shortly")
+        try:
+            worker.conn.send((text, accept, fmt))
+            if worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                reply: Answer = worker.conn.recv()
+                self.idle.put(worker)
+                return reply
+        except (OSError, EOFError):
+            pass
+        worker.kill()
+        self._replace()
+        return _error(
+            503, f"the query ran past the {self.config.timeout:g} s time limit and was stopped"
+        )
+
+    def close(self) -> None:
+        self.stopped = True
+        while True:
+            try:
+                worker = self.idle.get_nowait()
+            except queue.Empty:
+                break
+            with contextlib.suppress(Exception):
+                worker.conn.send(None)
+            worker.kill()
+
+
+# --- the HTTP side ------------------------------------------------------------------
+
+
+def service_description(base: str) -> bytes:
+    """The SPARQL 1.1 service description, in Turtle."""
+    formats = " ,\n        ".join(
+        f"<http://www.w3.org/ns/formats/{name}>"
+        for name in (
+            "SPARQL_Results_JSON",
+            "SPARQL_Results_XML",
+            "SPARQL_Results_CSV",
+            "SPARQL_Results_TSV",
+            "Turtle",
+            "N-Triples",
+            "JSON-LD",
+        )
+    )
+    return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+
+<{base}> a sd:Service ;
+    sd:endpoint <{base}> ;
+    sd:supportedLanguage sd:SPARQL11Query ;
+    sd:resultFormat {formats} ;
+    sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph <{GRAPH_IRI}> ] .
+""".encode()
+
+
+def _page() -> bytes:
+    return (Path(__file__).resolve().parent / "static" / "query.html").read_bytes()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "kg-sparql"
+    sys_version = ""
+    protocol_version = "HTTP/1.1"
+    config: ServeConfig
+    pool: WorkerPool
+    queries_json: bytes
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:  # type: ignore[attr-defined]
+            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+    # -- plumbing --
+    def _cors(self) -> dict[str, str]:
+        origin = self.headers.get("Origin")
+        if origin and origin in self.config.cors_origins:
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        return {}
+
+    def _send(self, answer: Answer, head_only: bool = False) -> None:
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cache-Control", "no-store")
+        for key, value in {**self._cors(), **answer.headers}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if not head_only:
+            self.wfile.write(answer.body)
+
+    def _fail(self, status: int, message: str, allow: str | None = None) -> None:
+        answer = _error(status, message)
+        if allow:
+            answer.headers["Allow"] = allow
+        self._send(answer)
+
+    def _base(self) -> str:
+        port = self.server.server_address[1]  # type: ignore[index]
+        host = self.headers.get("Host") or f"{self.config.host}:{port}"
+        return f"http://{host}/sparql"
+
+    # -- routes --
+    def _route(self, method: str) -> None:
+        url = urlsplit(self.path)
+        if url.path == "/sparql":
+            self._sparql(method, url.query)
+        elif url.path in ("/", "/index.html") and method in ("GET", "HEAD"):
+            self._send(
+                Answer(200, "text/html; charset=utf-8", _page(), {"Content-Security-Policy": _CSP}),
+                head_only=method == "HEAD",
+            )
+        elif url.path == "/queries" and method in ("GET", "HEAD"):
+            self._send(
+                Answer(200, "application/json", self.queries_json), head_only=method == "HEAD"
+            )
+        elif url.path == "/graph" and method in ("GET", "HEAD"):
+            path = self.config.graph_html
+            if path is None or not path.is_file():
+                self._fail(
+                    404, "no interactive graph here yet: run `kg viz` and restart `kg serve`"
+                )
+                return
+            csp = _CSP.replace("img-src data:", "img-src data: blob:")
+            self._send(
+                Answer(
+                    200,
+                    "text/html; charset=utf-8",
+                    path.read_bytes(),
+                    {"Content-Security-Policy": csp},
+                ),
+                head_only=method == "HEAD",
+            )
+        elif url.path in ("/", "/index.html", "/queries", "/graph"):
+            self._fail(405, f"{method} is not allowed here", allow="GET, HEAD")
+        else:
+            self._fail(404, "not found; the endpoint is /sparql and the query page is /")
+
+    def _sparql(self, method: str, query_string: str) -> None:
+        try:
+            params = parse_qs(
+                query_string, keep_blank_values=True, strict_parsing=False, errors="strict"
+            )
+        except UnicodeDecodeError:
+            self._fail(400, "the URL is not valid UTF-8")
+            return
+        if method == "OPTIONS":
+            headers = self._cors()
+            if headers:
+                headers.update(
+                    {
+                        "Access-Control-Allow-Methods": "GET, POST",
+                        "Access-Control-Allow-Headers": "Content-Type, Accept",
+                    }
+                )
+            self._send(Answer(204, "text/plain", b"", headers))
+            return
+        if method not in ("GET", "POST", "HEAD"):
+            self._fail(405, f"{method} is not allowed: use GET or POST", allow="GET, POST")
+            return
+        if method == "POST":
+            length = self.headers.get("Content-Length")
+            if length is None:
+                self._fail(411, "a POST needs a Content-Length")
+                return
+            try:
+                size = int(length)
+            except ValueError:
+                self._fail(400, "bad Content-Length")
+                return
+            if size > self.config.max_body:
+                self._fail(413, f"the request body is over {self.config.max_body} bytes")
+                return
+            body = self.rfile.read(size)
+            media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if media == "application/x-www-form-urlencoded":
+                try:
+                    form = parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+                except UnicodeDecodeError:
+                    self._fail(400, "the form is not valid UTF-8")
+                    return
+                if "update" in form:
+                    self._fail(403, "this endpoint is read-only: updates are refused")
+                    return
+                for key, values in form.items():
+                    params.setdefault(key, []).extend(values)
+            elif media == "application/sparql-query":
+                if "query" in params:
+                    self._fail(400, "give the query once: in the body or in the URL, not both")
+                    return
+                try:
+                    params["query"] = [body.decode("utf-8")]
+                except UnicodeDecodeError:
+                    self._fail(400, "the query is not valid UTF-8")
+                    return
+            elif media == "application/sparql-update":
+                self._fail(403, "this endpoint is read-only: updates are refused")
+                return
+            elif not media:
+                self._fail(400, "a POST needs a Content-Type (application/sparql-query or a form)")
+                return
+            else:
+                self._fail(
+                    415,
+                    f"unsupported media type {media!r}; "
+                    "use application/sparql-query or application/x-www-form-urlencoded",
+                )
+                return
+        if "update" in params:
+            self._fail(403, "this endpoint is read-only: updates are refused")
+            return
+        queries = params.get("query", [])
+        if not queries:
+            if method == "POST":
+                self._fail(400, "no query given")
+                return
+            self._send(
+                Answer(200, "text/turtle; charset=utf-8", service_description(self._base())),
+                head_only=method == "HEAD",
+            )
+            return
+        if len(queries) > 1:
+            self._fail(400, "give exactly one query")
+            return
+        graphs = params.get("default-graph-uri", [])
+        if any(g != GRAPH_IRI for g in graphs) or params.get("named-graph-uri"):
+            self._fail(
+                400,
+                f"this endpoint serves one graph, <{GRAPH_IRI}>; "
+                "other default-graph-uri and any named-graph-uri are refused",
+            )
+            return
+        fmt = params["format"][0] if params.get("format") else None
+        answer = self.pool.run(queries[0], self.headers.get("Accept", ""), fmt)
+        self._send(answer, head_only=method == "HEAD")
+
+    def _safe(self, method: str) -> None:
+        try:
+            self._route(method)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as exc:  # never a traceback to the client
+            sys.stderr.write(
+                f"kg serve: {type(exc).__name__} answering {method} {self.path[:80]}\n"
+            )
+            with contextlib.suppress(Exception):
+                self._fail(500, "internal error")
+
+    def do_GET(self) -> None:
+        self._safe("GET")
+
+    def do_POST(self) -> None:
+        self._safe("POST")
+
+    def do_HEAD(self) -> None:
+        self._safe("HEAD")
+
+    def do_OPTIONS(self) -> None:
+        self._safe("OPTIONS")
+
+    def do_PUT(self) -> None:
+        self._safe("PUT")
+
+    def do_DELETE(self) -> None:
+        self._safe("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._safe("PATCH")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    verbose = False
+
+
+def make_server(config: ServeConfig) -> tuple[ThreadingHTTPServer, WorkerPool]:
+    """Start the workers and bind the HTTP server (not yet serving)."""
+    from kg.query import named_queries
+
+    if not config.graph.is_file() and not config.store.startswith("sparql+"):
+        raise ServeError(f"{config.graph}: no such graph file; run `kg build` first")
+    if config.timeout <= 0 or config.max_rows <= 0 or config.workers <= 0:
+        raise ServeError("--timeout, --max-rows and --workers must be positive")
+    listing = [
+        {
+            "name": q.name,
+            "title": q.title,
+            "en": q.en,
+            "zh": q.zh,
+            "text": q.text,
+            "params": {k: v[0] for k, v in q.params.items()},
+        }
+        for q in named_queries().values()
+    ]
+    pool = WorkerPool(config)
+    handler = type(
+        "Handler",
+        (_Handler,),
+        {
+            "config": config,
+            "pool": pool,
+            "queries_json": json.dumps(listing, ensure_ascii=False).encode(),
+        },
+    )
+    try:
+        server = _Server((config.host, config.port), handler)
+    except OSError as exc:
+        pool.close()
+        raise ServeError(f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None
+    return server, pool
+
+
+def serve(config: ServeConfig, ready: Callable[[str], None] | None = None) -> None:
+    """Serve until interrupted; *ready* is called with the base URL once listening."""
+    server, pool = make_server(config)
+    host, port = server.server_address[:2]
+    try:
+        if ready:
+            ready(f"http://{host!s}:{port}")
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        pool.close()
