@@ -257,8 +257,13 @@ def run(
         result = store.query(final)
         if type(result).__module__.startswith("pyoxigraph"):
             variables = [v.value for v in getattr(result, "variables", [])]
+        elif isinstance(result, tuple):  # rdflib's SPARQLStore reports HTTP errors so
+            message = syntax_error(final) if result[0] == 400 else None
+            if message:
+                raise QueryError(f"malformed query: {message}")
+            raise QueryError(f"the endpoint answered {result[1]}")
         else:
-            variables = [str(v) for v in result.vars or []]
+            variables = [str(v) for v in result.vars or []] if kind == "SELECT" else []
             if kind == "SELECT":
                 result.bindings  # noqa: B018 - evaluate now, so errors surface here
     except KGError:

@@ -46,9 +46,15 @@ RESULT_TYPES = {
 }
 GRAPH_TYPES = {
     "text/turtle": "ttl",
+    "application/turtle": "ttl",
+    "application/x-turtle": "ttl",
+    "text/n3": "ttl",  # Turtle is N3
+    "text/rdf+n3": "ttl",
+    "application/n3": "ttl",
     "application/n-triples": "nt",
     "text/plain": "nt",
     "application/ld+json": "jsonld",
+    "application/rdf+xml": "rdfxml",
 }
 FORMAT_TYPES = {
     "json": "application/sparql-results+json",
@@ -58,6 +64,7 @@ FORMAT_TYPES = {
     "ttl": "text/turtle; charset=utf-8",
     "nt": "application/n-triples",
     "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
 }
 _CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -166,14 +173,23 @@ def _choose(form: str, accept: str, fmt: str | None) -> str:
     """The output format for a query form, from ?format= or the Accept header."""
     table = GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES
     allowed = set(table.values())
-    if fmt:
-        fmt = {"turtle": "ttl", "ntriples": "nt", "json-ld": "jsonld"}.get(fmt, fmt)
-        if fmt not in allowed:
-            raise _Refused(
-                406,
-                f"format {fmt!r} does not fit a {form} query (use {', '.join(sorted(allowed))})",
-            )
-        return fmt
+    if fmt:  # ?format= (or SPARQLWrapper's output=): a short name or a media type
+        name = fmt.strip().lower()
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        aliases = {
+            "turtle": "ttl",
+            "n3": "ttl",
+            "ntriples": "nt",
+            "n-triples": "nt",
+            "json-ld": "jsonld",
+            "rdf": "rdfxml",
+            "rdf+xml": "rdfxml",
+            "xml": "rdfxml" if graph else "xml",
+            "json": "jsonld" if graph else "json",
+        }
+        name = table.get(name, aliases.get(name, name))
+        if name in allowed:
+            return name
     ranked: list[tuple[float, int, str]] = []
     for index, part in enumerate(accept.split(",") if accept else []):
         media, *params = (p.strip() for p in part.split(";"))
@@ -310,7 +326,7 @@ def serialize_table(
 
 
 def serialize_graph(triples: Iterable[Any], fmt: str, max_rows: int) -> tuple[bytes, bool]:
-    """CONSTRUCT/DESCRIBE results as Turtle, N-Triples or JSON-LD, capped at *max_rows*."""
+    """CONSTRUCT/DESCRIBE results as Turtle, N-Triples, JSON-LD or RDF/XML, capped at *max_rows*."""
     from rdflib import Graph
 
     from kg.build import PREFIXES
@@ -334,7 +350,7 @@ def serialize_graph(triples: Iterable[Any], fmt: str, max_rows: int) -> tuple[by
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True)
     graph.parse(data=nt, format="nt")
-    rdf_format = "turtle" if fmt == "ttl" else "json-ld"
+    rdf_format = {"ttl": "turtle", "jsonld": "json-ld", "rdfxml": "xml"}[fmt]
     body = graph.serialize(format=rdf_format, encoding="utf-8")
     return body, truncated
 
@@ -699,7 +715,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "other default-graph-uri and any named-graph-uri are refused",
             )
             return
-        fmt = params["format"][0] if params.get("format") else None
+        given = params.get("format") or params.get("output")
+        fmt = given[0] if given else None
         answer = self.pool.run(queries[0], self.headers.get("Accept", ""), fmt)
         self._send(answer, head_only=method == "HEAD")
 

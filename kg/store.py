@@ -171,7 +171,7 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
         from rdflib import Graph
         from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-        store = SPARQLStore(query_endpoint=parsed.location, returnFormat="json", method="POST_FORM")
+        store = SPARQLStore(query_endpoint=parsed.location, returnFormat="xml", method="POST_FORM")
         return KGStore(parsed, Graph(store=store), read_only=True)
     if parsed.kind == "memory":
         from rdflib import Graph

@@ -47,3 +47,51 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Rewrite the golden query results from the current graph (review the diff!).",
     )
+
+
+class Server:
+    """A real `kg serve` process on loopback."""
+
+    def __init__(self, graph: Path, *args: str):
+        import subprocess
+        import sys
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kg", "serve", "--graph", str(graph), "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline().strip()  # the base URL, once listening
+        if not line.startswith("http://127.0.0.1:"):
+            self.process.kill()
+            raise RuntimeError(f"kg serve did not start: {line!r} {self.process.stderr.read()}")
+        self.base = line
+        self.endpoint = f"{line}/sparql"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except Exception:
+            self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(built):
+    """`kg serve` on the article graph, with small limits so tests can reach them."""
+    running = Server(
+        built.out / "kg.nt",
+        "--timeout",
+        "2",
+        "--max-rows",
+        "100",
+        "--workers",
+        "3",
+        "--cors-origin",
+        "http://allowed.test",
+        "--graph-html",
+        str(built.out / "graph.html"),
+    )
+    yield running
+    running.stop()

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -15,58 +12,6 @@ from kg.query import QueryError, named_queries, rows, run, serialize, unknown_te
 from kg.store import StoreError, open_store, parse_spec
 
 GOLDENS = Path(__file__).resolve().parent / "goldens" / "queries"
-
-
-class _Endpoint(BaseHTTPRequestHandler):
-    """A minimal SPARQL endpoint over pyoxigraph, standing in for a remote server."""
-
-    store = None
-
-    def log_message(self, *args):  # quiet
-        pass
-
-    def _answer(self, query: str) -> None:
-        import pyoxigraph as ox
-
-        try:
-            result = self.store.query(query)
-        except SyntaxError as exc:
-            self.send_response(400)
-            self.end_headers()
-            self.wfile.write(str(exc).encode())
-            return
-        if isinstance(result, ox.QueryTriples):
-            body, media = result.serialize(format=ox.RdfFormat.N_TRIPLES), "application/n-triples"
-        else:
-            body = result.serialize(format=ox.QueryResultsFormat.JSON)
-            media = "application/sparql-results+json"
-        self.send_response(200)
-        self.send_header("Content-Type", media)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        self._answer(parse_qs(self.path.partition("?")[2])["query"][0])
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        form = parse_qs(self.rfile.read(length).decode())
-        self._answer(form["query"][0])
-
-
-@pytest.fixture(scope="session")
-def endpoint(built):
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    store.bulk_load(path=str(built.out / "kg.nt"), format=ox.RdfFormat.N_TRIPLES)
-    handler = type("Handler", (_Endpoint,), {"store": store})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"sparql+http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
 
 
 STORES = ["oxigraph", "oxigraph-disk", "memory", "remote"]
@@ -77,8 +22,8 @@ def store(request, built, tmp_path_factory):
     kind = request.param
     if kind == "oxigraph-disk":
         spec = f"oxigraph:{tmp_path_factory.mktemp('disk') / 'store'}"
-    elif kind == "remote":
-        spec = request.getfixturevalue("endpoint")
+    elif kind == "remote":  # the project's own `kg serve`, a real process on loopback
+        spec = "sparql+" + request.getfixturevalue("server").endpoint
     else:
         spec = kind
     opened = open_store(spec, built.out / "kg.nt")

@@ -1,0 +1,379 @@
+"""`kg serve` tested as a client sees it: a real server process on loopback."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+from urllib.parse import quote, urlencode
+
+import pytest
+from SPARQLWrapper import CSV, JSON, N3, TSV, TURTLE, XML, SPARQLWrapper
+
+from tests.conftest import Server
+
+FOUNDERS = """SELECT ?company ?founder WHERE { ?company schema:founder ?founder }"""
+PREFIXES = "PREFIX schema: <https://schema.org/>\n"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def request(url, data=None, headers=None, method=None):
+    """(status, headers, body) without raising on 4xx/5xx."""
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def get(server, query, **params):
+    return request(f"{server.endpoint}?{urlencode({'query': query, **params})}")
+
+
+def count(server) -> int:
+    status, _, body = get(server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert status == 200
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+# --- a real SPARQL client ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_select_in_every_format(server, method):
+    client = SPARQLWrapper(server.endpoint)
+    client.setMethod(method)
+    client.setQuery(PREFIXES + FOUNDERS)
+    client.setReturnFormat(JSON)
+    data = client.query().convert()
+    assert len(data["results"]["bindings"]) == 8
+    client.setReturnFormat(XML)
+    xml = client.query().convert()
+    assert len(xml.getElementsByTagName("result")) == 8
+    client.setReturnFormat(CSV)
+    assert client.query().convert().decode().splitlines()[0] == "company,founder"
+    client.setReturnFormat(TSV)
+    tsv = client.query().convert().decode().splitlines()
+    assert tsv[0] == "?company\t?founder" and len(tsv) == 9
+    assert tsv[1].startswith("<https://w3id.org/china-ai-kg/org/")
+
+
+def test_sparqlwrapper_ask_and_construct(server):
+    client = SPARQLWrapper(server.endpoint)
+    client.setQuery(
+        PREFIXES + "ASK { ?o schema:founder <https://w3id.org/china-ai-kg/person/yu-kai> }"
+    )
+    client.setReturnFormat(JSON)
+    assert client.query().convert()["boolean"] is True
+    client.setQuery(PREFIXES + "CONSTRUCT { ?o schema:founder ?p } WHERE { ?o schema:founder ?p }")
+    client.setReturnFormat(TURTLE)
+    turtle = client.query().convert()
+    from rdflib import Graph
+
+    assert len(Graph().parse(data=turtle, format="turtle")) == 8
+    client.setReturnFormat(N3)
+    assert len(Graph().parse(data=client.query().convert(), format="turtle")) == 8
+    client.setReturnFormat(XML)
+    assert len(client.query().convert()) == 8  # RDF/XML, parsed by SPARQLWrapper into a Graph
+
+
+def test_construct_as_ntriples_and_jsonld(server):
+    query = PREFIXES + "CONSTRUCT { ?o schema:founder ?p } WHERE { ?o schema:founder ?p }"
+    status, headers, body = get(server, query, format="nt")
+    assert status == 200 and headers["Content-Type"] == "application/n-triples"
+    assert len(body.decode().splitlines()) == 8
+    status, headers, body = request(
+        f"{server.endpoint}?{urlencode({'query': query})}",
+        headers={"Accept": "application/ld+json"},
+    )
+    assert status == 200 and headers["Content-Type"] == "application/ld+json"
+    assert json.loads(body)
+
+
+# --- the protocol -------------------------------------------------------------------------
+
+
+def test_query_by_get_post_form_and_post_direct(server):
+    query = PREFIXES + FOUNDERS
+    answers = [
+        get(server, query),
+        request(
+            server.endpoint,
+            urlencode({"query": query}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        request(server.endpoint, query.encode(), {"Content-Type": "application/sparql-query"}),
+    ]
+    for status, headers, body in answers:
+        assert status == 200
+        assert headers["Content-Type"] == "application/sparql-results+json"
+        assert len(json.loads(body)["results"]["bindings"]) == 8
+
+
+def test_content_negotiation(server):
+    query = PREFIXES + FOUNDERS
+    url = f"{server.endpoint}?{urlencode({'query': query})}"
+    for accept, media in [
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv; charset=utf-8"),
+        ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8"),
+        (
+            "text/html;q=0.9, application/sparql-results+json;q=0.8",
+            "application/sparql-results+json",
+        ),
+        ("*/*", "application/sparql-results+json"),
+    ]:
+        status, headers, _ = request(url, headers={"Accept": accept})
+        assert (status, headers["Content-Type"]) == (200, media), accept
+    status, _, body = request(url, headers={"Accept": "image/png"})
+    assert status == 406 and b"cannot answer" in body
+
+
+def test_service_description_at_the_endpoint(server):
+    status, headers, body = request(server.endpoint)
+    assert status == 200 and headers["Content-Type"].startswith("text/turtle")
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF
+
+    graph = Graph().parse(data=body, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    assert (URIRef(server.endpoint), RDF.type, URIRef(sd + "Service")) in graph
+
+
+def test_dataset_parameters(server):
+    query = "ASK { ?s ?p ?o }"
+    assert (
+        get(server, query, **{"default-graph-uri": "https://w3id.org/china-ai-kg/graph"})[0] == 200
+    )
+    status, _, body = get(server, query, **{"default-graph-uri": "http://example.org/other"})
+    assert status == 400 and b"serves one graph" in body
+    assert get(server, query, **{"named-graph-uri": "http://example.org/g"})[0] == 400
+
+
+# --- safe by default -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda s: get(s, "INSERT DATA { <urn:a> <urn:b> <urn:c> }"),
+        lambda s: get(s, "DROP ALL"),
+        lambda s: get(s, "LOAD <http://127.0.0.1:9/x.ttl>"),
+        lambda s: request(
+            s.endpoint,
+            urlencode({"update": "CLEAR DEFAULT"}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        lambda s: request(
+            s.endpoint, b"DELETE WHERE { ?s ?p ?o }", {"Content-Type": "application/sparql-update"}
+        ),
+        lambda s: request(
+            s.endpoint, b"DELETE WHERE { ?s ?p ?o }", {"Content-Type": "application/sparql-query"}
+        ),
+    ],
+    ids=[
+        "insert-get",
+        "drop-get",
+        "load-get",
+        "clear-form",
+        "delete-update-type",
+        "delete-query-type",
+    ],
+)
+def test_updates_are_refused_and_nothing_changes(server, send):
+    before = count(server)
+    status, _, body = send(server)
+    assert 400 <= status < 500
+    assert b"read-only" in body or b"malformed" in body
+    assert count(server) == before
+
+
+class _Canary(BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    do_POST = do_GET
+
+
+@pytest.fixture()
+def canary():
+    _Canary.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Canary)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _Canary.hits
+    server.shutdown()
+
+
+def test_no_outbound_requests_and_no_file_reads(server, canary):
+    url, hits = canary
+    for query in [
+        f"SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?x ?y ?z . SERVICE SILENT <{url}/s> {{ ?s ?p ?o }} }}",
+        f"SELECT * FROM <{url}/data.ttl> WHERE {{ ?s ?p ?o }}",
+        f"SELECT * FROM NAMED <{url}/g.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+        f"ASK {{ {{ SELECT * WHERE {{ SERVICE <{url}/nested> {{ ?s ?p ?o }} }} }} }}",
+    ]:
+        status, _, body = get(server, query)
+        assert status == 400, query
+        assert b"not allowed" in body
+    time.sleep(0.2)
+    assert hits == []
+
+
+def test_a_runaway_query_is_stopped_while_others_are_answered(server):
+    result = {}
+
+    def runaway():
+        started = time.monotonic()
+        result["answer"] = get(server, RUNAWAY)
+        result["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    cheap = []
+    for _ in range(5):
+        started = time.monotonic()
+        status, _, _ = get(server, "ASK { ?s ?p ?o }")
+        cheap.append((status, time.monotonic() - started))
+    thread.join(30)
+    status, _, body = result["answer"]
+    assert status == 503 and b"time limit" in body
+    assert result["seconds"] < 2 + 3  # the 2 s limit, plus slack for a busy machine
+    assert all(s == 200 for s, _ in cheap)
+    assert max(t for _, t in cheap) < 1.5  # not stuck behind the runaway query
+    time.sleep(1)
+    assert count(server) > 1000  # and the server answers the same afterwards
+
+
+def test_row_cap_truncates_with_a_signal(server):
+    status, headers, body = get(server, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+    data = json.loads(body)
+    assert status == 200
+    assert len(data["results"]["bindings"]) == 100
+    assert headers["X-KG-Truncated"] == "true; max-rows=100"
+    assert data["head"]["link"] == ["urn:kg:truncated:100"]
+    status, headers, _ = get(server, PREFIXES + FOUNDERS)
+    assert "X-KG-Truncated" not in headers
+
+
+@pytest.mark.parametrize(
+    ("send", "status", "text"),
+    [
+        (lambda s: request(s.endpoint, b"", method="PUT"), 405, b"not allowed"),
+        (lambda s: request(s.endpoint, method="DELETE"), 405, b"not allowed"),
+        (
+            lambda s: request(s.endpoint, b"ASK {}", {"Content-Type": "text/plain"}),
+            415,
+            b"unsupported media type",
+        ),
+        (
+            lambda s: request(s.endpoint, b"query=ASK%7B%7D", {"Content-Type": ""}),
+            400,
+            b"Content-Type",
+        ),
+        (
+            lambda s: request(f"{s.endpoint}?query=ASK%7B%7D&query=ASK%7B%7D"),
+            400,
+            b"exactly one query",
+        ),
+        (lambda s: request(f"{s.endpoint}?query=ASK%7B%FF%7D"), 400, b"UTF-8"),
+        (
+            lambda s: request(
+                s.endpoint, b"ASK { \xff }", {"Content-Type": "application/sparql-query"}
+            ),
+            400,
+            b"UTF-8",
+        ),
+        (
+            lambda s: request(
+                s.endpoint,
+                b"query=ASK%7B%FF%7D",
+                {"Content-Type": "application/x-www-form-urlencoded"},
+            ),
+            400,
+            b"UTF-8",
+        ),
+        (lambda s: get(s, "SELECT ?x WHERE { ?x ?y }"), 400, b"malformed query: line 1, column"),
+        (lambda s: get(s, "SELEKT * WHERE { ?s ?p ?o }"), 400, b"malformed query"),
+        (
+            lambda s: request(
+                s.endpoint, b"", {"Content-Type": "application/x-www-form-urlencoded"}
+            ),
+            400,
+            b"no query",
+        ),
+        (lambda s: request(f"{s.base}/nowhere"), 404, b"not found"),
+    ],
+    ids=[
+        "put",
+        "delete",
+        "wrong-media-type",
+        "missing-media-type",
+        "two-queries",
+        "non-utf8-url",
+        "non-utf8-body",
+        "non-utf8-form",
+        "syntax-error",
+        "not-sparql",
+        "empty-form",
+        "unknown-path",
+    ],
+)
+def test_malformed_requests_get_a_short_4xx(server, send, status, text):
+    got, _, body = send(server)
+    assert got == status
+    assert text in body
+    assert b"Traceback" not in body and b"/work" not in body and b".py" not in body
+    assert len(body) < 500
+
+
+def test_cors_only_for_configured_origins(server):
+    url = f"{server.endpoint}?{urlencode({'query': 'ASK {}'})}"
+    _, headers, _ = request(url, headers={"Origin": "http://evil.test"})
+    assert "Access-Control-Allow-Origin" not in headers
+    _, headers, _ = request(url, headers={"Origin": "http://allowed.test"})
+    assert headers["Access-Control-Allow-Origin"] == "http://allowed.test"
+
+
+def test_query_page_is_self_contained_and_lists_named_queries(server):
+    status, headers, body = request(server.base + "/")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    page = body.decode()
+    assert "<script src" not in page and "<link" not in page and "http://cdn" not in page
+    assert "textContent" in page and "innerHTML" not in page
+    status, _, body = request(server.base + "/queries")
+    names = {q["name"] for q in json.loads(body)}
+    assert {"alumni_founders", "evidence", "find_entity"} <= names
+
+
+def test_server_refuses_to_start_without_a_graph(tmp_path):
+    with pytest.raises(RuntimeError, match="no such graph file"):
+        Server(tmp_path / "missing.nt")
+
+
+def test_help_says_it_binds_loopback():
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert "loopback (127.0.0.1)" in " ".join(result.output.split())
+
+
+def quoted(text: str) -> str:
+    return quote(text, safe="")
