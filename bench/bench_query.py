@@ -13,6 +13,7 @@ Usage: python bench/bench_query.py [--sizes 10k,100k,1M] [--repeat 5] [--cap 60]
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing as mp
 import platform
 import statistics
@@ -110,7 +111,10 @@ def bench_size(triples: int, repeat: int, cap: float, out: list[str]) -> dict:
 
     # Loading, side by side: pyoxigraph bulk load vs kg's default store.
     direct_load, ours_load = [], []
-    for _ in range(3 if triples <= 100_000 else 2):
+    direct = ours = None
+    for _ in range(3):
+        del direct, ours  # free the last round's stores outside the timed sections
+        gc.collect()
         start = time.perf_counter()
         direct = ox.Store()
         direct.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)

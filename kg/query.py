@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -306,29 +307,33 @@ _INTEGERS = {
 }
 
 
-def _ox_value(term: Any) -> Any:
-    """A Python value for a pyoxigraph term (the same as :func:`python_value` gives)."""
+@functools.lru_cache(maxsize=1)
+def _ox_converter() -> Callable[[Any], Any]:
+    """A function from pyoxigraph terms to Python values, with its lookups bound once."""
     from decimal import Decimal
 
     import pyoxigraph as ox
 
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        try:
-            if datatype in _INTEGERS:
-                return int(term.value)
-            if datatype == _XSD + "decimal":
-                return Decimal(term.value)
-            if datatype in (_XSD + "double", _XSD + "float"):
-                return float(term.value)
-            if datatype == _XSD + "boolean":
-                return term.value in ("true", "1")
-        except ValueError:
-            return term.value
+    literal = ox.Literal
+    convert: dict[str, Callable[[str], Any]] = dict.fromkeys(_INTEGERS, int)
+    convert[_XSD + "decimal"] = Decimal
+    convert[_XSD + "double"] = float
+    convert[_XSD + "float"] = float
+    convert[_XSD + "boolean"] = lambda v: v in ("true", "1")
+
+    def value(term: Any) -> Any:
+        if term is None:
+            return None
+        if type(term) is literal:
+            cast = convert.get(term.datatype.value)
+            if cast is not None:
+                try:
+                    return cast(term.value)
+                except (ValueError, ArithmeticError):
+                    return term.value
         return term.value
-    return term.value
+
+    return value
 
 
 def python_value(node: Any) -> Any:
@@ -350,10 +355,8 @@ def rows(done: QueryRun) -> list[dict[str, Any]]:
     """SELECT results as a list of dicts of Python values (IRIs as strings, dates as text)."""
     names = done.variables
     if done.native:
-        return [
-            {name: _ox_value(value) for name, value in zip(names, solution, strict=True)}
-            for solution in done.result
-        ]
+        value = _ox_converter()
+        return [dict(zip(names, map(value, solution), strict=True)) for solution in done.result]
     return [{name: python_value(row[i]) for i, name in enumerate(names)} for row in done.result]
 
 

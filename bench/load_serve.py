@@ -1,0 +1,245 @@
+"""Drive `kg serve` with many concurrent clients on loopback, for a bounded time.
+
+A mix of cheap named queries, some expensive ones and a few runaway queries
+(which the time limit must stop with a deliberate 503) runs against a real
+server process on a synthetic graph. It reports throughput, p50/p95/p99 latency
+per kind of query and every error, checks that the server answers the same
+afterwards, and compares throughput with pyoxigraph queried directly in one
+process (the ceiling), side by side in the same run.
+
+Usage: python bench/load_serve.py [--triples 100k] [--clients 16] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import platform
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+HERE = Path(__file__).resolve().parent
+CHEAP = [
+    "alumni_startups",
+    "customers",
+    "products",
+    "renamed",
+    "competitors",
+    "founders",
+    "evidence",
+    "alumni_founders",
+    "figures",
+]
+EXPENSIVE = ["timeline", "most_connected", "departures", "career", "roles"]
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def pct(samples: list[float], q: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", default="100k")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "serve.txt")
+    args = parser.parse_args()
+
+    from bench_query import size  # same folder
+
+    from kg.query import bind, named_queries
+    from kg.synth import write_synthetic
+
+    triples = size(args.triples)
+    graph = write_synthetic(HERE / "data" / f"synth-{triples}.nt", triples, seed=7)
+    named = named_queries()
+    texts = {name: bind(named[name].text, {}, named[name]) for name in CHEAP + EXPENSIVE}
+
+    out: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        out.append(line)
+
+    versions = ", ".join(f"{d} {metadata.version(d)}" for d in ("pyoxigraph", "rdflib"))
+    say("# kg serve load test")
+    say(
+        f"machine: {platform.machine()}, {__import__('os').cpu_count()} cores; Python "
+        f"{platform.python_version()}; {versions}"
+    )
+    say(
+        f"graph: {sum(1 for _ in graph.open('rb')):,} triples; {args.clients} clients for "
+        f"{args.seconds:g} s; server: {args.workers} workers, {args.timeout:g} s time limit"
+    )
+    say(
+        "mix: 85% cheap named queries, the rest expensive ones; first with 2% runaway queries "
+        "(a cartesian product the time limit must stop), then without"
+    )
+
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kg",
+            "serve",
+            "--graph",
+            str(graph),
+            "--port",
+            "0",
+            "--workers",
+            str(args.workers),
+            "--timeout",
+            str(args.timeout),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    base = server.stdout.readline().strip()
+    netloc = urlsplit(base).netloc
+
+    def ask(conn: http.client.HTTPConnection, text: str) -> tuple[int, bytes]:
+        conn.request(
+            "POST",
+            "/sparql",
+            body=urlencode({"query": text}),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/sparql-results+json",
+            },
+        )
+        response = conn.getresponse()
+        return response.status, response.read()
+
+    try:
+        probe = http.client.HTTPConnection(netloc, timeout=60)
+        before = {name: ask(probe, texts[name]) for name in ("founders", "roles")}
+
+        def drive(runaway_share: float) -> tuple[dict[str, list[float]], Counter, list[str], float]:
+            latencies: dict[str, list[float]] = defaultdict(list)
+            statuses: Counter[tuple[str, int]] = Counter()
+            errors: list[str] = []
+            stop = time.monotonic() + args.seconds
+            budget = [args.max_requests]
+            lock = threading.Lock()
+
+            def client(seed: int) -> None:
+                rng = random.Random(seed)
+                conn = http.client.HTTPConnection(netloc, timeout=args.timeout + 30)
+                while time.monotonic() < stop:
+                    with lock:
+                        if budget[0] <= 0:
+                            return
+                        budget[0] -= 1
+                    roll = rng.random()
+                    kind = (
+                        "runaway"
+                        if roll < runaway_share
+                        else "cheap"
+                        if roll < runaway_share + 0.85
+                        else "expensive"
+                    )
+                    if kind == "runaway":
+                        text = RUNAWAY
+                    else:
+                        text = texts[rng.choice(CHEAP if kind == "cheap" else EXPENSIVE)]
+                    started = time.perf_counter()
+                    try:
+                        status, _ = ask(conn, text)
+                    except Exception as exc:  # a dropped connection is an error to report
+                        with lock:
+                            errors.append(f"{kind}: {type(exc).__name__}")
+                        conn = http.client.HTTPConnection(netloc, timeout=args.timeout + 30)
+                        continue
+                    elapsed = time.perf_counter() - started
+                    with lock:
+                        statuses[(kind, status)] += 1
+                        if status == 200:
+                            latencies[kind].append(elapsed)
+                        elif not (kind == "runaway" and status == 503):
+                            errors.append(f"{kind}: HTTP {status}")
+
+            started = time.monotonic()
+            threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            return latencies, statuses, errors, time.monotonic() - started
+
+        results = {}
+        for label, share in (("with runaway queries (2%)", 0.02), ("without runaway queries", 0.0)):
+            latencies, statuses, errors, wall = drive(share)
+            served = sum(len(v) for v in latencies.values())
+            results[label] = served / wall
+            say("")
+            say(f"### {label}")
+            say(f"{'kind':10} {'answered':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+            for kind in ("cheap", "expensive"):
+                samples = latencies[kind]
+                say(
+                    f"{kind:10} {len(samples):>9} {pct(samples, 0.5):>8.1f} "
+                    f"{pct(samples, 0.95):>8.1f} {pct(samples, 0.99):>8.1f}"
+                )
+            if share:
+                say(f"runaway    {statuses[('runaway', 503)]:>9} stopped with 503 (deliberate)")
+            say(f"throughput: {served / wall:.1f} answered queries/s over {wall:.1f} s")
+            say(
+                f"errors other than deliberate 503s: {len(errors)}"
+                + (f" ({Counter(errors).most_common(5)})" if errors else "")
+            )
+            cheap_p95 = pct(latencies["cheap"], 0.95)
+            say(f"cheap p95 < 50 ms: {'met' if cheap_p95 < 50 else 'NOT met'} ({cheap_p95:.1f} ms)")
+        after = {name: ask(probe, texts[name]) for name in ("founders", "roles")}
+        same = all(
+            before[n][0] == after[n][0] == 200
+            and json.loads(before[n][1]) == json.loads(after[n][1])
+            for n in before
+        )
+        say("")
+        say(f"answers the same after the load: {'yes' if same else 'NO'}")
+
+        # The ceiling: the same cheap/expensive mix on pyoxigraph in this process.
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        store.bulk_load(path=str(graph), format=ox.RdfFormat.N_TRIPLES)
+        rng = random.Random(0)
+        done, begin = 0, time.monotonic()
+        while time.monotonic() - begin < min(args.seconds, 10):
+            kind = "cheap" if rng.random() < 0.85 else "expensive"  # as the run without runaways
+            text = texts[rng.choice(CHEAP if kind == "cheap" else EXPENSIVE)]
+            list(store.query(text))
+            done += 1
+        ceiling = done / (time.monotonic() - begin)
+        plain = results["without runaway queries"]
+        say(
+            f"ceiling: the same mix on pyoxigraph in one process, one thread: {ceiling:.1f} "
+            f"queries/s; kg serve without runaways / ceiling = {plain / ceiling:.2f}"
+        )
+    finally:
+        server.terminate()
+        server.wait(10)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(out) + "\n", encoding="utf-8")
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    main()
