@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -95,3 +96,40 @@ def server(built):
     )
     yield running
     running.stop()
+
+
+CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium through Playwright; fails (never skips) when it or a CJK font is missing."""
+    import shutil
+    import subprocess
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set KG_CHROMIUM)"
+        )
+    fc_list = shutil.which("fc-list")
+    if (
+        fc_list is None
+        or not subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True).stdout.strip()
+    ):
+        pytest.fail("no CJK font: apt-get install fonts-noto-cjk")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
