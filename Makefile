@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck build clean venv bench bench-query notebook notebooks-refresh
+.PHONY: demo test lint typecheck build clean venv bench bench-query bench-viz load-serve notebook notebooks-refresh
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
@@ -18,7 +18,8 @@ venv: $(STAMP)
 ## make demo: build the graph of the article and show what it holds
 demo: $(STAMP)
 	$(BIN)/kg build --out build
-	$(BIN)/kg stats --out build
+	$(BIN)/kg viz --out build/graph.html
+	@echo "Open build/graph.html in a browser (it works offline); kg serve serves it at /graph."
 
 ## make test: lint, type-check and run the whole test suite
 test: $(STAMP) lint typecheck
@@ -34,11 +35,17 @@ typecheck: $(STAMP)
 build: $(STAMP)
 	$(BIN)/kg build --out build
 
-## make bench: the benchmarks (minutes; not part of make test); results in bench/results/
-bench: bench-query
+## make bench: the benchmarks (about 25 minutes; not part of make test); results in bench/results/
+bench: bench-query load-serve bench-viz
 
 bench-query: $(STAMP)
 	$(BIN)/python bench/bench_query.py
+
+load-serve: $(STAMP)
+	$(BIN)/python bench/load_serve.py
+
+bench-viz: $(STAMP)
+	$(BIN)/python bench/bench_viz.py
 
 ## make notebook: open the notebooks in JupyterLab (installed into the venv on first use)
 notebook: $(STAMP)
@@ -50,6 +57,7 @@ notebook: $(STAMP)
 notebooks-refresh: $(STAMP)
 	$(BIN)/kg build --out build
 	cd notebooks && ../$(BIN)/jupyter-execute --inplace *.ipynb
+	$(BIN)/python -c 'import json, sys; [json.dump((lambda nb: [c["metadata"].pop("execution", None) for c in nb["cells"]] and nb)(json.load(open(p))), open(p + ".tmp", "w"), ensure_ascii=False, indent=1) or __import__("os").replace(p + ".tmp", p) for p in sys.argv[1:]]' notebooks/*.ipynb
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

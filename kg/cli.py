@@ -630,5 +630,47 @@ def serve(
         click.echo("stopped", err=True)
 
 
+@main.command()
+@click.option(
+    "--graph",
+    "graph_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/kg.nt"),
+    show_default=True,
+    help="Graph file written by kg build (.nt, .ttl or .jsonld).",
+)
+@lang_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/graph.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the layout (same graph and seed, same file).",
+)
+@_friendly
+def viz(graph_file: Path, lang: str, out: Path, seed: int) -> None:
+    """Write the interactive graph: one self-contained HTML file that works offline.
+
+    People, organisations, products and stock markets are styled by type and sized
+    by degree; edges are labelled by relation. Hover for names in every language,
+    dates and the quoted evidence; search by any name; filter by type and relation.
+
+    \b
+    Example:
+      kg build && kg viz --lang en --out build/graph-en.html
+    """
+    from kg.viz import write_html
+
+    path = write_html(graph_file, out, lang=lang, seed=seed)
+    click.echo(f"Wrote {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -131,3 +131,11 @@ def test_changed_raw_page_fails_its_hash(data_copy):
     raw.write_bytes(raw.read_bytes() + b"\n")
     with pytest.raises(SourceError, match="must be kept byte for byte"):
         load_dataset(data_copy / "data")
+
+
+def test_labels_are_clean_text(root):
+    data = load_dataset(root / "data")
+    for entity in data.entities.values():
+        names = [*entity.labels.values(), *(label for label, _, _ in entity.alt_labels)]
+        for name in names:
+            assert name == name.strip() and name.count('"') % 2 == 0, (entity.id, name)
