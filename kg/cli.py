@@ -612,6 +612,7 @@ def serve(
         workers=workers,
         cors_origins=cors_origins,
         graph_html=graph_html,
+        verbose=verbose,
     )
 
     def ready(base: str) -> None:
@@ -621,9 +622,6 @@ def serve(
         click.echo(base, nl=True)
         sys.stdout.flush()
 
-    from kg import serve as serve_module
-
-    serve_module._Server.verbose = verbose
     try:
         run_server(config, ready)
     except KeyboardInterrupt:

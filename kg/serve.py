@@ -94,6 +94,7 @@ class ServeConfig:
     cors_origins: tuple[str, ...] = ()
     graph_html: Path | None = None  #: the interactive graph to serve at /graph
     max_body: int = 1_000_000  #: bytes a request body may have
+    verbose: bool = False  #: log every request on stderr
 
 
 @dataclass
@@ -669,7 +670,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
-        if self.server.verbose:  # type: ignore[attr-defined]
+        if self.config.verbose:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
     # -- plumbing --
@@ -874,7 +875,6 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    verbose = False
 
 
 def make_server(config: ServeConfig) -> tuple[ThreadingHTTPServer, WorkerPool]:

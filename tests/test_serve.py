@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
 from SPARQLWrapper import CSV, JSON, N3, TSV, TURTLE, XML, SPARQLWrapper
@@ -375,5 +375,15 @@ def test_help_says_it_binds_loopback():
     assert "loopback (127.0.0.1)" in " ".join(result.output.split())
 
 
-def quoted(text: str) -> str:
-    return quote(text, safe="")
+def test_graph_page_is_served_once_written(server, built):
+    from kg.viz import write_html
+
+    page = built.out / "graph.html"
+    page.unlink(missing_ok=True)
+    status, _, body = request(server.base + "/graph")
+    assert status == 404 and b"kg viz" in body
+    write_html(built.out / "kg.nt", page)
+    status, headers, body = request(server.base + "/graph")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert body == page.read_bytes()
