@@ -343,32 +343,48 @@ def serialize_table(
     variables: list[str], solutions: Iterable[Iterable[Any]], fmt: str, max_rows: int
 ) -> tuple[bytes, bool]:
     """SELECT results in a W3C format, at most *max_rows* rows; returns (body, truncated)."""
-    rows: list[list[tuple[str, str, str | None, str | None] | None]] = []
+    Cell = tuple[str, str, str | None, str | None]
+    converted: dict[Any, Cell] = {}  # results repeat their terms: convert each once
+
+    def convert(term: Any) -> Cell:
+        found = converted.get(term)
+        if found is None:
+            found = converted[term] = _term(term)
+        return found
+
+    rows: list[list[Cell | None]] = []
     truncated = False
     for solution in solutions:
         if len(rows) == max_rows:
             truncated = True
             break
-        rows.append([_term(t) if t is not None else None for t in solution])
+        rows.append([convert(t) if t is not None else None for t in solution])
     if fmt == "json":
-        bindings = []
-        for row in rows:
-            binding: dict[str, dict[str, str]] = {}
-            for name, cell in zip(variables, row, strict=True):
-                if cell is None:
-                    continue
-                kind, value, language, datatype = cell
+        fragments: dict[Cell, str] = {}
+
+        def fragment(c: Cell) -> str:
+            found = fragments.get(c)
+            if found is None:
+                kind, value, language, datatype = c
                 entry = {"type": kind, "value": value}
                 if language:
                     entry["xml:lang"] = language
                 if datatype:
                     entry["datatype"] = datatype
-                binding[name] = entry
-            bindings.append(binding)
-        doc: dict[str, Any] = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+                found = fragments[c] = json.dumps(entry, ensure_ascii=False)
+            return found
+
+        keys = [json.dumps(v, ensure_ascii=False) + ":" for v in variables]
+        bindings = ",".join(
+            "{" + ",".join(k + fragment(c) for k, c in zip(keys, row, strict=True) if c) + "}"
+            for row in rows
+        )
+        head: dict[str, Any] = {"vars": variables}
         if truncated:
-            doc["head"]["link"] = [f"urn:kg:truncated:{max_rows}"]
-        return json.dumps(doc, ensure_ascii=False).encode("utf-8"), truncated
+            head["link"] = [f"urn:kg:truncated:{max_rows}"]
+        head_json = json.dumps(head, ensure_ascii=False)
+        text = f'{{"head": {head_json}, "results": {{"bindings": [{bindings}]}}}}'
+        return text.encode("utf-8"), truncated
     if fmt == "xml":
         out = [
             '<?xml version="1.0"?>',
@@ -527,7 +543,7 @@ class _Worker:
     def demote(self) -> None:
         self.demoted = True
         with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, self.process.pid or 0, 19)
+            os.setpriority(os.PRIO_PROCESS, self.process.pid or 0, 10)
 
     def retire(self) -> None:
         with contextlib.suppress(Exception):
@@ -546,11 +562,12 @@ class WorkerPool:
     """Worker processes that run queries; a worker past the time limit is replaced.
 
     A query still running after ``DEMOTE_AFTER`` seconds has its worker's CPU
-    priority lowered, so that cheap queries in the other workers keep their
-    latency while it runs; that worker is replaced once it answers.
+    priority lowered (nice 10), so that cheap queries in the other workers keep
+    their latency while it runs; a fresh worker takes its place in the pool at
+    once, and it is retired once it answers.
     """
 
-    DEMOTE_AFTER = 0.25
+    DEMOTE_AFTER = 1.0
 
     def __init__(self, config: ServeConfig):
         self.config = config
