@@ -252,6 +252,17 @@ class _Builder:
             self.qualify(node, period=f.period, start=f.start, end=f.end)
             self.evidence(node, f.evidence)
 
+    def events(self) -> None:
+        for ev in self.data.events:
+            node = self.URIRef(f"{BASE}event/{ev.source}/{ev.id}")
+            self.add(node, "rdf:type", self.t("schema:Event"))
+            for lang, name in sorted(ev.names.items()):
+                self.add(node, "rdfs:label", self.text(name, lang))
+            for entity in ev.about:
+                self.add(node, "schema:about", self.e(entity))
+            self.qualify(node, date=ev.date)
+            self.evidence(node, ev.evidence)
+
 
 def _decimal(number: float) -> str:
     """The canonical xsd:decimal form: always a point, never an exponent."""
@@ -269,6 +280,7 @@ def build_graph(data: Dataset) -> Graph:
     builder.statements()
     builder.memberships()
     builder.figures()
+    builder.events()
     return builder.graph
 
 

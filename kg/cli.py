@@ -250,7 +250,8 @@ def _short(value: Any) -> str:
         if text.startswith(ns) and prefix != "kg":
             return f"{prefix}:{text[len(ns) :]}"
     if text.startswith(PREFIXES["kg"]):
-        return text[len(PREFIXES["kg"]) :]
+        local = text[len(PREFIXES["kg"]) :]
+        return local if "/" in local else f"kg:{local}"  # entities by id, terms prefixed
     return text
 
 

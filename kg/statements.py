@@ -24,6 +24,7 @@ __all__ = [
     "ENTITY_TYPES",
     "Dataset",
     "Entity",
+    "Event",
     "Evidence",
     "Figure",
     "Membership",
@@ -168,6 +169,20 @@ class Figure:
     line: int = 0
 
 
+@dataclass(frozen=True)
+class Event:
+    """A dated event the source reports (a milestone, a demonstration, a public remark)."""
+
+    id: str
+    source: str
+    date: str
+    about: tuple[str, ...]
+    names: dict[str, str]  #: zh-Hans and en: a short description written for the graph
+    evidence: tuple[Evidence, ...]
+    file: str = ""
+    line: int = 0
+
+
 @dataclass
 class Dataset:
     """Everything the build needs, checked and anchored."""
@@ -180,6 +195,7 @@ class Dataset:
     statements: list[RelationStatement] = field(default_factory=list)
     memberships: list[Membership] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -188,6 +204,7 @@ class Dataset:
             "statements": len(self.statements),
             "memberships": len(self.memberships),
             "figures": len(self.figures),
+            "events": len(self.events),
         }
 
 
@@ -363,7 +380,9 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
     doc = load_yaml(path)
     if not isinstance(doc, dict):
         raise DataError("expected a mapping with 'source' and statement lists", path)
-    _fields(doc, path, ("source",), ("relations", "memberships", "figures"), "statements file")
+    _fields(
+        doc, path, ("source",), ("relations", "memberships", "figures", "events"), "statements file"
+    )
     source = str(doc["source"])
     if source not in data.sources:
         raise DataError(
@@ -551,6 +570,26 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
                 min=numbers["min"],
                 max=numbers["max"],
                 **dates(item, "period", "start", "end"),
+            )
+        )
+
+    for item in doc.get("events") or []:
+        item = _fields(item, path, ("id", "date", "about", "name", "quote"), (), "event")
+        line = item[LINE]
+        about = item["about"] if isinstance(item["about"], list) else [item["about"]]
+        names = item["name"]
+        if not isinstance(names, dict) or not names.get("zh-Hans") or not names.get("en"):
+            raise DataError("an event's name needs zh-Hans and en", path, line)
+        data.events.append(
+            Event(
+                id=ident(item),
+                source=source,
+                date=parse_date(item["date"], (path, line)),
+                about=tuple(entity(e, line) for e in about),
+                names={lang: str(names[lang]) for lang in ("zh-Hans", "en")},
+                evidence=anchor(source, item["quote"], path, line),
+                file=str(path),
+                line=line,
             )
         )
 

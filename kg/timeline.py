@@ -82,6 +82,7 @@ EVENTS: dict[str, dict[str, str]] = {
         "zh-Hans": "{s}{r}(预测):{v}",
         "zh-Hant": "{s}{r}(預測):{v}",
     },
+    "milestone": {"en": "{v}", "zh-Hans": "{v}", "zh-Hant": "{v}"},
     "other": {"en": "{s} {r} {o}", "zh-Hans": "{s}{r}{o}", "zh-Hant": "{s}{r}{o}"},
 }
 _ROLE = {
@@ -110,6 +111,7 @@ _UNITS = {  # unit -> (en prefix, en suffix, zh-Hans suffix, zh-Hant suffix)
     "days": ("", " days", "天", "天"),
     "people": ("", " people", "人", "人"),
     "partners": ("", " partners", "家", "家"),
+    "vehicles": ("", " vehicles", "辆", "輛"),
 }
 # The order of events on the same date: a tenure starts before anything else.
 _ORDER = {k: i for i, k in enumerate(["joined", "recruited", "founded", "spun off", "left"])}
@@ -230,7 +232,7 @@ def timeline(graph: Graph, lang: str = "zh-Hans", relations: Path | None = None)
         Columns :data:`COLUMNS`: ``date`` as precise as the source (``"2018-05"``),
         ``end`` for a figure that covers a span, ``year`` (int, for plotting),
         ``event`` (joined, left, founded, renamed, listing, listed, spun off,
-        launched, planned launch, customer, recruited, figure, forecast), the
+        launched, planned launch, customer, recruited, figure, forecast, milestone), the
         subject and object as ids and as names in *lang*, the ``role`` of a
         membership, the ``value`` of a figure or literal fact, a one-line
         ``description``, ``forecast`` and ``status`` (``planned``), the evidence
@@ -365,6 +367,25 @@ def timeline(graph: Graph, lang: str = "zh-Hans", relations: Path | None = None)
                 value=amount,
                 forecast=forecast,
                 by=name(forecaster) if forecaster is not None else None,
+            )
+        elif u(schema + "Event") in types:
+            about = sorted(graph.objects(node, u(schema + "about")), key=str)
+            labels = {
+                str(o.language): str(o)
+                for o in graph.objects(node, RDFS.label)
+                if isinstance(o, Literal) and o.language
+            }
+            label = labels.get(lang) or labels.get("en" if lang == "en" else "zh-Hans", "")
+            if lang == "zh-Hant" and "zh-Hant" not in labels:
+                label = _to_hant(label)
+            first = about[0] if about else None
+            add(
+                "milestone",
+                date or "",
+                node,
+                subject_id=local(first) if first is not None else None,
+                subject=name(first) if first is not None else None,
+                value=label,
             )
         elif RDF.Statement in types:
             s, p, o = (graph.value(node, key) for key in (RDF.subject, RDF.predicate, RDF.object))

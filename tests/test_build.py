@@ -287,3 +287,17 @@ def test_serialize_then_parse_gives_the_same_graph(fmt):
     graph = build_graph(data)
     again = Graph().parse(data=graph.serialize(format=fmt), format=fmt)
     assert to_isomorphic(graph) == to_isomorphic(again)
+
+
+def test_dated_events_keep_the_articles_precision(graph):
+    events = {
+        str(graph.value(e, KG.date)): (
+            graph.value(e, KG.date).datatype,
+            sorted(str(a) for a in graph.objects(e, SCHEMA.about)),
+        )
+        for e in graph.subjects(RDF.type, SCHEMA.Event)
+    }
+    assert events["2015-12"] == (XSD.gYearMonth, [str(KG["org/baidu"])])
+    assert events["2018-01"] == (XSD.gYearMonth, [str(KG["person/robin-li"])])
+    assert events["2016"][0] == XSD.gYear
+    assert len(events) == 4
