@@ -187,20 +187,31 @@ def term(value: str) -> str:
     return f'"{escaped}"'
 
 
+@functools.lru_cache(maxsize=256)
+def _parameters(text: str) -> frozenset[str]:
+    return frozenset(m.group(2) for m in _PARAM.finditer(text) if m.group(2))
+
+
 def parameters(text: str) -> set[str]:
     """The ``$name`` parameters a query text uses."""
-    return {m.group(2) for m in _PARAM.finditer(text) if m.group(2)}
+    return set(_parameters(text))
 
 
 def bind(text: str, values: dict[str, str], named: NamedQuery | None = None) -> str:
     """Substitute parameter values (and a named query's defaults) into *text*."""
-    used = parameters(text)
+    used = _parameters(text)
     unknown = sorted(set(values) - used)
     if unknown:
         listed = ", ".join(f"${p}" for p in sorted(used)) or "none"
         raise QueryError(f"the query has no parameter ${unknown[0]} (its parameters: {listed})")
     merged = {**(named.defaults() if named else {}), **values}
-    terms = {name: term(value) for name, value in merged.items() if name in used}
+    return _bind(text, tuple(sorted((k, v) for k, v in merged.items() if k in used)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _bind(text: str, values: tuple[tuple[str, str], ...]) -> str:
+    """The substitution itself, cached: the same query is often run again."""
+    terms = {name: term(value) for name, value in values}
 
     def swap(match: re.Match[str]) -> str:
         if match.group(1) is not None:
@@ -210,6 +221,7 @@ def bind(text: str, values: dict[str, str], named: NamedQuery | None = None) -> 
     return _PARAM.sub(swap, text)
 
 
+@functools.lru_cache(maxsize=1024)
 def query_kind(text: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword outside the prologue."""
     stripped = _PARAM.sub(lambda m: " " if m.group(1) else m.group(0), text)
@@ -250,7 +262,7 @@ def run(
     """
     text, named = resolve(query)
     values = dict(bindings or {})
-    if lang and "lang" in parameters(text) and "lang" not in values:
+    if lang and "lang" in _parameters(text) and "lang" not in values:
         values["lang"] = f'"{lang}"'
     final = bind(text, values, named)
     kind = query_kind(final)
