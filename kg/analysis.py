@@ -1127,7 +1127,7 @@ def plot_timeline(frame: pd.DataFrame, ax: Axes | None = None, *, max_label: int
         "left": "tab:red",
         "recruited": "tab:green",
         "founded": "tab:purple",
-        "spun off": "tab:purple",
+        "independent": "tab:purple",
         "listing": "tab:orange",
         "listed": "tab:orange",
         "launched": "tab:blue",

@@ -59,10 +59,10 @@ EVENTS: dict[str, dict[str, str]] = {
     },
     "listing": {"en": "{s}: {v}", "zh-Hans": "{s}:{v}", "zh-Hant": "{s}:{v}"},
     "listed": {"en": "{s} listed on {o}", "zh-Hans": "{s}在{o}上市", "zh-Hant": "{s}在{o}上市"},
-    "spun off": {
-        "en": "{s} spun off from {o}",
-        "zh-Hans": "{s}从{o}分拆独立",
-        "zh-Hant": "{s}從{o}分拆獨立",
+    "independent": {
+        "en": "{s} became independent of {o}",
+        "zh-Hans": "{s}从{o}独立",
+        "zh-Hant": "{s}從{o}獨立",
     },
     "launched": {"en": "{o} launched {s}", "zh-Hans": "{o}推出{s}", "zh-Hant": "{o}推出{s}"},
     "planned launch": {
@@ -114,7 +114,7 @@ _UNITS = {  # unit -> (en prefix, en suffix, zh-Hans suffix, zh-Hant suffix)
     "vehicles": ("", " vehicles", "辆", "輛"),
 }
 # The order of events on the same date: a tenure starts before anything else.
-_ORDER = {k: i for i, k in enumerate(["joined", "recruited", "founded", "spun off", "left"])}
+_ORDER = {k: i for i, k in enumerate(["joined", "recruited", "founded", "independent", "left"])}
 
 
 def _number(value: float, lang: str) -> str:
@@ -231,7 +231,7 @@ def timeline(graph: Graph, lang: str = "zh-Hans", relations: Path | None = None)
     pandas.DataFrame
         Columns :data:`COLUMNS`: ``date`` as precise as the source (``"2018-05"``),
         ``end`` for a figure that covers a span, ``year`` (int, for plotting),
-        ``event`` (joined, left, founded, renamed, listing, listed, spun off,
+        ``event`` (joined, left, founded, renamed, listing, listed, independent,
         launched, planned launch, customer, recruited, figure, forecast, milestone), the
         subject and object as ids and as names in *lang*, the ``role`` of a
         membership, the ``value`` of a figure or literal fact, a one-line
@@ -247,8 +247,8 @@ def timeline(graph: Graph, lang: str = "zh-Hans", relations: Path | None = None)
     >>> row = df[(df.event == "left") & (df.role == "COO")].iloc[0]
     >>> row.date, row.description
     ('2018-05', 'Qi Lu left Baidu (COO)')
-    >>> df[df.event == "spun off"].description.tolist()
-    ['Kunlunxin spun off from Baidu']
+    >>> df[df.event == "independent"].description.tolist()
+    ['Kunlunxin became independent of Baidu']
     """
     from rdflib import Literal, URIRef
     from rdflib.namespace import RDF, RDFS
@@ -423,7 +423,7 @@ def timeline(graph: Graph, lang: str = "zh-Hans", relations: Path | None = None)
                 "formerName": "renamed",
                 "listingStatus": "listing",
                 "listedOn": "listed",
-                "spunOffFrom": "spun off",
+                "spunOffFrom": "independent",
                 "manufacturer": "planned launch" if status == "planned" else "launched",
                 "customerOf": "customer",
                 "recruited": "recruited",

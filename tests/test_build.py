@@ -299,5 +299,6 @@ def test_dated_events_keep_the_articles_precision(graph):
     }
     assert events["2015-12"] == (XSD.gYearMonth, [str(KG["org/baidu"])])
     assert events["2018-01"] == (XSD.gYearMonth, [str(KG["person/robin-li"])])
+    assert events["2018-05"] == (XSD.gYearMonth, [str(KG["org/baidu"]), str(KG["person/lu-qi"])])
     assert events["2016"][0] == XSD.gYear
-    assert len(events) == 4
+    assert len(list(graph.subjects(RDF.type, SCHEMA.Event))) == 5
