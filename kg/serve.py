@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,8 @@ FORMAT_TYPES = {
 }
 _CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'"
+    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
 )
 
 
@@ -94,6 +96,7 @@ class ServeConfig:
     cors_origins: tuple[str, ...] = ()
     graph_html: Path | None = None  #: the interactive graph to serve at /graph
     max_body: int = 1_000_000  #: bytes a request body may have
+    max_memory: int = 4 << 30  #: bytes of address space a query worker may use (0: no limit)
     verbose: bool = False  #: log every request on stderr
 
 
@@ -201,6 +204,24 @@ _SUSPECT = {
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
+def _unescape(text: str) -> str:
+    """Apply SPARQL's codepoint escapes (\\uXXXX, \\UXXXXXXXX), as the parser does first."""
+
+    def char(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise _Refused(400, "malformed query: an escape names no character")
+        return chr(code)
+
+    return _ESCAPE.sub(char, text)
+
+
+# Oxigraph reads a keyword even when a name or an IRI follows it with no space
+# ("SERVICE:x", "SERVICESILENT<…>"), so the fast path below is taken only when these
+# letters appear nowhere in the query, in any case, after unescaping.
+_NEEDS_PARSE = ("service", "from", "named")
+
+
 def keywords(text: str) -> list[str]:
     """The bare words of a query, upper-cased, after SPARQL's codepoint escapes are applied.
 
@@ -211,18 +232,34 @@ def keywords(text: str) -> list[str]:
     >>> keywords("SELECT * WHERE { SERV\\\\u0049CE <http://x/> { ?s ?p ?o } }")
     ['SELECT', 'WHERE', 'SERVICE']
     """
-    text = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    text = _unescape(text)
     return [m.group("word").upper() for m in _TOKEN.finditer(text) if m.group("word")]
 
 
-@functools.lru_cache(maxsize=512)
 def _checked(text: str) -> tuple[str | None, int, str]:
+    # Results are cached, but not for long texts, which would fill the cache.
+    return _checked_cached(text) if len(text) <= 20_000 else _check_uncached(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _checked_cached(text: str) -> tuple[str | None, int, str]:
+    return _check_uncached(text)
+
+
+def _check_uncached(text: str) -> tuple[str | None, int, str]:
     try:
         words = keywords(text)
+        if not words:
+            raise _Refused(400, "the query is empty")
         form = next((w for w in words if w in _FORMS), None)
-        if form is not None and _SUSPECT.isdisjoint(words):
-            # None of the tokens SERVICE, FROM or an update are made of: the grammar
-            # cannot produce them from this query, so the slow full parse is not needed.
+        folded = _unescape(text).casefold()
+        if (
+            form is not None
+            and _SUSPECT.isdisjoint(words)
+            and not any(part in folded for part in _NEEDS_PARSE)
+        ):
+            # No SERVICE, FROM or NAMED anywhere, not even glued to another word, and no
+            # update keyword: the grammar cannot produce them, so skip the slow parse.
             return form, 0, ""
         return _check_query(text), 0, ""
     except _Refused as exc:
@@ -461,6 +498,10 @@ def answer_query(store: Any, text: str, accept: str, fmt: str | None, max_rows: 
             from kg.query import _oxigraph_position
 
             return _error(400, f"malformed query: {_oxigraph_position(str(exc))[:300]}")
+        except (RuntimeError, ValueError, OSError) as exc:
+            return _error(
+                400, f"the query could not be evaluated: {str(exc).splitlines()[0][:200]}"
+            )
         if form == "ASK":
             value = (
                 bool(result)
@@ -479,7 +520,11 @@ def answer_query(store: Any, text: str, accept: str, fmt: str | None, max_rows: 
             return Answer(200, FORMAT_TYPES[chosen], body)
         if form in ("CONSTRUCT", "DESCRIBE"):
             triples = result if type(result).__module__.startswith("pyoxigraph") else result.graph
-            body, truncated = serialize_graph(triples, chosen, max_rows)
+            try:
+                body, truncated = serialize_graph(triples, chosen, max_rows)
+            except ValueError as exc:  # e.g. RDF/XML cannot write a predicate IRI
+                message = str(exc).splitlines()[0][:200]
+                return _error(406, f"the result cannot be written as {chosen}: {message}")
         else:
             if type(result).__module__.startswith("pyoxigraph"):
                 variables = [v.value for v in result.variables]
@@ -492,17 +537,45 @@ def answer_query(store: Any, text: str, accept: str, fmt: str | None, max_rows: 
         return _error(exc.status, str(exc))
 
 
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+
+
+def isolate_network() -> bool:
+    """Move this process into a network namespace of its own, with no route out.
+
+    Oxigraph follows SERVICE calls by itself; the query check refuses them, and this
+    makes sure a worker could not reach any address even if one slipped through.
+    Returns False where the system does not allow it (then only the check stands).
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return False
+    return any(libc.unshare(flags) == 0 for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET))
+
+
 def _worker_main(
-    conn: Any, spec: str, graph: str, max_rows: int
+    conn: Any, spec: str, graph: str, max_rows: int, max_memory: int = 0
 ) -> None:  # pragma: no cover - child
     from kg.store import open_store
+
+    isolated = isolate_network()
+    if max_memory:
+        import resource
+
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
 
     try:
         store = open_store(spec, graph)
     except KGError as exc:
         conn.send(("failed", str(exc)))
         return
-    conn.send(("ready", ""))
+    conn.send(("ready", "" if isolated else "not network-isolated"))
     while True:
         try:
             message = conn.recv()
@@ -524,7 +597,7 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
             target=_worker_main,
-            args=(child, config.store, str(config.graph), config.max_rows),
+            args=(child, config.store, str(config.graph), config.max_rows, config.max_memory),
             daemon=True,
         )
         self.process.start()
@@ -537,6 +610,7 @@ class _Worker:
         state, message = self.conn.recv()
         if state != "ready":
             raise ServeError(message)
+        self.isolated = not message
 
     demoted = False
 
@@ -581,6 +655,7 @@ class WorkerPool:
             for worker in workers:
                 worker.kill()
             raise
+        self.isolated = all(getattr(w, "isolated", False) for w in workers)
         for worker in workers:
             self.idle.put(worker)
 
@@ -620,7 +695,10 @@ class WorkerPool:
                     self.idle.put(worker)
                 return reply
         except (OSError, EOFError):
-            pass
+            worker.kill()
+            if not worker.demoted:
+                self._replace()
+            return _error(503, "the query was stopped: it needed more memory than a query may use")
         worker.kill()
         if not worker.demoted:
             self._replace()
@@ -672,6 +750,7 @@ def _page() -> bytes:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    timeout = 30  # seconds a client may take to send its request
     server_version = "kg-sparql"
     sys_version = ""
     protocol_version = "HTTP/1.1"
@@ -705,20 +784,31 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         for key, value in {**self._cors(), **answer.headers}.items():
             self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if not head_only:
             self.wfile.write(answer.body)
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's own errors (414, 431, 501, 505 …) as short plain text."""
+        self.close_connection = True
+        with contextlib.suppress(Exception):
+            self._fail(code, message or HTTPStatus(code).phrase)
+
     def _fail(self, status: int, message: str, allow: str | None = None) -> None:
+        # The rest of the request may be unread: never parse it as a next request.
+        self.close_connection = True
         answer = _error(status, message)
         if allow:
             answer.headers["Allow"] = allow
         self._send(answer)
 
     def _base(self) -> str:
+        # From the configuration, never from the Host header (which the client chooses).
         port = self.server.server_address[1]  # type: ignore[index]
-        host = self.headers.get("Host") or f"{self.config.host}:{port}"
-        return f"http://{host}/sparql"
+        host = self.config.host if ":" not in self.config.host else f"[{self.config.host}]"
+        return f"http://{host}:{port}/sparql"
 
     # -- routes --
     def _route(self, method: str) -> None:
@@ -783,11 +873,10 @@ class _Handler(BaseHTTPRequestHandler):
             if length is None:
                 self._fail(411, "a POST needs a Content-Length")
                 return
-            try:
-                size = int(length)
-            except ValueError:
+            if not length.isascii() or not length.isdigit():
                 self._fail(400, "bad Content-Length")
                 return
+            size = int(length)
             if size > self.config.max_body:
                 self._fail(413, f"the request body is over {self.config.max_body} bytes")
                 return
@@ -885,6 +974,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._safe("DELETE")
 
+    def do_TRACE(self) -> None:
+        self._safe("TRACE")
+
+    def do_CONNECT(self) -> None:
+        self._safe("CONNECT")
+
     def do_PATCH(self) -> None:
         self._safe("PATCH")
 
@@ -935,6 +1030,11 @@ def serve(config: ServeConfig, ready: Callable[[str], None] | None = None) -> No
     """Serve until interrupted; *ready* is called with the base URL once listening."""
     server, pool = make_server(config)
     host, port = server.server_address[:2]
+    if not pool.isolated:
+        sys.stderr.write(
+            "kg serve: warning: this system does not let the query workers drop their network "
+            "access (unshare); refusing SERVICE rests on the query check alone\n"
+        )
     try:
         if ready:
             ready(f"http://{host!s}:{port}")

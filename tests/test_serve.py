@@ -387,3 +387,84 @@ def test_graph_page_is_served_once_written(server, built):
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     assert body == page.read_bytes()
+
+
+def test_keywords_glued_to_names_are_still_refused(server, canary):
+    """Oxigraph reads SERVICE even with a name or IRI right after it: refused all the same."""
+    url, hits = canary
+    for query in [
+        f"PREFIX : <{url}/> SELECT * WHERE {{ SERVICE:viaserver {{ ?x ?y ?z }} }}",
+        f"PREFIX c: <{url}/> SELECT * WHERE {{ SERVICEc:p3 {{ ?x ?y ?z }} }}",
+        f"SELECT * WHERE {{ SERVICESILENT<{url}/p2>{{ ?x ?y ?z }} }}",
+        f"PREFIX : <{url}/> ASK {{ FILTER EXISTS {{ service:sub {{ ?x ?y ?z }} }} }}",
+        "SELECT (COUNT(*) AS ?n) FROMkg:nothing WHERE { ?s ?p ?o }",
+        f"SELECT * FROMNAMED<{url}/n> WHERE {{ ?s ?p ?o }}",
+        "SELECT * WHERE { SERV\\u0049CE:x { ?s ?p ?o } }",
+    ]:
+        status, _, body = get(server, query)
+        assert 400 <= status < 500, (query, body)
+    time.sleep(0.2)
+    assert hits == []
+
+
+def test_query_workers_have_no_network():
+    """The second line of defence: a worker cannot open any connection, not even to loopback."""
+    import subprocess
+    import sys
+
+    code = (
+        "import socket; from kg.serve import isolate_network; assert isolate_network(); "
+        "socket.create_connection(('127.0.0.1', 9), timeout=2)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "Network is unreachable" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("send", "status", "text"),
+    [
+        (
+            lambda s: request(
+                s.endpoint,
+                b"ASK {}",
+                {"Content-Type": "application/sparql-query", "Content-Length": "-1"},
+            ),
+            400,
+            b"Content-Length",
+        ),
+        (lambda s: get(s, "# only a comment"), 400, b"empty"),
+        (lambda s: get(s, ""), 400, b"empty"),
+        (lambda s: request(s.endpoint, method="TRACE"), 405, b"not allowed"),
+        (lambda s: get(s, "SELECT * WHERE { ?s ?p ?o } LIMIT 1 # \\U00110000"), 400, b"escape"),
+        (
+            lambda s: get(
+                s,
+                'CONSTRUCT { <http://a/s> <http://example.org/p/> "x" } WHERE {}',
+                format="rdfxml",
+            ),
+            406,
+            b"cannot be written",
+        ),
+    ],
+    ids=["negative-length", "comment-only", "empty", "trace", "bad-escape", "rdfxml-unwritable"],
+)
+def test_odd_requests_get_a_short_4xx(server, send, status, text):
+    got, headers, body = send(server)
+    assert (got, text in body) == (status, True), body
+    assert headers.get("Content-Type", "").startswith("text/plain")
+
+
+def test_errors_close_the_connection_and_the_host_header_is_not_echoed(server):
+    import http.client
+
+    netloc = server.base.removeprefix("http://")
+    conn = http.client.HTTPConnection(netloc, timeout=10)
+    conn.request("POST", "/sparql", body=b"ASK {}", headers={"Content-Type": "text/plain"})
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 415 and response.getheader("Connection") == "close"
+    status, _, body = request(
+        server.endpoint, headers={"Host": 'a> . <http://evil/x> <http://evil/p> "pwn" . <http://b'}
+    )
+    assert status == 200 and b"evil" not in body
