@@ -227,6 +227,7 @@ def main() -> None:
                     "target cheap p95 < 50 ms while expensive queries run: "
                     f"{'met' if cheap_p95 < 50 else 'NOT met'} ({cheap_p95:.1f} ms)"
                 )
+        probe = http.client.HTTPConnection(netloc, timeout=60)  # the first one idled out
         after = {name: ask(probe, texts[name]) for name in ("founders", "roles")}
         same = all(
             before[n][0] == after[n][0] == 200
