@@ -192,6 +192,7 @@ class Dataset:
     entities: dict[str, Entity]
     relations: dict[str, Relation]
     measures: dict[str, dict[str, str]]
+    qualifiers: tuple[str, ...] = ()
     statements: list[RelationStatement] = field(default_factory=list)
     memberships: list[Membership] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
@@ -233,7 +234,9 @@ def _fields(
     return item
 
 
-def _load_relations(path: Path) -> tuple[dict[str, Relation], dict[str, dict[str, str]]]:
+def _load_relations(
+    path: Path,
+) -> tuple[dict[str, Relation], dict[str, dict[str, str]], tuple[str, ...]]:
     doc = load_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("relations"), dict):
         raise DataError("expected a mapping with 'relations'", path)
@@ -265,7 +268,7 @@ def _load_relations(path: Path) -> tuple[dict[str, Relation], dict[str, dict[str
         for k, v in (doc.get("measures") or {}).items()
         if k != LINE
     }
-    return relations, measures
+    return relations, measures, tuple(str(q) for q in doc.get("qualifiers") or ())
 
 
 def _load_entities(path: Path) -> dict[str, Entity]:
@@ -549,6 +552,11 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             raise DataError(
                 f"figure max {numbers['max']} is below min {numbers['min']}", path, line
             )
+        qualifier = item.get("qualifier")
+        if qualifier is not None and data.qualifiers and qualifier not in data.qualifiers:
+            raise DataError(
+                f"qualifier {qualifier!r} is not one of {', '.join(data.qualifiers)}", path, line
+            )
         if not isinstance(item.get("forecast", False), bool):
             raise DataError("figure forecast must be true or false", path, line)
         data.figures.append(
@@ -605,13 +613,14 @@ def load_dataset(root: str | Path = "data") -> Dataset:
     root = Path(root)
     if not root.is_dir():
         raise DataError("no such data folder", root)
-    relations, measures = _load_relations(root / "relations.yaml")
+    relations, measures, qualifiers = _load_relations(root / "relations.yaml")
     data = Dataset(
         root=root,
         sources=load_sources(root / "sources"),
         entities=_load_entities(root / "entities.yaml"),
         relations=relations,
         measures=measures,
+        qualifiers=qualifiers,
     )
     for meta in data.sources.values():
         for key in ("publisher", "author", "editor"):

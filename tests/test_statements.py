@@ -139,3 +139,9 @@ def test_labels_are_clean_text(root):
         names = [*entity.labels.values(), *(label for label, _, _ in entity.alt_labels)]
         for name in names:
             assert name == name.strip() and name.count('"') % 2 == 0, (entity.id, name)
+
+
+def test_unknown_qualifier(data_copy):
+    edit(data_copy, STATEMENTS, "qualifier: nearly,", "qualifier: roughly,")
+    with pytest.raises(DataError, match=r":\d+: qualifier 'roughly' is not one of approximately"):
+        load_dataset(data_copy / "data")
