@@ -234,29 +234,29 @@ def test_no_outbound_requests_and_no_file_reads(server, canary):
 
 
 def test_a_runaway_query_is_stopped_while_others_are_answered(server):
+    """Checked by order of events, not by timing: the cheap answers arrive while the
+    runaway query is still running, and the runaway one ends in the time-limit 503."""
+    before = count(server)
     result = {}
+    running = threading.Event()
 
     def runaway():
-        started = time.monotonic()
+        running.set()
         result["answer"] = get(server, RUNAWAY)
-        result["seconds"] = time.monotonic() - started
 
     thread = threading.Thread(target=runaway)
     thread.start()
-    time.sleep(0.3)
+    running.wait()
+    time.sleep(0.3)  # let it reach a worker
     cheap = []
     for _ in range(5):
-        started = time.monotonic()
         status, _, _ = get(server, "ASK { ?s ?p ?o }")
-        cheap.append((status, time.monotonic() - started))
-    thread.join(30)
+        cheap.append((status, thread.is_alive()))
+    thread.join(60)
     status, _, body = result["answer"]
     assert status == 503 and b"time limit" in body
-    assert result["seconds"] < 2 + 3  # the 2 s limit, plus slack for a busy machine
-    assert all(s == 200 for s, _ in cheap)
-    assert max(t for _, t in cheap) < 1.5  # not stuck behind the runaway query
-    time.sleep(1)
-    assert count(server) > 1000  # and the server answers the same afterwards
+    assert cheap == [(200, True)] * 5  # answered while the runaway query still ran
+    assert count(server) == before  # and the server answers the same afterwards
 
 
 def test_row_cap_truncates_with_a_signal(server):
