@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg.build import BASE, PREFIXES, project_root
+from kg.build import BASE, PREFIXES, expand, project_root
+from kg.statements import Relation, load_vocabulary
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -74,22 +75,10 @@ class Projection:
     edges: list[Edge]
 
 
-def _relations(path: Path | None) -> dict[str, dict[str, Any]]:
-    from kg._yaml import LINE, load_yaml
-
-    path = path or project_root() / "data" / "relations.yaml"
-    doc = load_yaml(path)
-    table: dict[str, dict[str, Any]] = {}
-    for name, spec in doc["relations"].items():
-        if name == LINE:
-            continue
-        prefix, _, local = str(spec["predicate"]).partition(":")
-        table[PREFIXES[prefix] + local] = {
-            "name": name,
-            "label": {k: v for k, v in spec["label"].items() if k != LINE},
-            "verb": {k: v for k, v in (spec.get("verb") or {}).items() if k != LINE},
-        }
-    return table
+def _relations(path: Path | None) -> dict[str, Relation]:
+    """The relation vocabulary keyed by predicate IRI."""
+    vocabulary = load_vocabulary(path or project_root() / "data" / "relations.yaml")
+    return {expand(r.predicate): r for r in vocabulary.relations.values()}
 
 
 def _local(iri: str) -> str:
@@ -188,15 +177,15 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
         if source not in nodes or target not in nodes:
             continue
         spec = table[str(p)]
-        labels = spec["label"]
-        if spec["verb"]:  # e.g. founder: read person -> organisation, "founded"
-            source, target, labels = target, source, spec["verb"]
+        labels = spec.labels
+        if spec.verb:  # e.g. founder: read person -> organisation, "founded"
+            source, target, labels = target, source, spec.verb
         status = graph.value(st, URIRef(kg + "status"))
         edges.append(
             Edge(
                 source,
                 target,
-                spec["name"],
+                spec.name,
                 dict(labels),
                 status=str(status) if status is not None else None,
                 evidence=evidence(st),

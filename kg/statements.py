@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,7 +31,9 @@ __all__ = [
     "Membership",
     "Relation",
     "RelationStatement",
+    "Vocabulary",
     "load_dataset",
+    "load_vocabulary",
     "parse_date",
 ]
 
@@ -111,10 +114,20 @@ class Relation:
     object: tuple[str, ...]  # ("literal",) for literal-valued relations
     labels: dict[str, str]
     values: tuple[str, ...] = ()
+    verb: dict[str, str] = field(default_factory=dict)  #: how to say it read object -> subject
 
     @property
     def literal(self) -> bool:
         return self.object == ("literal",)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """``data/relations.yaml``: relation types, figure measures and qualifiers."""
+
+    relations: dict[str, Relation]
+    measures: dict[str, dict[str, str]]
+    qualifiers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -234,9 +247,18 @@ def _fields(
     return item
 
 
-def _load_relations(
-    path: Path,
-) -> tuple[dict[str, Relation], dict[str, dict[str, str]], tuple[str, ...]]:
+def load_vocabulary(path: str | Path) -> Vocabulary:
+    """Read and check ``relations.yaml`` (read again only when the file changes)."""
+    path = Path(path)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", path) from None
+    return _vocabulary(path.resolve(), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _vocabulary(path: Path, stamp: int) -> Vocabulary:
     doc = load_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("relations"), dict):
         raise DataError("expected a mapping with 'relations'", path)
@@ -262,13 +284,14 @@ def _load_relations(
             object=types(spec["object"]),
             labels={k: v for k, v in spec["label"].items() if k != LINE},
             values=tuple(spec.get("values") or ()),
+            verb={k: v for k, v in (spec.get("verb") or {}).items() if k != LINE},
         )
     measures = {
         k: {lang: text for lang, text in v.items() if lang != LINE}
         for k, v in (doc.get("measures") or {}).items()
         if k != LINE
     }
-    return relations, measures, tuple(str(q) for q in doc.get("qualifiers") or ())
+    return Vocabulary(relations, measures, tuple(str(q) for q in doc.get("qualifiers") or ()))
 
 
 def _load_entities(path: Path) -> dict[str, Entity]:
@@ -613,14 +636,14 @@ def load_dataset(root: str | Path = "data") -> Dataset:
     root = Path(root)
     if not root.is_dir():
         raise DataError("no such data folder", root)
-    relations, measures, qualifiers = _load_relations(root / "relations.yaml")
+    vocabulary = load_vocabulary(root / "relations.yaml")
     data = Dataset(
         root=root,
         sources=load_sources(root / "sources"),
         entities=_load_entities(root / "entities.yaml"),
-        relations=relations,
-        measures=measures,
-        qualifiers=qualifiers,
+        relations=vocabulary.relations,
+        measures=vocabulary.measures,
+        qualifiers=vocabulary.qualifiers,
     )
     for meta in data.sources.values():
         for key in ("publisher", "author", "editor"):

@@ -170,18 +170,10 @@ def format_amount(
     return text
 
 
-@functools.cache
 def _measure_labels(path: Path) -> dict[str, dict[str, str]]:
-    from kg._yaml import LINE, load_yaml
+    from kg.statements import load_vocabulary
 
-    if not path.is_file():
-        return {}
-    doc = load_yaml(path).get("measures") or {}
-    return {
-        name: {k: str(v) for k, v in spec.items() if k != LINE}
-        for name, spec in doc.items()
-        if name != LINE
-    }
+    return load_vocabulary(path).measures if path.is_file() else {}
 
 
 @functools.cache
