@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg.errors import DataError, ValidationError
+from kg.errors import DataError, KGError, ValidationError
 from kg.statements import Dataset, Evidence, load_dataset
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ __all__ = [
     "BASE",
     "PREFIXES",
     "BuildResult",
+    "atomic_write",
     "build",
     "build_graph",
     "entity_iri",
@@ -320,17 +321,30 @@ def validate_graph(graph: Graph, shapes: Path, ontology: Path | None = None) -> 
 # --- writing -------------------------------------------------------------------
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def atomic_write(path: Path, data: bytes) -> Path:
+    """Write *data* to a temporary file beside *path* and rename it into place.
+
+    An interrupted or failed write leaves the old file (or none) and no temporary
+    file; an OS error is a :class:`~kg.errors.KGError` naming the path.
+    """
+    if path.is_dir():
+        raise KGError(f"{path} is a folder; give the file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise KGError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise KGError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+    return path
 
 
 def sorted_ntriples(graph: Graph) -> bytes:
@@ -468,7 +482,7 @@ def build(
         "utf-8"
     )
     for name, body in files.items():
-        _atomic_write(out / name, body)
+        atomic_write(out / name, body)
     return BuildResult(out=out, graph=graph, data=data, manifest=manifest)
 
 

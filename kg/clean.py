@@ -20,6 +20,7 @@ on small pages written for the purpose.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -465,22 +466,27 @@ def _dedupe(lines: list[_Line], report: CleanReport) -> list[_Line]:
     return merged
 
 
-_CONVERTER: Any = None
+@functools.lru_cache(maxsize=2)
+def _opencc(config: str) -> Any:
+    """An OpenCC converter, made once per configuration."""
+    import opencc
+
+    return opencc.OpenCC(config)
 
 
 def _t2s() -> Any:
-    """OpenCC's Traditional-to-Simplified converter (made once)."""
-    global _CONVERTER
-    if _CONVERTER is None:
-        import opencc
-
-        _CONVERTER = opencc.OpenCC("tw2s")
-    return _CONVERTER.convert
+    """Traditional (Taiwan standard) to Simplified, the cleaner's canonical form."""
+    return _opencc("tw2s").convert
 
 
 def to_simplified(text: str) -> str:
     """Convert Traditional Chinese to Simplified with OpenCC."""
     return str(_t2s()(text))
+
+
+def to_traditional(text: str) -> str:
+    """Convert Simplified Chinese to Traditional with OpenCC (for labels with no zh-Hant form)."""
+    return str(_opencc("s2t").convert(text))
 
 
 def clean_file(path: str | Path) -> CleanText:

@@ -17,7 +17,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from kg.build import _atomic_write
+from kg.build import atomic_write
 from kg.errors import KGError
 
 __all__ = ["FORMATS", "export_graph", "flat_graph"]
@@ -151,5 +151,5 @@ def export_graph(
         bodies = [_serialize(F, fmt)]
     paths = [out / name for name in FORMATS[fmt]]
     for path, body in zip(paths, bodies, strict=True):
-        _atomic_write(path, body)
+        atomic_write(path, body)
     return paths

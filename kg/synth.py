@@ -242,10 +242,10 @@ def synthetic_dataset(people: int, seed: int = 0, per_article: int = 200) -> Dat
 
 def write_synthetic(path: str | Path, triples: int, seed: int = 0) -> Path:
     """Write a sorted N-Triples file of about *triples* triples; reuse it if present."""
-    from kg.build import _atomic_write, build_graph, sorted_ntriples
+    from kg.build import atomic_write, build_graph, sorted_ntriples
 
     path = Path(path)
     if not path.is_file():
         people = max(4, triples // TRIPLES_PER_PERSON)
-        _atomic_write(path, sorted_ntriples(build_graph(synthetic_dataset(people, seed))))
+        atomic_write(path, sorted_ntriples(build_graph(synthetic_dataset(people, seed))))
     return path

@@ -14,11 +14,11 @@ pandas is imported inside the functions only; the plot is
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.build import BASE, PREFIXES, project_root
+from kg.clean import to_traditional
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -176,13 +176,6 @@ def _measure_labels(path: Path) -> dict[str, dict[str, str]]:
     return load_vocabulary(path).measures if path.is_file() else {}
 
 
-@functools.cache
-def _to_hant(text: str) -> str:
-    import opencc
-
-    return str(opencc.OpenCC("s2t").convert(text))
-
-
 def _measure_label(measure: str, lang: str, relations: Path | None) -> str:
     labels = _measure_labels(relations or project_root() / "data" / "relations.yaml").get(
         measure, {}
@@ -190,7 +183,7 @@ def _measure_label(measure: str, lang: str, relations: Path | None) -> str:
     if lang in labels:
         return labels[lang]
     if lang == "zh-Hant" and "zh-Hans" in labels:
-        return _to_hant(labels["zh-Hans"])
+        return to_traditional(labels["zh-Hans"])
     return labels.get("en", measure)
 
 
@@ -369,7 +362,7 @@ def timeline(graph: Graph, lang: str = "zh-Hans", relations: Path | None = None)
             }
             label = labels.get(lang) or labels.get("en" if lang == "en" else "zh-Hans", "")
             if lang == "zh-Hant" and "zh-Hant" not in labels:
-                label = _to_hant(label)
+                label = to_traditional(label)
             first = about[0] if about else None
             add(
                 "milestone",

@@ -29,16 +29,16 @@ import hashlib
 import html
 import json
 import math
-import os
 import random
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kg.build import atomic_write
+from kg.clean import to_traditional
 from kg.errors import DataError, KGError
 
 if TYPE_CHECKING:
@@ -217,19 +217,12 @@ class VizGraph:
 # --- from the RDF graph to the plain data ---------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def _s2t() -> Any:
-    import opencc
-
-    return opencc.OpenCC("s2t")
-
-
 def _say(labels: Mapping[str, str], lang: str, fallback: str) -> str:
     """The label in *lang*; zh-Hant is converted from zh-Hans when missing."""
     if labels.get(lang):
         return labels[lang]
     if lang == "zh-Hant" and labels.get("zh-Hans"):
-        return str(_s2t().convert(labels["zh-Hans"]))
+        return to_traditional(labels["zh-Hans"])
     return labels.get("zh-Hans") or labels.get("en") or fallback
 
 
@@ -785,22 +778,8 @@ def render_html(vg: VizGraph, seed: int = 0, stabilize: int | None = None) -> st
 def _atomic_write_text(path: Path, text: str) -> Path:
     if path.is_dir():
         raise KGError(f"{path} is a folder; give the file to write, e.g. {path / 'graph.html'}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise KGError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise KGError(f"cannot write {path}: {exc.strerror or exc}") from exc
-        raise
-    return path
+    # Encoded here, explicitly: pyvis's own writer fails on Chinese under non-UTF-8 locales.
+    return atomic_write(path, text.encode("utf-8"))
 
 
 def write_viz_html(
