@@ -260,13 +260,6 @@ class CleanText:
     paragraphs: list[tuple[int, int, int]]  #: (start, end, raw line) for each paragraph
     report: CleanReport
 
-    def raw_line_at(self, offset: int) -> int | None:
-        """The raw line a clean-text offset came from."""
-        for start, end, line in self.paragraphs:
-            if start <= offset <= end:
-                return line
-        return None
-
 
 # --- the cleaner -------------------------------------------------------------
 
@@ -477,11 +470,6 @@ def _opencc(config: str) -> Any:
 def _t2s() -> Any:
     """Traditional (Taiwan standard) to Simplified, the cleaner's canonical form."""
     return _opencc("tw2s").convert
-
-
-def to_simplified(text: str) -> str:
-    """Convert Traditional Chinese to Simplified with OpenCC."""
-    return str(_t2s()(text))
 
 
 def to_traditional(text: str) -> str:

@@ -282,7 +282,7 @@ def run(
     except KGError:
         raise
     except SyntaxError as exc:  # Oxigraph's parser: "error at LINE:COLUMN: …"
-        raise QueryError(f"malformed query: {_oxigraph_position(str(exc))}") from None
+        raise QueryError(f"malformed query: {oxigraph_position(str(exc))}") from None
     except Exception as exc:
         message = syntax_error(final)
         if message:
@@ -291,7 +291,7 @@ def run(
     return QueryRun(final, kind, result, named, variables)
 
 
-def _oxigraph_position(message: str) -> str:
+def oxigraph_position(message: str) -> str:
     match = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
     if match:
         return f"line {match.group(1)}, column {match.group(2)}: {match.group(3).strip()}"

@@ -495,9 +495,9 @@ def answer_query(store: Any, text: str, accept: str, fmt: str | None, max_rows: 
         try:
             result = store.query(text)
         except SyntaxError as exc:  # Oxigraph's parser: "error at LINE:COLUMN: …"
-            from kg.query import _oxigraph_position
+            from kg.query import oxigraph_position
 
-            return _error(400, f"malformed query: {_oxigraph_position(str(exc))[:300]}")
+            return _error(400, f"malformed query: {oxigraph_position(str(exc))[:300]}")
         except (RuntimeError, ValueError, OSError) as exc:
             return _error(
                 400, f"the query could not be evaluated: {str(exc).splitlines()[0][:200]}"

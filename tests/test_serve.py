@@ -218,17 +218,29 @@ def canary():
 
 def test_no_outbound_requests_and_no_file_reads(server, canary):
     url, hits = canary
-    for query in [
+    refused = [  # refused by name ("… is not allowed")
         f"SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ ?x ?y ?z . SERVICE SILENT <{url}/s> {{ ?s ?p ?o }} }}",
         f"SELECT * FROM <{url}/data.ttl> WHERE {{ ?s ?p ?o }}",
         f"SELECT * FROM NAMED <{url}/g.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
         "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
         f"ASK {{ {{ SELECT * WHERE {{ SERVICE <{url}/nested> {{ ?s ?p ?o }} }} }} }}",
-    ]:
+        f"PREFIX : <{url}/> SELECT * WHERE {{ SERVICE:viaserver {{ ?x ?y ?z }} }}",
+        f"PREFIX : <{url}/> ASK {{ FILTER EXISTS {{ service:sub {{ ?x ?y ?z }} }} }}",
+    ]
+    # Oxigraph reads SERVICE and FROM even with a name or an IRI glued to them; rdflib's
+    # full parse does not accept these at all, so they are refused as malformed.
+    glued = [
+        f"PREFIX c: <{url}/> SELECT * WHERE {{ SERVICEc:p3 {{ ?x ?y ?z }} }}",
+        f"SELECT * WHERE {{ SERVICESILENT<{url}/p2>{{ ?x ?y ?z }} }}",
+        "SELECT (COUNT(*) AS ?n) FROMkg:nothing WHERE { ?s ?p ?o }",
+        f"SELECT * FROMNAMED<{url}/n> WHERE {{ ?s ?p ?o }}",
+        "SELECT * WHERE { SERV\\u0049CE:x { ?s ?p ?o } }",
+    ]
+    for query in refused + glued:
         status, _, body = get(server, query)
-        assert status == 400, query
-        assert b"not allowed" in body
+        assert status == 400, (query, body)
+        assert query in glued or b"not allowed" in body, (query, body)
     time.sleep(0.2)
     assert hits == []
 
@@ -387,24 +399,6 @@ def test_graph_page_is_served_once_written(server, built):
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     assert body == page.read_bytes()
-
-
-def test_keywords_glued_to_names_are_still_refused(server, canary):
-    """Oxigraph reads SERVICE even with a name or IRI right after it: refused all the same."""
-    url, hits = canary
-    for query in [
-        f"PREFIX : <{url}/> SELECT * WHERE {{ SERVICE:viaserver {{ ?x ?y ?z }} }}",
-        f"PREFIX c: <{url}/> SELECT * WHERE {{ SERVICEc:p3 {{ ?x ?y ?z }} }}",
-        f"SELECT * WHERE {{ SERVICESILENT<{url}/p2>{{ ?x ?y ?z }} }}",
-        f"PREFIX : <{url}/> ASK {{ FILTER EXISTS {{ service:sub {{ ?x ?y ?z }} }} }}",
-        "SELECT (COUNT(*) AS ?n) FROMkg:nothing WHERE { ?s ?p ?o }",
-        f"SELECT * FROMNAMED<{url}/n> WHERE {{ ?s ?p ?o }}",
-        "SELECT * WHERE { SERV\\u0049CE:x { ?s ?p ?o } }",
-    ]:
-        status, _, body = get(server, query)
-        assert 400 <= status < 500, (query, body)
-    time.sleep(0.2)
-    assert hits == []
 
 
 def test_query_workers_have_no_network():
