@@ -1,13 +1,17 @@
 """Benchmark the named queries and loading on synthetic graphs, side by side in one run.
 
-For each size it loads the same N-Triples file into pyoxigraph directly (the
-ceiling), into kg's default store (Oxigraph through oxrdflib) and, up to
-100k triples, into rdflib's own engine; then it times every named query on
-each, interleaving the runs so that machine noise hits all of them alike, and
-prints medians and ratios. rdflib runs in a worker process with a time cap; a
-query that hits the cap is reported as ">CAP".
+For each size it loads the same N-Triples file into pyoxigraph directly in memory
+and in a folder (the ceilings), into kg's default store (``oxigraph``, through
+oxrdflib) and kg's on-disk store (``oxigraph:PATH``, opened read-only) and, up
+to 100k triples, into rdflib's own engine. Then it times every named query on
+each: one warm-up run per engine, then interleaved rounds (so that machine
+noise hits all of them alike) until each engine has at least ``--repeat``
+samples and ``--min-time`` seconds of them. It prints medians and ratios, and
+checks the targets. rdflib runs in a worker process with a time cap; a query
+that hits the cap is reported as ">CAP".
 
-Usage: python bench/bench_query.py [--sizes 10k,100k,1M] [--repeat 5] [--cap 60]
+Usage: python bench/bench_query.py [--sizes 10k,100k,1M] [--repeat 5] [--min-time 0.3]
+       [--max-rounds 200] [--cap 60] [--out FILE]
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import argparse
 import gc
 import multiprocessing as mp
 import platform
+import shutil
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
@@ -85,6 +92,23 @@ class RdflibEngine:
         self._start()
         return None
 
+    def median_ms(self, text: str, timed: int = 3) -> float | None:
+        """Median of up to *timed* runs, after a warm-up run when that one is quick.
+
+        A run over 1 s keeps its first run as a sample (a warm-up is lost in it) and one
+        over 5 s ends the series; None when a run hits the cap.
+        """
+        first = self.query(text)
+        if first is None:
+            return None
+        samples = [] if first < 1 else [first]
+        while len(samples) < timed and (not samples or samples[-1] <= 5):
+            seconds = self.query(text)
+            if seconds is None:
+                return None
+            samples.append(seconds)
+        return median_ms(samples)
+
     def close(self) -> None:
         self.conn.send(None)
         self.proc.join(5)
@@ -94,11 +118,34 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def bench_size(triples: int, repeat: int, cap: float, out: list[str]) -> dict:
+def time_side_by_side(
+    engines: dict[str, Callable[[], int]], repeat: int, min_seconds: float, max_rounds: int
+) -> tuple[dict[str, list[float]], int]:
+    """Time each engine on the same query in interleaved rounds, after one warm-up each.
+
+    Rounds go on until every engine has *repeat* samples and *min_seconds* of them (so
+    sub-millisecond queries get enough samples for a stable median), or *max_rounds*.
+    Returns the samples and the row count (which every engine must agree on).
+    """
+    counts = {name: run() for name, run in engines.items()}  # warm-up, not timed
+    if len(set(counts.values())) != 1:
+        raise AssertionError(f"engines disagree on the row count: {counts}")
+    samples: dict[str, list[float]] = {name: [] for name in engines}
+    for rounds in range(1, max_rounds + 1):
+        for name, run in engines.items():
+            start = time.perf_counter()
+            run()
+            samples[name].append(time.perf_counter() - start)
+        if rounds >= repeat and all(sum(s) >= min_seconds for s in samples.values()):
+            break
+    return samples, next(iter(counts.values()))
+
+
+def bench_size(triples: int, args: argparse.Namespace, out: list[str]) -> dict:
     import pyoxigraph as ox
 
     from kg.query import bind, named_queries, rows, run
-    from kg.store import open_store
+    from kg.store import KGStore, open_store
     from kg.synth import write_synthetic
 
     def say(line: str = "") -> None:
@@ -109,83 +156,104 @@ def bench_size(triples: int, repeat: int, cap: float, out: list[str]) -> dict:
     lines = sum(1 for _ in path.open("rb"))
     say(f"\n## {lines:,} triples ({path.name})")
 
-    # Loading, side by side: pyoxigraph bulk load vs kg's default store.
-    # Loading, side by side: pyoxigraph bulk load vs kg's default store, one store in
-    # memory at a time so neither pays for the other's memory.
-    direct_load, ours_load = [], []
+    # Loading, side by side and one store at a time, so that neither pays for the
+    # other's memory: pyoxigraph's bulk load vs kg's default store (in memory), and
+    # pyoxigraph's bulk load into a folder vs kg's on-disk store (oxigraph:PATH).
+    disk = HERE / "data" / "stores"
+    disk.mkdir(parents=True, exist_ok=True)
+    loads: dict[str, list[float]] = {"mem-ox": [], "mem-kg": [], "disk-ox": [], "disk-kg": []}
+
+    def load_disk_direct() -> None:
+        folder = disk / "direct"
+        shutil.rmtree(folder, ignore_errors=True)
+        store = ox.Store(str(folder))
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+
+    def load_disk_ours() -> None:
+        shutil.rmtree(disk / "ours", ignore_errors=True)
+        open_store(f"oxigraph:{disk / 'ours'}", path).close()
+
+    steps: dict[str, Callable[[], object]] = {
+        "mem-ox": lambda: ox.Store().bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES),
+        "mem-kg": lambda: open_store("oxigraph", path),
+        "disk-ox": load_disk_direct,
+        "disk-kg": load_disk_ours,
+    }
     for _ in range(3):
-        gc.collect()
-        start = time.perf_counter()
-        direct = ox.Store()
-        direct.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
-        direct_load.append(time.perf_counter() - start)
-        del direct
-        gc.collect()
-        start = time.perf_counter()
-        ours = open_store("oxigraph", path)
-        ours_load.append(time.perf_counter() - start)
-        del ours
+        for name, step in steps.items():
+            gc.collect()
+            start = time.perf_counter()
+            step()
+            loads[name].append(time.perf_counter() - start)
+            gc.collect()
+    load = {name: statistics.median(s) for name, s in loads.items()}
+    load_ratio = load["mem-kg"] / load["mem-ox"]
+    disk_ratio = load["disk-kg"] / load["disk-ox"]
+    say(
+        f"load in memory: pyoxigraph {load['mem-ox']:.2f} s, kg oxigraph {load['mem-kg']:.2f} s, "
+        f"ratio {load_ratio:.2f}"
+    )
+    say(
+        f"load on disk:   pyoxigraph {load['disk-ox']:.2f} s, kg oxigraph:PATH "
+        f"{load['disk-kg']:.2f} s, ratio {disk_ratio:.2f}"
+    )
+
     direct = ox.Store()
     direct.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
     ours = open_store("oxigraph", path)
-    load_ratio = statistics.median(ours_load) / statistics.median(direct_load)
-    say(
-        f"load: pyoxigraph {statistics.median(direct_load):.2f} s, kg oxigraph "
-        f"{statistics.median(ours_load):.2f} s, ratio {load_ratio:.2f}"
-    )
+    direct_disk = ox.Store.read_only(str(disk / "direct"))
+    ours_disk = open_store(f"oxigraph:{disk / 'ours'}", path)
 
     rdf = None
     if triples <= 150_000:
-        rdf = RdflibEngine(path, cap)
+        rdf = RdflibEngine(path, args.cap)
         say(
             f"load: rdflib {rdf.load_seconds:.2f} s (ratio to pyoxigraph "
-            f"{rdf.load_seconds / statistics.median(direct_load):.1f})"
+            f"{rdf.load_seconds / load['mem-ox']:.1f})"
         )
+
+    def query_direct(store: ox.Store, text: str) -> int:
+        return len([tuple(solution) for solution in store.query(text)])
+
+    def query_ours(store: KGStore, name: str) -> int:
+        return len(rows(run(store, name)))
 
     say("")
     say(
-        f"{'query':22} {'rows':>6} {'pyoxigraph':>11} {'kg':>9} {'kg/pyox':>8} "
-        f"{'rdflib':>10} {'rdflib/kg':>10}"
+        f"{'query':20} {'rows':>6} {'pyox':>9} {'kg':>9} {'kg/pyox':>7} {'pyox disk':>9} "
+        f"{'kg disk':>9} {'kg/pyox':>7} {'rdflib':>11} {'rdflib/kg':>9}"
     )
     results = {}
     for name, named in named_queries().items():
         text = bind(named.text, {}, named)
-        d_samples, o_samples = [], []
-        count = 0
-        for _ in range(repeat):
-            start = time.perf_counter()
-            solutions = direct.query(text)
-            count = len([tuple(s) for s in solutions])
-            d_samples.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            got = rows(run(ours, name))
-            o_samples.append(time.perf_counter() - start)
-            assert len(got) == count, (name, len(got), count)
-        d, o = median_ms(d_samples), median_ms(o_samples)
+        engines: dict[str, Callable[[], int]] = {
+            "pyox": partial(query_direct, direct, text),
+            "kg": partial(query_ours, ours, name),
+            "pyox disk": partial(query_direct, direct_disk, text),
+            "kg disk": partial(query_ours, ours_disk, name),
+        }
+        samples, count = time_side_by_side(engines, args.repeat, args.min_time, args.max_rounds)
+        ms = {engine: median_ms(s) for engine, s in samples.items()}
         r_text, r_ratio, r_ms = "-", "-", None
         if rdf is not None:
-            timings = []
-            for _ in range(min(repeat, 3)):
-                seconds = rdf.query(text)
-                if seconds is None:
-                    timings = [None]
-                    break
-                timings.append(seconds)
-                if seconds > 5:
-                    break
-            if timings[0] is None:
-                r_text, r_ratio = f">{cap:.0f}s", f">{cap * 1000 / o:,.0f}"
+            r_ms = rdf.median_ms(text)
+            if r_ms is None:
+                r_text, r_ratio = f">{args.cap:.0f}s", f">{args.cap * 1000 / ms['kg']:,.0f}"
                 r_ms = float("inf")
             else:
-                r_ms = median_ms(timings)
-                r_text, r_ratio = f"{r_ms:,.1f}ms", f"{r_ms / o:,.0f}"
-        results[name] = (d, o, r_ms)
+                r_text, r_ratio = f"{r_ms:,.1f}ms", f"{r_ms / ms['kg']:,.0f}"
+        results[name] = (ms["pyox"], ms["kg"], r_ms, ms["pyox disk"], ms["kg disk"])
         say(
-            f"{name:22} {count:>6} {d:>9.2f}ms {o:>7.2f}ms {o / d:>8.2f} {r_text:>10} {r_ratio:>10}"
+            f"{name:20} {count:>6} {ms['pyox']:>7.2f}ms {ms['kg']:>7.2f}ms "
+            f"{ms['kg'] / ms['pyox']:>7.2f} {ms['pyox disk']:>7.2f}ms {ms['kg disk']:>7.2f}ms "
+            f"{ms['kg disk'] / ms['pyox disk']:>7.2f} {r_text:>11} {r_ratio:>9}"
         )
     if rdf is not None:
         rdf.close()
-    return {"load_ratio": load_ratio, "queries": results}
+    ours_disk.close()
+    del direct_disk
+    return {"load_ratio": load_ratio, "disk_ratio": disk_ratio, "queries": results}
 
 
 def check(found: dict[int, dict], out: list[str]) -> None:
@@ -193,42 +261,49 @@ def check(found: dict[int, dict], out: list[str]) -> None:
         print(line, flush=True)
         out.append(line)
 
+    def layer_gaps(pairs: dict[str, tuple[float, float]]) -> str:
+        gaps = [
+            f"{name} ({ours:.2f} vs {direct:.2f} ms)"
+            for name, (direct, ours) in pairs.items()
+            if (direct > 5 and ours > 1.5 * direct) or (direct <= 5 and ours > direct + 1)
+        ]
+        return "all queries" if not gaps else "NOT: " + ", ".join(gaps)
+
     say("\n## targets")
     for triples, res in sorted(found.items()):
-        layer = [
-            name
-            for name, (d, o, _) in res["queries"].items()
-            if (d > 5 and o > 1.5 * d) or (d <= 5 and o > d + 1)
-        ]
-        say(
-            f"{triples:>9,} triples: kg within 1.5x of pyoxigraph (or +1 ms under 5 ms): "
-            + ("all queries" if not layer else "NOT " + ", ".join(layer))
-        )
-        if any(r is not None for _, _, r in res["queries"].values()):
-            slower = [n for n, (_, o, r) in res["queries"].items() if r is not None and r < o]
-            joins = {
-                n: r / o for n, (_, o, r) in res["queries"].items() if n in JOINS and r is not None
-            }
+        queries = res["queries"]
+        mem = {n: (q[0], q[1]) for n, q in queries.items()}
+        disk = {n: (q[3], q[4]) for n, q in queries.items()}
+        say(f"{triples:>9,} triples: kg within 1.5x of pyoxigraph (or +1 ms under 5 ms):")
+        say(f"{'':>20}in memory: {layer_gaps(mem)}")
+        say(f"{'':>20}on disk:   {layer_gaps(disk)}")
+        if any(q[2] is not None for q in queries.values()):
+            slower = [n for n, q in queries.items() if q[2] is not None and q[2] < q[1]]
+            joins = {n: q[2] / q[1] for n, q in queries.items() if n in JOINS and q[2] is not None}
             weak = [f"{n} ({x:.0f}x)" for n, x in joins.items() if x < 100]
             say(
-                f"{'':>18}  no named query slower than rdflib: "
+                f"{'':>20}no named query slower than rdflib: "
                 + ("yes" if not slower else "NO: " + ", ".join(slower))
             )
             say(
-                f"{'':>18}  joins >=100x faster than rdflib: "
-                + (
-                    "yes, min " + f"{min(joins.values()):,.0f}x"
-                    if not weak
-                    else "NO: " + ", ".join(weak)
-                )
+                f"{'':>20}joins >=100x faster than rdflib: "
+                + ("yes, min " + f"{min(joins.values()):,.0f}x" if not weak else "NO: ")
+                + ", ".join(weak)
             )
-        say(f"{'':>18}  load ratio to pyoxigraph {res['load_ratio']:.2f} (target <= 1.2 at 1M)")
+        say(
+            f"{'':>20}load ratio to pyoxigraph {res['load_ratio']:.2f} in memory, "
+            f"{res['disk_ratio']:.2f} on disk (target <= 1.2 at 1M)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10k,100k,1M")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5, help="fewest timed runs a query")
+    parser.add_argument(
+        "--min-time", type=float, default=0.3, help="fewest seconds of timed runs a query"
+    )
+    parser.add_argument("--max-rounds", type=int, default=200, help="most timed runs a query")
     parser.add_argument(
         "--cap", type=float, default=60.0, help="seconds before an rdflib query is stopped"
     )
@@ -242,13 +317,15 @@ def main() -> None:
         f"{platform.release()}; Python {platform.python_version()}; {versions}"
     )
     out.append(
-        f"medians of {args.repeat} interleaved runs; rdflib capped at {args.cap:.0f} s a query"
+        f"medians of at least {args.repeat} interleaved runs and {args.min_time} s a query "
+        f"per engine, after a warm-up run; rdflib: median of 3 after a warm-up "
+        f"(one run over 5 s), capped at {args.cap:.0f} s a query"
     )
     print("\n".join(out), flush=True)
     found = {}
     for text in args.sizes.split(","):
         triples = size(text)
-        found[triples] = bench_size(triples, args.repeat, args.cap, out)
+        found[triples] = bench_size(triples, args, out)
     check(found, out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(out) + "\n", encoding="utf-8")

@@ -137,6 +137,25 @@ def _ox_format(path: Path) -> Any:
     return formats[path.suffix]
 
 
+def _bulk_load(inner: Any, source: Path) -> None:
+    """Load *source* into an Oxigraph store; a syntax error names the file and line."""
+    try:
+        inner.bulk_load(path=str(source), format=_ox_format(source))
+    except SyntaxError as exc:
+        raise StoreError(f"{source}:{exc.lineno}: not a valid graph file: {exc.msg}") from None
+
+
+def _rdflib_load(source: Path) -> Graph:
+    """Parse *source* with rdflib; a syntax error names the file and rdflib's reason."""
+    from rdflib import Graph
+
+    try:
+        return Graph().parse(source, format="nt" if source.suffix == ".nt" else None)
+    except Exception as exc:  # rdflib's parsers raise many kinds; all mean "bad file"
+        reason = " ".join(str(exc).split()[:40]) or type(exc).__name__
+        raise StoreError(f"{source}: not a valid graph file: {reason}") from None
+
+
 def _require(data: Path | None) -> Path:
     if data is None:
         raise StoreError("no graph file to load; give one (e.g. build/kg.nt)")
@@ -174,18 +193,14 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
         store = SPARQLStore(query_endpoint=parsed.location, returnFormat="xml", method="POST_FORM")
         return KGStore(parsed, Graph(store=store), read_only=True)
     if parsed.kind == "memory":
-        from rdflib import Graph
-
-        source = _require(path)
-        fmt = "nt" if source.suffix == ".nt" else None
-        return KGStore(parsed, Graph().parse(source, format=fmt), read_only=False)
+        return KGStore(parsed, _rdflib_load(_require(path)), read_only=False)
 
     import pyoxigraph as ox
 
     if parsed.kind == "oxigraph":
         source = _require(path)
         inner = ox.Store()
-        inner.bulk_load(path=str(source), format=_ox_format(source))
+        _bulk_load(inner, source)
         return KGStore(parsed, _oxigraph_graph(inner), read_only=False, inner=inner)
 
     folder = Path(parsed.location)
@@ -210,21 +225,31 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
 
 
 def _load_disk(folder: Path, source: Path, digest: str) -> None:
-    """(Re)load an on-disk store from *source*; the marker is written last."""
+    """(Re)load an on-disk store from *source*, all or nothing.
+
+    The store is loaded into a sibling folder, marked with the source's digest,
+    and only then moved into place, so that a load that fails or is interrupted
+    leaves the previous store (or nothing) behind, never a half-loaded one.
+    """
     import shutil
 
     import pyoxigraph as ox
 
-    if folder.exists():
-        shutil.rmtree(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.loading-{os.getpid()}"
+    retired = folder.parent / f".{folder.name}.old-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
     try:
-        inner = ox.Store(str(folder))
-        inner.bulk_load(path=str(source), format=_ox_format(source))
+        inner = ox.Store(str(staging))
+        _bulk_load(inner, source)
         inner.flush()
         del inner
+        (staging / _MARKER).write_text(digest + "\n")
+        if folder.exists():
+            os.replace(folder, retired)
+        os.replace(staging, folder)
     except OSError as exc:
         raise StoreError(f"{folder}: cannot write the Oxigraph store: {exc}") from None
-    tmp = folder / f".{_MARKER}.{os.getpid()}"
-    tmp.write_text(digest + "\n")
-    os.replace(tmp, folder / _MARKER)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)

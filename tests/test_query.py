@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -133,6 +134,33 @@ def test_bad_store_specs():
         parse_spec("oxygraph")
     with pytest.raises(StoreError, match="run `kg build` first"):
         open_store("oxigraph", "no/such/kg.nt")
+
+
+@pytest.mark.parametrize("spec", ["oxigraph", "memory", "oxigraph:DISK"])
+@pytest.mark.parametrize("suffix", [".nt", ".ttl"])
+def test_a_bad_graph_file_is_named_with_its_line(spec, suffix, tmp_path):
+    bad = tmp_path / f"bad{suffix}"
+    bad.write_text('<urn:a> <urn:b> <urn:c> .\n<urn:a> <urn:b> "open .\n', encoding="utf-8")
+    spec = spec.replace("DISK", str(tmp_path / "store"))
+    with pytest.raises(StoreError, match=rf"{re.escape(str(bad))}.*not a valid graph file") as err:
+        open_store(spec, bad)
+    if spec != "memory":  # Oxigraph's parser gives the line; rdflib's N-Triples parser does not
+        assert f"{bad}:2:" in str(err.value)
+    assert not (tmp_path / "store").exists()
+    assert [p.name for p in tmp_path.iterdir()] == [bad.name]  # no half-loaded store left
+
+
+def test_a_failed_reload_keeps_the_previous_disk_store(built, tmp_path):
+    folder = tmp_path / "store"
+    open_store(f"oxigraph:{folder}", built.out / "kg.nt").close()
+    bad = tmp_path / "kg.nt"
+    bad.write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
+    with pytest.raises(StoreError, match="not a valid graph file"):
+        open_store(f"oxigraph:{folder}", bad)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kg.nt", "store"]
+    # The previous store is intact and still marked as the good build.
+    again = open_store(f"oxigraph:{folder}", built.out / "kg.nt")
+    assert len(again) == len(built.graph)
 
 
 def test_disk_store_is_read_only_and_reloads_when_the_build_changes(built, tmp_path):
