@@ -1,0 +1,69 @@
+"""The query benchmark runs end to end on a small graph (so that `make bench` does not rot).
+
+This checks that the script works and reports what it should, not how fast anything is:
+timings are never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_query_benchmark_runs_and_checks_its_targets(tmp_path):
+    out = tmp_path / "query.txt"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_query.py"),
+            "--sizes=2k",
+            "--repeat=1",
+            "--min-time=0",
+            "--max-rounds=1",
+            "--cap=20",
+            "--queries=founders,career,co_founders",
+            f"--data={tmp_path / 'data'}",
+            f"--out={out}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    report = out.read_text(encoding="utf-8")
+    assert report.strip() in done.stdout
+    assert "pyoxigraph 0.5" in report or "pyoxigraph " in report  # versions are recorded
+    assert re.search(r"load in memory: pyoxigraph [\d.]+ s, kg oxigraph [\d.]+ s", report)
+    assert re.search(r"load on disk: +pyoxigraph [\d.]+ s, kg oxigraph:PATH [\d.]+ s", report)
+    timed = re.findall(r"^(\w+) +(\d+)(?: +[\d.,]+ms +[\d.,]+ms +[\d.]+){2} +[\d.,]+ms +[\d,]+$",
+                       report, flags=re.M)  # fmt: skip
+    assert sorted(name for name, _ in timed) == ["career", "co_founders", "founders"]
+    assert "## targets" in report and "joins >=100x faster than rdflib:" in report
+    # The synthetic graph and both on-disk stores went where --data said, not into bench/.
+    assert (tmp_path / "data" / "synth-2000.nt").is_file()
+    assert (tmp_path / "data" / "stores" / "ours" / "kg-source.sha256").is_file()
+
+
+def test_query_benchmark_refuses_an_unknown_query(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_query.py"),
+            "--sizes=2k",
+            "--queries=founders,no_such_query",
+            f"--data={tmp_path}",
+            f"--out={tmp_path / 'q.txt'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode != 0
+    assert "unknown named queries: no_such_query" in done.stderr
+    assert not (tmp_path / "q.txt").exists()
