@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck build clean venv bench bench-query bench-viz load-serve notebook notebooks-refresh
+.PHONY: demo test system-check lint typecheck build clean venv bench bench-query bench-viz load-serve notebook notebooks-refresh
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
@@ -22,8 +22,22 @@ demo: $(STAMP)
 	@echo "Open build/graph.html in a browser (it works offline); kg serve serves it at /graph."
 
 ## make test: lint, type-check and run the whole test suite
-test: $(STAMP) lint typecheck
+test: $(STAMP) system-check lint typecheck
 	$(BIN)/python -m pytest
+
+# The tests drive real programs from Debian's packages: Chromium (the HTML pages),
+# Noto CJK fonts (the plots), Virtuoso (the external SPARQL server). .ci/run installs them.
+system-check:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1 \
+	  || missing="$$missing virtuoso-opensource-7-bin"; \
+	if [ -n "$$missing" ]; then \
+	  echo "make test needs these Debian packages:$$missing"; \
+	  echo "install them with: sudo apt-get install -y --no-install-recommends$$missing"; \
+	  exit 1; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests bench

@@ -41,6 +41,7 @@ class StoreError(KGError):
 class Spec:
     kind: str  #: oxigraph, oxigraph-disk, memory or sparql
     location: str = ""  #: path or endpoint URL
+    graph: str = ""  #: for an endpoint: the default graph to query (default-graph-uri)
 
 
 def parse_spec(spec: str) -> Spec:
@@ -49,9 +50,11 @@ def parse_spec(spec: str) -> Spec:
     Examples
     --------
     >>> parse_spec("oxigraph:/tmp/kg-store")
-    Spec(kind='oxigraph-disk', location='/tmp/kg-store')
+    Spec(kind='oxigraph-disk', location='/tmp/kg-store', graph='')
     >>> parse_spec("sparql+http://127.0.0.1:8000/sparql")
-    Spec(kind='sparql', location='http://127.0.0.1:8000/sparql')
+    Spec(kind='sparql', location='http://127.0.0.1:8000/sparql', graph='')
+    >>> parse_spec("sparql+http://h:8890/sparql?default-graph-uri=https://w3id.org/china-ai-kg/graph")
+    Spec(kind='sparql', location='http://h:8890/sparql', graph='https://w3id.org/china-ai-kg/graph')
     """
     if spec == "oxigraph":
         return Spec("oxigraph")
@@ -60,10 +63,28 @@ def parse_spec(spec: str) -> Spec:
     if spec.startswith("oxigraph:") and len(spec) > len("oxigraph:"):
         return Spec("oxigraph-disk", spec[len("oxigraph:") :])
     if spec.startswith(("sparql+http://", "sparql+https://")):
-        return Spec("sparql", spec[len("sparql+") :])
+        return _endpoint_spec(spec[len("sparql+") :])
     raise StoreError(
         f"unknown store {spec!r}; use oxigraph, oxigraph:PATH, memory or sparql+http(s)://HOST/PATH"
     )
+
+
+def _endpoint_spec(url: str) -> Spec:
+    """An endpoint URL, with its dataset in the standard ``default-graph-uri`` parameter."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    graphs = [value for key, value in params if key == "default-graph-uri"]
+    others = [(key, value) for key, value in params if key != "default-graph-uri"]
+    if len(graphs) > 1 or any(not g.strip() for g in graphs):
+        raise StoreError(f"{url}: give at most one non-empty default-graph-uri")
+    if any(key == "named-graph-uri" for key, _ in others):
+        raise StoreError(f"{url}: named-graph-uri is not supported; use default-graph-uri")
+    if not parts.netloc:
+        raise StoreError(f"{url}: not an endpoint URL (http(s)://HOST/PATH)")
+    endpoint = urlunsplit(parts._replace(query=urlencode(others), fragment=""))
+    return Spec("sparql", endpoint, graphs[0] if graphs else "")
 
 
 class KGStore:
@@ -114,6 +135,22 @@ class KGStore:
     def __repr__(self) -> str:
         where = f":{self.spec.location}" if self.spec.location else ""
         return f"<KGStore {self.spec.kind}{where}{' read-only' if self.read_only else ''}>"
+
+
+def _endpoint_store(endpoint: str) -> Any:
+    """rdflib's SPARQLStore, asking for SPARQL XML results first, always.
+
+    rdflib builds its Accept header from a set, so its order (and, for servers
+    that honour the order, such as Virtuoso, the format of the answer) changed
+    from one process to the next; a SELECT could come back as RDF/XML.
+    """
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    class EndpointStore(SPARQLStore):
+        def response_mime_types(self) -> str:
+            return "application/sparql-results+xml, application/rdf+xml;q=0.9"
+
+    return EndpointStore(query_endpoint=endpoint, returnFormat="xml", method="POST_FORM")
 
 
 def _oxigraph_graph(inner: Any) -> Graph:
@@ -187,11 +224,11 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
     parsed = parse_spec(spec)
     path = Path(data) if data is not None else None
     if parsed.kind == "sparql":
-        from rdflib import Graph
-        from rdflib.plugins.stores.sparqlstore import SPARQLStore
+        from rdflib import Graph, URIRef
 
-        store = SPARQLStore(query_endpoint=parsed.location, returnFormat="xml", method="POST_FORM")
-        return KGStore(parsed, Graph(store=store), read_only=True)
+        store = _endpoint_store(parsed.location)
+        graph = Graph(store=store, identifier=URIRef(parsed.graph)) if parsed.graph else None
+        return KGStore(parsed, graph if graph is not None else Graph(store=store), read_only=True)
     if parsed.kind == "memory":
         return KGStore(parsed, _rdflib_load(_require(path)), read_only=False)
 

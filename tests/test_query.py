@@ -15,7 +15,7 @@ from kg.store import StoreError, open_store, parse_spec
 GOLDENS = Path(__file__).resolve().parent / "goldens" / "queries"
 
 
-STORES = ["oxigraph", "oxigraph-disk", "memory", "remote"]
+STORES = ["oxigraph", "oxigraph-disk", "memory", "remote", "virtuoso"]
 
 
 @pytest.fixture(scope="session", params=STORES)
@@ -25,6 +25,8 @@ def store(request, built, tmp_path_factory):
         spec = f"oxigraph:{tmp_path_factory.mktemp('disk') / 'store'}"
     elif kind == "remote":  # the project's own `kg serve`, a real process on loopback
         spec = "sparql+" + request.getfixturevalue("server").endpoint
+    elif kind == "virtuoso":  # an existing SPARQL server, as DESIGN.md has the graph grow to
+        spec = "sparql+" + request.getfixturevalue("virtuoso").dataset
     else:
         spec = kind
     opened = open_store(spec, built.out / "kg.nt")
@@ -66,6 +68,24 @@ def test_every_named_query_has_a_header_and_declared_terms(root):
         assert "lang" in named.params, name
         assert unknown_terms(named.text, root / "ontology.ttl") == [], name
     assert len(named_queries()) >= 15
+
+
+def test_the_store_holds_the_whole_graph_and_nothing_else(store, built):
+    # For Virtuoso this checks that default-graph-uri in the spec reaches the endpoint:
+    # without it, Virtuoso's default graph is every graph it holds, its own included.
+    assert len(store) == len(built.graph)
+    assert store.spec.kind != "sparql" or store.read_only
+
+
+def test_endpoint_specs_carry_their_dataset():
+    spec = parse_spec("sparql+http://h:8890/sparql?default-graph-uri=urn:g&timeout=5")
+    assert (spec.location, spec.graph) == ("http://h:8890/sparql?timeout=5", "urn:g")
+    with pytest.raises(StoreError, match="at most one"):
+        parse_spec("sparql+http://h/sparql?default-graph-uri=urn:a&default-graph-uri=urn:b")
+    with pytest.raises(StoreError, match="named-graph-uri is not supported"):
+        parse_spec("sparql+http://h/sparql?named-graph-uri=urn:a")
+    with pytest.raises(StoreError, match="not an endpoint URL"):
+        parse_spec("sparql+http:///sparql")
 
 
 def test_labels_follow_the_language(store):
