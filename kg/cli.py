@@ -222,7 +222,8 @@ store_option = click.option(
     default="oxigraph",
     show_default=True,
     help="Where the graph is: oxigraph (in memory), oxigraph:PATH (on disk, read-only), "
-    "memory (rdflib) or sparql+http(s)://HOST/PATH (a SPARQL endpoint).",
+    "memory (rdflib) or sparql+http(s)://HOST/PATH (a SPARQL endpoint; add "
+    "?default-graph-uri=IRI to query one graph of several, as on Virtuoso).",
 )
 graph_option = click.option(
     "--graph",
