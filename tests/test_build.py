@@ -304,4 +304,10 @@ def test_dated_events_keep_the_articles_precision(graph):
     assert events["2018-01"] == (XSD.gYearMonth, [str(KG["person/robin-li"])])
     assert events["2018-05"] == (XSD.gYearMonth, [str(KG["org/baidu"]), str(KG["person/lu-qi"])])
     assert events["2016"][0] == XSD.gYear
-    assert len(list(graph.subjects(RDF.type, SCHEMA.Event))) == 5
+    assert len(list(graph.subjects(RDF.type, SCHEMA.Event))) == 7
+    # Apollo's launch, "在陆奇推动下", dated by the article to the year only.
+    launch = KG["event/jiemian-baidu-ai-decade/apollo-launch"]
+    assert graph.value(launch, KG.date) == Literal("2017", datatype=XSD.gYear)
+    assert {str(a) for a in graph.objects(launch, SCHEMA.about)} == {
+        str(KG[i]) for i in ("product/apollo", "person/lu-qi", "org/baidu")
+    }
