@@ -139,9 +139,18 @@ def main() -> None:
             budget = [args.max_requests]
             lock = threading.Lock()
 
-            def client(seed: int, role: str, pause: float, runaway_share: float) -> None:
+            def client(
+                index: int, seed: int, role: str, pause: float, runaway_share: float
+            ) -> None:
+                # Each client from its own loopback address, as distinct clients are seen by
+                # the server (which limits how many queries one address may run at once).
+                def connect() -> http.client.HTTPConnection:
+                    return http.client.HTTPConnection(
+                        netloc, timeout=args.timeout + 30, source_address=(f"127.0.1.{index}", 0)
+                    )
+
                 rng = random.Random(seed)
-                conn = http.client.HTTPConnection(netloc, timeout=args.timeout + 30)
+                conn = connect()
                 while time.monotonic() < stop:
                     with lock:
                         if budget[0] <= 0:
@@ -162,7 +171,7 @@ def main() -> None:
                     except Exception as exc:  # a dropped connection is an error to report
                         with lock:
                             errors.append(f"{kind}: {type(exc).__name__}")
-                        conn = http.client.HTTPConnection(netloc, timeout=args.timeout + 30)
+                        conn = connect()
                         continue
                     elapsed = time.perf_counter() - started
                     with lock:
@@ -178,7 +187,11 @@ def main() -> None:
             for role, (count, pause, share) in plan.items():
                 for i in range(count):
                     seed = len(threads) + i
-                    threads.append(threading.Thread(target=client, args=(seed, role, pause, share)))
+                    threads.append(
+                        threading.Thread(
+                            target=client, args=(len(threads) + 1, seed, role, pause, share)
+                        )
+                    )
             started = time.monotonic()
             for thread in threads:
                 thread.start()

@@ -561,6 +561,14 @@ def export(out: Path, lang: str, fmt: str, dest: Path | None) -> None:
     help="Query worker processes (queries run in parallel, one per worker).",
 )
 @click.option(
+    "--max-per-client",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Queries one client address may run at once; more get 429 with Retry-After. "
+    "0: no limit (e.g. behind a proxy that sends every client from one address). "
+    "[default: workers - 1, so one client never holds every worker]",
+)
+@click.option(
     "--cors-origin",
     "cors_origins",
     multiple=True,
@@ -584,6 +592,7 @@ def serve(
     timeout: float,
     max_rows: int,
     workers: int,
+    max_per_client: int | None,
     cors_origins: tuple[str, ...],
     graph_html: Path,
     verbose: bool,
@@ -612,6 +621,7 @@ def serve(
         timeout=timeout,
         max_rows=max_rows,
         workers=workers,
+        max_per_client=max_per_client,
         cors_origins=cors_origins,
         graph_html=graph_html,
         verbose=verbose,

@@ -97,7 +97,17 @@ class ServeConfig:
     graph_html: Path | None = None  #: the interactive graph to serve at /graph
     max_body: int = 1_000_000  #: bytes a request body may have
     max_memory: int = 4 << 30  #: bytes of address space a query worker may use (0: no limit)
+    #: queries one client address may have running at once (0: no limit; None: workers - 1,
+    #: so that one client can never hold every worker)
+    max_per_client: int | None = None
     verbose: bool = False  #: log every request on stderr
+
+    @property
+    def per_client(self) -> int:
+        """The per-client limit in force (0 for none)."""
+        if self.max_per_client is None:
+            return max(1, self.workers - 1)
+        return self.max_per_client
 
 
 @dataclass
@@ -749,6 +759,30 @@ def _page() -> bytes:
     return (Path(__file__).resolve().parent / "static" / "query.html").read_bytes()
 
 
+class _Clients:
+    """How many queries each client address has running, against the per-client limit."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.running: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def enter(self, address: str) -> bool:
+        with self.lock:
+            if self.limit and self.running.get(address, 0) >= self.limit:
+                return False
+            self.running[address] = self.running.get(address, 0) + 1
+            return True
+
+    def leave(self, address: str) -> None:
+        with self.lock:
+            left = self.running.get(address, 0) - 1
+            if left > 0:
+                self.running[address] = left
+            else:
+                self.running.pop(address, None)
+
+
 class _Handler(BaseHTTPRequestHandler):
     timeout = 30  # seconds a client may take to send its request
     server_version = "kg-sparql"
@@ -756,6 +790,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     config: ServeConfig
     pool: WorkerPool
+    clients: _Clients
     queries_json: bytes
 
     def setup(self) -> None:
@@ -941,7 +976,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         given = params.get("format") or params.get("output")
         fmt = given[0] if given else None
-        answer = self.pool.run(queries[0], self.headers.get("Accept", ""), fmt)
+        address = self.client_address[0]
+        if not self.clients.enter(address):
+            limit = self.clients.limit
+            answer = _error(
+                429,
+                f"this client already has {limit} quer{'y' if limit == 1 else 'ies'} running, "
+                "the most one client may run at once; send the next when one has answered",
+            )
+            answer.headers["Retry-After"] = "1"
+            self._send(answer, head_only=method == "HEAD")
+            return
+        try:
+            answer = self.pool.run(queries[0], self.headers.get("Accept", ""), fmt)
+        finally:
+            self.clients.leave(address)
         self._send(answer, head_only=method == "HEAD")
 
     def _safe(self, method: str) -> None:
@@ -997,6 +1046,8 @@ def make_server(config: ServeConfig) -> tuple[ThreadingHTTPServer, WorkerPool]:
         raise ServeError(f"{config.graph}: no such graph file; run `kg build` first")
     if config.timeout <= 0 or config.max_rows <= 0 or config.workers <= 0:
         raise ServeError("--timeout, --max-rows and --workers must be positive")
+    if config.per_client < 0:
+        raise ServeError("--max-per-client must be 0 (no limit) or more")
     listing = [
         {
             "name": q.name,
@@ -1015,6 +1066,7 @@ def make_server(config: ServeConfig) -> tuple[ThreadingHTTPServer, WorkerPool]:
         {
             "config": config,
             "pool": pool,
+            "clients": _Clients(config.per_client),
             "queries_json": json.dumps(listing, ensure_ascii=False).encode(),
         },
     )

@@ -271,6 +271,64 @@ def test_a_runaway_query_is_stopped_while_others_are_answered(server):
     assert count(server) == before  # and the server answers the same afterwards
 
 
+def ask_from(server, address: str, query: str = "ASK { ?s ?p ?o }") -> tuple[int, dict, bytes]:
+    """A query sent from a given loopback address (another client, as the server sees it)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(server.endpoint)
+    conn = http.client.HTTPConnection(
+        url.hostname, url.port, timeout=30, source_address=(address, 0)
+    )
+    try:
+        conn.request("GET", f"{url.path}?{urlencode({'query': query})}")
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def test_one_client_cannot_hold_every_worker(server):
+    """The server has 3 workers, so one client address may run 2 queries at once: a
+    third gets 429 at once, while another client is still answered. Checked by order of
+    events: both runaway queries are still running when the others are answered."""
+    answers = []
+
+    def runaway():
+        answers.append(ask_from(server, "127.0.0.1", RUNAWAY))
+
+    threads = [threading.Thread(target=runaway) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)  # let both reach the server (they run until the 2 s time limit)
+    same = ask_from(server, "127.0.0.1")
+    other = ask_from(server, "127.0.0.2")  # another client, as the server sees it
+    alive = [thread.is_alive() for thread in threads]
+    for thread in threads:
+        thread.join(60)
+    assert alive == [True, True]
+    status, headers, body = same
+    assert status == 429, body
+    assert headers["Retry-After"] == "1" and b"already has 2 queries running" in body
+    assert other[0] == 200
+    assert [a[0] for a in answers] == [503, 503]  # both stopped by the time limit
+    assert ask_from(server, "127.0.0.1")[0] == 200  # and the client may query again
+
+
+def test_client_counts_release_and_zero_means_no_limit():
+    from kg.serve import _Clients
+
+    two = _Clients(2)
+    assert two.enter("a") and two.enter("a") and not two.enter("a") and two.enter("b")
+    two.leave("a")
+    assert two.enter("a") and not two.enter("a")
+    for _ in range(3):
+        two.leave("a")
+    assert "a" not in two.running  # counts never go below zero or linger
+    unlimited = _Clients(0)
+    assert all(unlimited.enter("a") for _ in range(100))
+
+
 def test_row_cap_truncates_with_a_signal(server):
     status, headers, body = get(server, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
     data = json.loads(body)
