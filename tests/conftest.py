@@ -106,6 +106,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The served graph's IRI, the same in Virtuoso as in `kg serve`.
 VIRTUOSO_GRAPH = "https://w3id.org/china-ai-kg/graph"
 
 

@@ -88,6 +88,19 @@ def test_endpoint_specs_carry_their_dataset():
         parse_spec("sparql+http:///sparql")
 
 
+def test_the_same_dataset_spec_works_on_kg_serve(server):
+    from kg.serve import GRAPH_IRI
+    from tests.conftest import VIRTUOSO_GRAPH
+
+    assert GRAPH_IRI == VIRTUOSO_GRAPH
+    # kg serve and the Virtuoso set-up above serve the graph under the same IRI.
+    store = open_store(f"sparql+{server.endpoint}?default-graph-uri={GRAPH_IRI}", None)
+    assert len(rows(run(store, "founders"))) == 8
+    other = open_store(f"sparql+{server.endpoint}?default-graph-uri=urn:other", None)
+    with pytest.raises(QueryError, match="400"):
+        run(other, "founders")
+
+
 def test_labels_follow_the_language(store):
     zh = {r["founderLabel"] for r in rows(run(store, "founders"))}
     hant = {r["founderLabel"] for r in rows(run(store, "founders", lang="zh-Hant"))}
