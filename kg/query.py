@@ -204,8 +204,38 @@ def bind(text: str, values: dict[str, str], named: NamedQuery | None = None) -> 
     if unknown:
         listed = ", ".join(f"${p}" for p in sorted(used)) or "none"
         raise QueryError(f"the query has no parameter ${unknown[0]} (its parameters: {listed})")
-    merged = {**(named.defaults() if named else {}), **values}
+    defaults = named.defaults() if named else {}
+    # A parameter whose default is text takes text: "100" stays the string "100" and a
+    # language tag is dropped, so the query's string functions get what they expect.
+    values = {k: text_term(v) if _is_text(defaults.get(k, "")) else v for k, v in values.items()}
+    merged = {**defaults, **values}
     return _bind(text, tuple(sorted((k, v) for k, v in merged.items() if k in used)))
+
+
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"(@[A-Za-z]+(?:-[A-Za-z0-9]+)*)?')
+
+
+def _is_text(default: str) -> bool:
+    match = _STRING.fullmatch(default.strip())
+    return match is not None and not match.group(2)
+
+
+def text_term(value: str) -> str:
+    """A parameter value as a plain string literal.
+
+    Examples
+    --------
+    >>> text_term("100")
+    '"100"'
+    >>> text_term('"陆奇"@zh')
+    '"陆奇"'
+    >>> text_term('say "hi"')
+    '"say \\\\"hi\\\\""'
+    """
+    match = _STRING.fullmatch(value.strip())
+    if match:
+        return f'"{match.group(1)}"'
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @functools.lru_cache(maxsize=1024)
@@ -276,6 +306,8 @@ def run(
                 raise QueryError(f"malformed query: {message}")
             raise QueryError(f"the endpoint answered {result[1]}")
         else:
+            if kind == "ASK" and result.type != "ASK":
+                result = _ask_from_table(result)
             variables = [str(v) for v in result.vars or []] if kind == "SELECT" else []
             if kind == "SELECT":
                 result.bindings  # noqa: B018 - evaluate now, so errors surface here
@@ -289,6 +321,23 @@ def run(
             raise QueryError(f"malformed query: {message}") from None
         raise QueryError(f"the store could not run the query: {str(exc).splitlines()[0]}") from None
     return QueryRun(final, kind, result, named, variables)
+
+
+def _ask_from_table(table: Any) -> Any:
+    """An ASK answer that an endpoint sent as a table, as Virtuoso 7 does: one column
+    (``__ASK_RETVAL``), one row holding 1 for true and no row for false."""
+    from rdflib.query import Result
+
+    rows = list(table)
+    if len(table.vars or []) != 1 or len(rows) > 1:
+        raise QueryError("the endpoint answered an ASK query with a table, not true or false")
+    answer = Result("ASK")
+    value = rows[0][0].toPython() if rows and rows[0][0] is not None else False
+    if isinstance(value, str):
+        answer.askAnswer = value.strip().lower() in ("true", "1")
+    else:
+        answer.askAnswer = bool(value)
+    return answer
 
 
 def oxigraph_position(message: str) -> str:

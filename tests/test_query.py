@@ -118,9 +118,22 @@ def test_parameters_bind_entities_and_text(store):
         ("works for", "Kunlunxin", None, "2021"),
         ("worked at (past)", "Baidu", None, None),
     }
-    for name in ("陆奇", "陸奇", "qi lu", "硅谷华人传奇"):
+    for name in ("陆奇", "陸奇", "qi lu", "硅谷华人传奇", '"陸奇"@zh-Hant'):
         found = rows(run(store, "find_entity", {"name": name}))
         assert {r["entity"].rsplit("/", 1)[-1] for r in found} == {"lu-qi"}, name
+    # A text parameter takes a number as text (a name may hold digits).
+    digits = rows(run(store, "find_entity", {"name": "800"}))
+    assert digits and all("800" in r["matched"] for r in digits)
+
+
+def test_ask_answers_true_or_false(store):
+    # Virtuoso sends ASK answers as a one-row table; they must still read as booleans.
+    kg = "https://w3id.org/china-ai-kg/"
+    yes = run(store, f"ASK {{ ?c schema:founder <{kg}person/yu-kai> }}")
+    no = run(store, f"ASK {{ ?c schema:founder <{kg}org/baidu> }}")
+    assert (yes.kind, yes.boolean, no.boolean) == ("ASK", True, False)
+    assert json.loads(serialize(yes, "json"))["boolean"] is True
+    assert json.loads(serialize(no, "json"))["boolean"] is False
 
 
 def test_results_in_every_w3c_format(store):
