@@ -223,7 +223,8 @@ store_option = click.option(
     show_default=True,
     help="Where the graph is: oxigraph (in memory), oxigraph:PATH (on disk, read-only), "
     "memory (rdflib) or sparql+http(s)://HOST/PATH (a SPARQL endpoint; add "
-    "?default-graph-uri=IRI to query one graph of several, as on Virtuoso).",
+    "?default-graph-uri=IRI, percent-encoded, to query one graph of several, as on "
+    "Virtuoso).",
 )
 graph_option = click.option(
     "--graph",

@@ -16,8 +16,11 @@ Queries are passed to the store as strings, so Oxigraph's own engine runs them
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,19 +73,36 @@ def parse_spec(spec: str) -> Spec:
 
 
 def _endpoint_spec(url: str) -> Spec:
-    """An endpoint URL, with its dataset in the standard ``default-graph-uri`` parameter."""
+    """An endpoint URL, with its dataset in the standard ``default-graph-uri`` parameter.
+
+    The graph IRI is a URL parameter, so it must be percent-encoded where it holds
+    ``#``, ``&``, ``+`` or ``%``: written raw, each would silently name another graph.
+    """
     from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise StoreError(f"{url}: not an endpoint URL ({exc})") from None
+    if not parts.netloc or not parts.hostname:
+        raise StoreError(f"{url}: not an endpoint URL (http(s)://HOST/PATH)")
+    if parts.fragment or url.endswith("#"):
+        raise StoreError(
+            f"{url}: '#' ends a URL; in a default-graph-uri write it as %23 (and & as %26, "
+            "+ as %2B)"
+        )
     params = parse_qsl(parts.query, keep_blank_values=True)
     graphs = [value for key, value in params if key == "default-graph-uri"]
     others = [(key, value) for key, value in params if key != "default-graph-uri"]
     if len(graphs) > 1 or any(not g.strip() for g in graphs):
         raise StoreError(f"{url}: give at most one non-empty default-graph-uri")
+    if graphs and not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+", graphs[0]):
+        raise StoreError(
+            f"{url}: default-graph-uri {graphs[0]!r} is not an absolute IRI (percent-encode "
+            "'+' as %2B, '&' as %26, '#' as %23)"
+        )
     if any(key == "named-graph-uri" for key, _ in others):
         raise StoreError(f"{url}: named-graph-uri is not supported; use default-graph-uri")
-    if not parts.netloc:
-        raise StoreError(f"{url}: not an endpoint URL (http(s)://HOST/PATH)")
     endpoint = urlunsplit(parts._replace(query=urlencode(others), fragment=""))
     return Spec("sparql", endpoint, graphs[0] if graphs else "")
 
@@ -198,7 +218,26 @@ def _require(data: Path | None) -> Path:
         raise StoreError("no graph file to load; give one (e.g. build/kg.nt)")
     if not data.is_file():
         raise StoreError(f"{data}: no such graph file; run `kg build` first")
+    try:
+        with data.open("rb"):
+            pass
+    except OSError as exc:
+        raise StoreError(f"{data}: cannot read the graph file: {exc.strerror}") from None
     return data
+
+
+@contextlib.contextmanager
+def _load_lock(folder: Path) -> Iterator[None]:
+    """One loader at a time for an on-disk store (an advisory lock beside it)."""
+    import fcntl
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{folder.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _digest(path: Path) -> str:
@@ -243,15 +282,16 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
     folder = Path(parsed.location)
     marker = folder / _MARKER
     if path is not None and path.is_file():
-        wanted = _digest(path)
-        stale = not marker.is_file() or marker.read_text().strip() != wanted
-        if stale and folder.exists() and any(folder.iterdir()) and not marker.is_file():
-            raise StoreError(
-                f"{folder} holds a store kg did not load; open it with a different path, "
-                "or remove it to let kg load the graph there"
-            )
-        if stale:
-            _load_disk(folder, path, wanted)
+        wanted = _digest(_require(path))
+        with _load_lock(folder):  # checked again under the lock: another loader may be done
+            stale = not marker.is_file() or marker.read_text().strip() != wanted
+            if stale and folder.exists() and any(folder.iterdir()) and not marker.is_file():
+                raise StoreError(
+                    f"{folder} holds a store kg did not load; open it with a different path, "
+                    "or remove it to let kg load the graph there"
+                )
+            if stale:
+                _load_disk(folder, path, wanted)
     elif not marker.is_file():
         _require(path)
     try:
@@ -262,20 +302,25 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
 
 
 def _load_disk(folder: Path, source: Path, digest: str) -> None:
-    """(Re)load an on-disk store from *source*, all or nothing.
+    """(Re)load an on-disk store from *source*, all or nothing (call it under the load lock).
 
     The store is loaded into a sibling folder, marked with the source's digest,
     and only then moved into place, so that a load that fails or is interrupted
-    leaves the previous store (or nothing) behind, never a half-loaded one.
+    leaves the previous store (or nothing) behind, never a half-loaded one; the
+    next load clears what an interrupted one left.
     """
     import shutil
 
     import pyoxigraph as ox
 
     folder.parent.mkdir(parents=True, exist_ok=True)
+    # Under the load lock, any staging or retired folder left here is from a loader that
+    # was killed: nobody else is loading.
+    for pattern in (f".{folder.name}.loading-*", f".{folder.name}.old-*"):
+        for left in folder.parent.glob(pattern):
+            shutil.rmtree(left, ignore_errors=True)
     staging = folder.parent / f".{folder.name}.loading-{os.getpid()}"
     retired = folder.parent / f".{folder.name}.old-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
     try:
         inner = ox.Store(str(staging))
         _bulk_load(inner, source)

@@ -86,6 +86,15 @@ def test_endpoint_specs_carry_their_dataset():
         parse_spec("sparql+http://h/sparql?named-graph-uri=urn:a")
     with pytest.raises(StoreError, match="not an endpoint URL"):
         parse_spec("sparql+http:///sparql")
+    with pytest.raises(StoreError, match=r"not an endpoint URL \(Invalid IPv6"):
+        parse_spec("sparql+http://[::1/sparql")
+    # A graph IRI is a URL parameter: written raw, '#' and '+' would name another graph.
+    with pytest.raises(StoreError, match="write it as %23"):
+        parse_spec("sparql+http://h/sparql?default-graph-uri=http://ex.org/g#main")
+    with pytest.raises(StoreError, match="not an absolute IRI"):
+        parse_spec("sparql+http://h/sparql?default-graph-uri=http://ex.org/a+b")
+    encoded = parse_spec("sparql+http://h/sparql?default-graph-uri=http://ex.org/g%23main%2Bx")
+    assert encoded.graph == "http://ex.org/g#main+x"
 
 
 def test_the_same_dataset_spec_works_on_kg_serve(server):
@@ -193,7 +202,8 @@ def test_a_bad_graph_file_is_named_with_its_line(spec, suffix, tmp_path):
     if spec != "memory":  # Oxigraph's parser gives the line; rdflib's N-Triples parser does not
         assert f"{bad}:2:" in str(err.value)
     assert not (tmp_path / "store").exists()
-    assert [p.name for p in tmp_path.iterdir()] == [bad.name]  # no half-loaded store left
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != ".store.lock")
+    assert left == [bad.name]  # no half-loaded store left
 
 
 def test_a_failed_reload_keeps_the_previous_disk_store(built, tmp_path):
@@ -203,10 +213,19 @@ def test_a_failed_reload_keeps_the_previous_disk_store(built, tmp_path):
     bad.write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
     with pytest.raises(StoreError, match="not a valid graph file"):
         open_store(f"oxigraph:{folder}", bad)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kg.nt", "store"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".store.lock", "kg.nt", "store"]
     # The previous store is intact and still marked as the good build.
     again = open_store(f"oxigraph:{folder}", built.out / "kg.nt")
     assert len(again) == len(built.graph)
+
+
+def test_a_load_clears_what_a_killed_load_left(built, tmp_path):
+    # A loader killed mid-way (kill -9) leaves its staging folder; the next load clears it.
+    (tmp_path / ".store.loading-4194999" / "data").mkdir(parents=True)
+    (tmp_path / ".store.old-4194999").mkdir()
+    store = open_store(f"oxigraph:{tmp_path / 'store'}", built.out / "kg.nt")
+    assert len(store) == len(built.graph)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".store.lock", "store"]
 
 
 def test_disk_store_is_read_only_and_reloads_when_the_build_changes(built, tmp_path):
