@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -98,33 +99,61 @@ def server(built):
     running.stop()
 
 
-def free_port() -> int:
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports (all held open until all are chosen)."""
     import socket
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    socks = [socket.socket() for _ in range(count)]
+    try:
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
 
 
 # The served graph's IRI, the same in Virtuoso as in `kg serve`.
 VIRTUOSO_GRAPH = "https://w3id.org/china-ai-kg/graph"
+# How the README tells users to (re)load the graph into Virtuoso; the fixture runs exactly this.
+VIRTUOSO_LOAD = (
+    "SPARQL CLEAR GRAPH <{graph}>; "
+    "DELETE FROM DB.DBA.load_list WHERE ll_graph = '{graph}'; "
+    "ld_dir('{folder}', '{file}', '{graph}'); rdf_loader_run(); checkpoint;"
+)
 
 
 class Virtuoso:
     """A real Virtuoso server (Debian's virtuoso-opensource-7) on loopback, in its own folder.
 
-    The graph is loaded with Virtuoso's bulk loader into one named graph, which the
-    endpoint uses as its default graph, as a user's own Virtuoso would be set up.
+    The graph is loaded with Virtuoso's bulk loader into one named graph, queried through
+    ``default-graph-uri``, as the README tells users to set up their own Virtuoso.
     """
 
-    def __init__(self, folder: Path, graph: Path):
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.process = None
+        for attempt in range(3):  # a port taken between choosing and binding: try others
+            self.sql_port, self.http_port = free_ports(2)
+            try:
+                self._start()
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+        self.endpoint = f"http://127.0.0.1:{self.http_port}/sparql"
+        #: The endpoint with the graph as its dataset (Virtuoso's own default graph is
+        #: the union of every graph it holds, its system graphs included).
+        self.dataset = f"{self.endpoint}?default-graph-uri={VIRTUOSO_GRAPH}"
+
+    def _start(self) -> None:
         import subprocess
         import time
         import urllib.request
 
-        self.folder = folder
-        self.sql_port, self.http_port = free_port(), free_port()
-        data = graph.parent.resolve()
+        folder = self.folder
+        for old in folder.glob("virtuoso*"):
+            old.unlink()
         (folder / "virtuoso.ini").write_text(
             f"""[Database]
 DatabaseFile = {folder}/virtuoso.db
@@ -140,7 +169,7 @@ TransactionFile = {folder}/virtuoso-temp.trx
 
 [Parameters]
 ServerPort = 127.0.0.1:{self.sql_port}
-DirsAllowed = ., {folder}, {data}
+DirsAllowed = ., {folder}
 NumberOfBuffers = 10000
 MaxDirtyBuffers = 6000
 
@@ -162,26 +191,37 @@ MaxQueryExecutionTime = 60
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self.endpoint = f"http://127.0.0.1:{self.http_port}/sparql"
-        #: The endpoint with the graph as its dataset (Virtuoso's own default graph is
-        #: the union of every graph it holds, its system graphs included).
-        self.dataset = f"{self.endpoint}?default-graph-uri={VIRTUOSO_GRAPH}"
+        probe = f"http://127.0.0.1:{self.http_port}/sparql?query=ASK%7B%7D"
         deadline = time.monotonic() + 120
         while True:
             try:
-                with urllib.request.urlopen(f"{self.endpoint}?query=ASK%7B%7D", timeout=5):
-                    break
+                with urllib.request.urlopen(probe, timeout=5):
+                    return
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     log = (folder / "virtuoso.log").read_text(errors="replace")[-2000:]
                     self.stop()
                     raise RuntimeError(f"Virtuoso did not start:\n{log}") from None
                 time.sleep(0.3)
-        self.sql(
-            f"ld_dir('{data}', '{graph.name}', '{VIRTUOSO_GRAPH}');",
-            "rdf_loader_run();",
-            "checkpoint;",
+
+    def load(self, graph: Path) -> int:
+        """(Re)load *graph* with the README's statements; check it all arrived; its size."""
+        import shutil
+
+        # The file goes into the server's own folder, the one DirsAllowed names.
+        data = self.folder / "data"
+        data.mkdir(exist_ok=True)
+        shutil.copy(graph, data / "kg.nt")
+        quoted = str(data).replace("'", "''")  # a quote in the path would end SQL's string
+        sql = VIRTUOSO_LOAD.format(graph=VIRTUOSO_GRAPH, folder=quoted, file="kg.nt")
+        self.sql(*(f"{statement.strip()};" for statement in sql.split(";") if statement.strip()))
+        failed = self.sql(
+            "SELECT COUNT(*) FROM DB.DBA.load_list WHERE ll_state <> 2 OR ll_error IS NOT NULL;"
         )
+        counts = re.findall(r"\b\d+\b", failed)
+        if counts[-1:] != ["0"]:
+            raise RuntimeError(f"Virtuoso's bulk loader reported errors: {failed}")
+        return sum(1 for line in graph.open("rb") if line.strip())
 
     def sql(self, *statements: str) -> str:
         import subprocess
@@ -198,19 +238,27 @@ MaxQueryExecutionTime = 60
         return done.stdout
 
     def stop(self) -> None:
+        import subprocess
+
+        if self.process is None or self.process.poll() is not None:
+            return
         self.process.terminate()
         try:
             self.process.wait(30)
-        except Exception:
+        except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(30)
 
 
 @pytest.fixture(scope="session")
 def virtuoso(built, tmp_path_factory):
     """Virtuoso with the article graph loaded: the external SPARQL server DESIGN.md names."""
-    running = Virtuoso(tmp_path_factory.mktemp("virtuoso"), built.out / "kg.nt")
-    yield running
-    running.stop()
+    running = Virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    try:
+        running.load(built.out / "kg.nt")
+        yield running
+    finally:
+        running.stop()
 
 
 CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")

@@ -110,6 +110,28 @@ def test_the_same_dataset_spec_works_on_kg_serve(server):
         run(other, "founders")
 
 
+def test_the_readme_virtuoso_load_reloads_a_changed_graph(built, tmp_path, root):
+    from tests.conftest import VIRTUOSO_GRAPH, VIRTUOSO_LOAD, Virtuoso
+
+    documented = VIRTUOSO_LOAD.format(graph=VIRTUOSO_GRAPH, folder="$PWD/build", file="kg.nt")
+    assert f'isql-vt 1111 dba dba exec="{documented}"' in (root / "README.md").read_text()
+    (tmp_path / "server").mkdir()
+    server = Virtuoso(tmp_path / "server")
+    try:
+        small = tmp_path / "small.nt"
+        lines = (built.out / "kg.nt").read_text(encoding="utf-8").splitlines()
+        small.write_text("\n".join(lines[:10]) + "\n", encoding="utf-8")
+        store = open_store("sparql+" + server.dataset, None)
+        assert server.load(small) == 10 and len(store) == 10
+        broken = tmp_path / "broken.nt"
+        broken.write_text('<urn:a> <urn:b> "open .\n', encoding="utf-8")
+        with pytest.raises(RuntimeError, match="bulk loader reported errors"):
+            server.load(broken)  # the fixture notices a load that went wrong
+        assert server.load(built.out / "kg.nt") == len(built.graph) == len(store)  # replaced
+    finally:
+        server.stop()
+
+
 def test_labels_follow_the_language(store):
     zh = {r["founderLabel"] for r in rows(run(store, "founders"))}
     hant = {r["founderLabel"] for r in rows(run(store, "founders", lang="zh-Hant"))}
