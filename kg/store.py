@@ -265,9 +265,9 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
     if parsed.kind == "sparql":
         from rdflib import Graph, URIRef
 
-        store = _endpoint_store(parsed.location)
-        graph = Graph(store=store, identifier=URIRef(parsed.graph)) if parsed.graph else None
-        return KGStore(parsed, graph if graph is not None else Graph(store=store), read_only=True)
+        dataset = URIRef(parsed.graph) if parsed.graph else None  # sent as default-graph-uri
+        graph = Graph(store=_endpoint_store(parsed.location), identifier=dataset)
+        return KGStore(parsed, graph, read_only=True)
     if parsed.kind == "memory":
         return KGStore(parsed, _rdflib_load(_require(path)), read_only=False)
 
