@@ -179,12 +179,11 @@ def term(value: str) -> str:
         return f"<{PREFIXES[prefix]}{local}>"
     if re.fullmatch(r"https?://\S+", value):
         return f"<{value}>"
-    if re.fullmatch(r'"(?:[^"\\]|\\.)*"(@[A-Za-z-]+)?', value):
+    if _STRING.fullmatch(value):
         return value
     if re.fullmatch(r"-?\d+(\.\d+)?", value):
         return value
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    return text_term(value)
 
 
 @functools.lru_cache(maxsize=256)
