@@ -29,6 +29,7 @@ from __future__ import annotations
 import difflib
 import io
 import itertools
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -1095,6 +1096,9 @@ def _serialize(G: nx.MultiDiGraph, fmt: str) -> bytes:
         nx.write_graphml(G, buffer, encoding="utf-8", prettyprint=True)
     elif fmt == "gexf":
         nx.write_gexf(G, buffer, encoding="utf-8", prettyprint=True, version="1.2draft")
+        # networkx stamps today's date into <meta>; the attribute is optional in GEXF, and
+        # without it the same graph gives the same bytes on any day.
+        return re.sub(rb' lastmodifieddate="[0-9-]+"', b"", buffer.getvalue(), count=1)
     else:
         raise KGError(f"unknown graph format {fmt!r}; use graphml or gexf")
     return buffer.getvalue()

@@ -319,6 +319,10 @@ def test_export_reads_back(graph, tmp_path, fmt):
         assert lu["label"] == "Qi Lu" and lu["label_zh-Hant"] == "陸奇"
     dated = [d for _, _, d in G.edges(data=True) if d.get("start_date") == "2017"]
     assert dated and all(d["end_date"] == "2018-05" for d in dated)
+    # The same graph gives the same bytes (no date of writing stamped in).
+    first = path.read_bytes()
+    export.export_graph(graph, tmp_path, fmt, lang="en")
+    assert path.read_bytes() == first and b"lastmodifieddate" not in first
 
 
 def test_export_csv(graph, tmp_path):
