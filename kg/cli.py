@@ -226,14 +226,21 @@ store_option = click.option(
     "?default-graph-uri=IRI, percent-encoded, to query one graph of several, as on "
     "Virtuoso).",
 )
-graph_option = click.option(
-    "--graph",
-    "graph_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("build/kg.nt"),
-    show_default=True,
-    help="The built graph file local stores load.",
-)
+
+
+def graph_file_option(help_text: str) -> Callable[[F], F]:
+    """``--graph FILE``: the built graph a command reads (default build/kg.nt)."""
+    return click.option(
+        "--graph",
+        "graph_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("build/kg.nt"),
+        show_default=True,
+        help=help_text,
+    )
+
+
+graph_option = graph_file_option("The built graph file local stores load.")
 
 
 def _display_width(text: str) -> int:
@@ -642,14 +649,7 @@ def serve(
 
 
 @main.command()
-@click.option(
-    "--graph",
-    "graph_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("build/kg.nt"),
-    show_default=True,
-    help="Graph file written by kg build (.nt, .ttl or .jsonld).",
-)
+@graph_file_option("Graph file written by kg build (.nt, .ttl or .jsonld).")
 @lang_option
 @click.option(
     "--out",
