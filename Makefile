@@ -25,17 +25,12 @@ demo: $(STAMP)
 test: $(STAMP) system-check lint typecheck
 	$(BIN)/python -m pytest
 
-# The tests drive real programs from Debian's packages: Chromium (the HTML pages),
-# Noto CJK fonts (the plots), Virtuoso (the external SPARQL server). .ci/run installs them.
+# The tests drive real programs from Debian's packages (.ci/missing-packages lists them).
 system-check:
-	@missing=""; \
-	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
-	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
-	command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1 \
-	  || missing="$$missing virtuoso-opensource-7-bin"; \
+	@missing="$$(echo $$(bash .ci/missing-packages))"; \
 	if [ -n "$$missing" ]; then \
-	  echo "make test needs these Debian packages:$$missing"; \
-	  echo "install them with: sudo apt-get install -y --no-install-recommends$$missing"; \
+	  echo "make test needs these Debian packages: $$missing"; \
+	  echo "install them with: sudo apt-get install -y --no-install-recommends $$missing"; \
 	  exit 1; \
 	fi
 
