@@ -29,6 +29,7 @@ from collections.abc import Callable
 from functools import partial
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 # Named queries that join people, tenures and founders (the 100x target).
@@ -113,6 +114,16 @@ class RdflibEngine:
     def close(self) -> None:
         self.conn.send(None)
         self.proc.join(5)
+
+
+class Timing(NamedTuple):
+    """One query's medians in ms; rdflib is None where not run, inf past the cap."""
+
+    pyox: float
+    kg: float
+    rdflib: float | None
+    pyox_disk: float
+    kg_disk: float
 
 
 def median_ms(samples: list[float]) -> float:
@@ -263,7 +274,7 @@ def bench_size(triples: int, args: argparse.Namespace, out: list[str]) -> dict:
                 r_ms = float("inf")
             else:
                 r_text, r_ratio = f"{r_ms:,.1f}ms", f"{r_ms / ms['kg']:,.0f}"
-        results[name] = (ms["pyox"], ms["kg"], r_ms, ms["pyox disk"], ms["kg disk"])
+        results[name] = Timing(ms["pyox"], ms["kg"], r_ms, ms["pyox disk"], ms["kg disk"])
         say(
             f"{name:20} {count:>6} {ms['pyox']:>7.2f}ms {ms['kg']:>7.2f}ms "
             f"{ms['kg'] / ms['pyox']:>7.2f} {ms['pyox disk']:>7.2f}ms {ms['kg disk']:>7.2f}ms "
@@ -292,18 +303,19 @@ def check(found: dict[int, dict], out: list[str]) -> None:
     say("\n## targets")
     for triples, res in sorted(found.items()):
         queries = res["queries"]
-        mem = {n: (q[0], q[1]) for n, q in queries.items()}
-        disk = {n: (q[3], q[4]) for n, q in queries.items()}
+        mem = {n: (q.pyox, q.kg) for n, q in queries.items()}
+        disk = {n: (q.pyox_disk, q.kg_disk) for n, q in queries.items()}
         say(f"{triples:>9,} triples: kg within 1.5x of pyoxigraph (or +1 ms under 5 ms):")
         say(f"{'':>20}in memory: {layer_gaps(mem)}")
         say(f"{'':>20}on disk:   {layer_gaps(disk)}")
-        if any(q[2] is not None for q in queries.values()):
-            slower = [n for n, q in queries.items() if q[2] is not None and q[2] < q[1]]
-            joins = {n: q[2] / q[1] for n, q in queries.items() if n in JOINS and q[2] is not None}
+        timed = {n: q.rdflib for n, q in queries.items() if q.rdflib is not None}
+        if timed:
+            slower = [n for n, r in timed.items() if r < queries[n].kg]
+            joins = {n: r / queries[n].kg for n, r in timed.items() if n in JOINS}
             # For a miss, also what pyoxigraph itself reaches (rdflib / pyoxigraph): the most
             # any layer over Oxigraph could show, which tells a slow layer from a fast rdflib.
             weak = [
-                f"{n} ({x:.0f}x; pyoxigraph itself {queries[n][2] / queries[n][0]:.0f}x)"
+                f"{n} ({x:.0f}x; pyoxigraph itself {timed[n] / queries[n].pyox:.0f}x)"
                 for n, x in joins.items()
                 if x < 100
             ]
