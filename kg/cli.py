@@ -141,7 +141,8 @@ def build(root: Path | None, out: Path, lang: str, no_validate: bool) -> None:
     """Build the graph: check every quote, validate with SHACL, write the files.
 
     Writes kg.ttl, kg.nt (sorted), kg.jsonld, the clean texts, the cleaning
-    reports and manifest.json to --out; each file is written whole or not at all.
+    reports and manifest.json to --out, published all at once: readers see the
+    old build or the new one, never a mix.
 
     \b
     Example:
@@ -166,6 +167,14 @@ def build(root: Path | None, out: Path, lang: str, no_validate: bool) -> None:
             f"source {src.id}: {len(src.text)} characters of clean text; "
             f"{len(report.repairs)} repaired, {len(report.unrepaired)} unrepaired damaged runs"
         )
+        if report.removed:
+            first = report.removed[0]
+            click.echo(
+                f"Warning: {len(report.removed)} control, separator or bidi character(s) "
+                f"removed from {src.raw_path} (the first at line {first.line}, column "
+                f"{first.column}); the cleaning report lists each (kg clean {src.raw_path})",
+                err=True,
+            )
     click.echo("a few facts with their evidence:")
     for fact in sample_facts(result.data, 5, lang):
         click.echo(f"  {fact['subject']} —{fact['relation']}→ {fact['object']}")
@@ -590,6 +599,42 @@ def export(out: Path, lang: str, fmt: str, dest: Path | None) -> None:
     show_default=True,
     help="The interactive graph served at /graph (made by `kg viz`).",
 )
+@click.option(
+    "--max-query-bytes",
+    default=65_536,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="UTF-8 bytes a query may have; longer ones get 400 before any worker sees them.",
+)
+@click.option(
+    "--max-depth",
+    default=128,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Brackets ({, ( and [ together) a query may have open at once; deeper get 400.",
+)
+@click.option(
+    "--max-connections",
+    default=128,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Connections open at once; beyond it a new one gets 503 and is closed.",
+)
+@click.option(
+    "--request-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds a client has to send a whole request (408 after); also how long an "
+    "idle connection stays open.",
+)
+@click.option(
+    "--allow-unisolated-workers",
+    is_flag=True,
+    help="Serve even where the query workers cannot be given a network namespace of their "
+    "own (unshare refused). Without it kg serve refuses to start there: refusing SERVICE "
+    "would then rest on the query check alone.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log every request on stderr.")
 @_friendly
 def serve(
@@ -603,6 +648,11 @@ def serve(
     max_per_client: int | None,
     cors_origins: tuple[str, ...],
     graph_html: Path,
+    max_query_bytes: int,
+    max_depth: int,
+    max_connections: int,
+    request_timeout: float,
+    allow_unisolated_workers: bool,
     verbose: bool,
 ) -> None:
     """Serve the graph as a read-only SPARQL 1.1 endpoint, with a query page.
@@ -632,6 +682,12 @@ def serve(
         max_per_client=max_per_client,
         cors_origins=cors_origins,
         graph_html=graph_html,
+        max_query_bytes=max_query_bytes,
+        max_depth=max_depth,
+        max_connections=max_connections,
+        request_timeout=request_timeout,
+        idle_timeout=request_timeout,
+        allow_unisolated=allow_unisolated_workers,
         verbose=verbose,
     )
 

@@ -32,7 +32,7 @@ HEAVY = {
 
 
 def modules():
-    return sorted(p for p in PACKAGE.glob("*.py"))
+    return sorted(p for p in PACKAGE.rglob("*.py"))
 
 
 def imported(tree: ast.AST) -> list[tuple[str, bool]]:

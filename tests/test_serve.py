@@ -316,7 +316,7 @@ def test_one_client_cannot_hold_every_worker(server):
 
 
 def test_client_counts_release_and_zero_means_no_limit():
-    from kg.serve import _Clients
+    from kg.serve import Clients as _Clients
 
     two = _Clients(2)
     assert two.enter("a") and two.enter("a") and not two.enter("a") and two.enter("b")

@@ -1,0 +1,249 @@
+"""The endpoint's routes: the SPARQL 1.1 Protocol at /sparql, the query page, the graph page.
+
+A request arrives parsed (``kg.serve.http``); queries are checked here, in the
+HTTP process, before any worker sees them (``kg.serve.check``), then run by the
+worker pool (``kg.serve.workers``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from kg.serve.check import Limits, Refused, check_query
+from kg.serve.http import Request
+from kg.serve.messages import Answer, error
+
+__all__ = ["GRAPH_IRI", "App", "Clients", "service_description"]
+
+GRAPH_IRI = "https://w3id.org/china-ai-kg/graph"
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def service_description(base: str) -> bytes:
+    """The SPARQL 1.1 service description, in Turtle."""
+    formats = " ,\n        ".join(
+        f"<http://www.w3.org/ns/formats/{name}>"
+        for name in (
+            "SPARQL_Results_JSON",
+            "SPARQL_Results_XML",
+            "SPARQL_Results_CSV",
+            "SPARQL_Results_TSV",
+            "Turtle",
+            "N-Triples",
+            "JSON-LD",
+        )
+    )
+    return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+
+<{base}> a sd:Service ;
+    sd:endpoint <{base}> ;
+    sd:supportedLanguage sd:SPARQL11Query ;
+    sd:resultFormat {formats} ;
+    sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph <{GRAPH_IRI}> ] .
+""".encode()
+
+
+def _page() -> bytes:
+    return (Path(__file__).resolve().parent.parent / "static" / "query.html").read_bytes()
+
+
+class Clients:
+    """How many queries each client address has running, against the per-client limit."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.running: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def enter(self, address: str) -> bool:
+        with self.lock:
+            if self.limit and self.running.get(address, 0) >= self.limit:
+                return False
+            self.running[address] = self.running.get(address, 0) + 1
+            return True
+
+    def leave(self, address: str) -> None:
+        with self.lock:
+            left = self.running.get(address, 0) - 1
+            if left > 0:
+                self.running[address] = left
+            else:
+                self.running.pop(address, None)
+
+
+@dataclass
+class App:
+    """Answers one parsed request."""
+
+    pool: Any  #: runs a checked query: ``pool.run(text, accept, fmt) -> Answer``
+    clients: Clients
+    base: str  #: the endpoint's URL, from the configuration (never from Host)
+    queries_json: bytes
+    limits: Limits
+    cors_origins: tuple[str, ...] = ()
+    graph_html: Path | None = None
+
+    def __call__(self, request: Request) -> Answer:
+        try:
+            answer = self._route(request)
+        except Exception as exc:  # never a traceback to the client
+            import sys
+
+            sys.stderr.write(f"kg serve: {type(exc).__name__} answering {request.method}\n")
+            answer = error(500, "internal error")
+        origin = request.header("origin")
+        if origin and origin in self.cors_origins:
+            answer.headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
+        return answer
+
+    def _route(self, request: Request) -> Answer:
+        method = request.method
+        url = urlsplit(request.target)
+        if url.path == "/sparql":
+            return self._sparql(request, url.query)
+        read = method in ("GET", "HEAD")
+        if url.path in ("/", "/index.html") and read:
+            return Answer(
+                200, "text/html; charset=utf-8", _page(), {"Content-Security-Policy": CSP}
+            )
+        if url.path == "/queries" and read:
+            return Answer(200, "application/json", self.queries_json)
+        if url.path == "/graph" and read:
+            path = self.graph_html
+            if path is None or not path.is_file():
+                return error(
+                    404, "no interactive graph here yet: run `kg viz` and restart `kg serve`"
+                )
+            csp = CSP.replace("img-src data:", "img-src data: blob:")
+            return Answer(
+                200, "text/html; charset=utf-8", path.read_bytes(), {"Content-Security-Policy": csp}
+            )
+        if url.path in ("/", "/index.html", "/queries", "/graph"):
+            return _with(error(405, f"{method} is not allowed here"), Allow="GET, HEAD")
+        return error(404, "not found; the endpoint is /sparql and the query page is /")
+
+    def _sparql(self, request: Request, query_string: str) -> Answer:
+        method = request.method
+        try:
+            params = parse_qs(
+                query_string, keep_blank_values=True, strict_parsing=False, errors="strict"
+            )
+        except UnicodeDecodeError:
+            return error(400, "the URL is not valid UTF-8")
+        if method == "OPTIONS":
+            headers = {}
+            origin = request.header("origin")
+            if origin and origin in self.cors_origins:
+                headers = {
+                    "Access-Control-Allow-Methods": "GET, POST",
+                    "Access-Control-Allow-Headers": "Content-Type, Accept",
+                }
+            return Answer(204, "text/plain", b"", headers)
+        if method not in ("GET", "POST", "HEAD"):
+            return _with(error(405, f"{method} is not allowed: use GET or POST"), Allow="GET, POST")
+        if method == "POST":
+            if (
+                "content-length" not in request.headers
+                and "transfer-encoding" not in request.headers
+            ):
+                return error(411, "a POST needs a Content-Length")
+            body = request.body
+            media = request.header("content-type").split(";")[0].strip().lower()
+            if media == "application/x-www-form-urlencoded":
+                try:
+                    form = parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+                except UnicodeDecodeError:
+                    return error(400, "the form is not valid UTF-8")
+                if "update" in form:
+                    return error(403, "this endpoint is read-only: updates are refused")
+                for key, values in form.items():
+                    params.setdefault(key, []).extend(values)
+            elif media == "application/sparql-query":
+                if "query" in params:
+                    return error(400, "give the query once: in the body or in the URL, not both")
+                try:
+                    params["query"] = [body.decode("utf-8")]
+                except UnicodeDecodeError:
+                    return error(400, "the query is not valid UTF-8")
+            elif media == "application/sparql-update":
+                return error(403, "this endpoint is read-only: updates are refused")
+            elif not media:
+                return error(
+                    400, "a POST needs a Content-Type (application/sparql-query or a form)"
+                )
+            else:
+                return error(
+                    415,
+                    f"unsupported media type {media!r}; "
+                    "use application/sparql-query or application/x-www-form-urlencoded",
+                )
+        if "update" in params:
+            return error(403, "this endpoint is read-only: updates are refused")
+        queries = params.get("query", [])
+        if not queries:
+            if method == "POST":
+                return error(400, "no query given")
+            return Answer(200, "text/turtle; charset=utf-8", service_description(self.base))
+        if len(queries) > 1:
+            return error(400, "give exactly one query")
+        graphs = params.get("default-graph-uri", [])
+        if any(g != GRAPH_IRI for g in graphs) or params.get("named-graph-uri"):
+            return error(
+                400,
+                f"this endpoint serves one graph, <{GRAPH_IRI}>; "
+                "other default-graph-uri and any named-graph-uri are refused",
+            )
+        try:
+            check_query(queries[0], self.limits)  # before any worker sees it
+        except Refused as exc:
+            return error(exc.status, str(exc))
+        given = params.get("format") or params.get("output")
+        fmt = given[0] if given else None
+        if not self.clients.enter(request.client):
+            limit = self.clients.limit
+            return _with(
+                error(
+                    429,
+                    f"this client already has {limit} quer{'y' if limit == 1 else 'ies'} "
+                    "running, the most one client may run at once; send the next when one "
+                    "has answered",
+                ),
+                **{"Retry-After": "1"},
+            )
+        try:
+            answer: Answer = self.pool.run(queries[0], request.header("accept"), fmt)
+        finally:
+            self.clients.leave(request.client)
+        return answer
+
+
+def _with(answer: Answer, **headers: str) -> Answer:
+    answer.headers.update(headers)
+    return answer
+
+
+def queries_listing() -> bytes:
+    """The named queries, as the query page reads them."""
+    from kg.query import named_queries
+
+    listing = [
+        {
+            "name": q.name,
+            "title": q.title,
+            "en": q.en,
+            "zh": q.zh,
+            "text": q.text,
+            "params": {k: v[0] for k, v in q.params.items()},
+        }
+        for q in named_queries().values()
+    ]
+    return json.dumps(listing, ensure_ascii=False).encode()
