@@ -11,9 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from kg.errors import DataError, KGError, QuoteNotFoundError, SourceError, ValidationError
+from kg.errors import (
+    AmbiguousQuoteError,
+    DataError,
+    KGError,
+    QuoteNotFoundError,
+    SourceError,
+    ValidationError,
+)
 
 __all__ = [
+    "AmbiguousQuoteError",
     "DataError",
     "KGError",
     "QuoteNotFoundError",

@@ -3,6 +3,10 @@
 The raw page is kept byte for byte; this module turns it into clean text:
 
 1. decode UTF-8 (a clear error names the file, line and column of a bad byte);
+   lines end at LF, CRLF or CR; control characters other than tab, Unicode line
+   and paragraph separators and bidirectional controls are removed, and each is
+   reported with its line and column (the text OpenCC converts never holds one:
+   OpenCC stops at a NUL);
 2. remove pinyin annotations left after characters (``現(xiàn)`` -> ``現``);
 3. drop page chrome (spam keyword lines, reading prompts, app download lines,
    comment widgets, share buttons, related headlines, view counters, tags);
@@ -28,9 +32,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kg._text import describe, is_hidden
 from kg.errors import SourceError
 
-__all__ = ["CleanReport", "CleanText", "Damage", "clean_file", "clean_page", "decode"]
+__all__ = [
+    "CleanReport",
+    "CleanText",
+    "Damage",
+    "Removed",
+    "clean_file",
+    "clean_page",
+    "decode",
+    "raw_lines",
+]
 
 REPLACEMENT = "\ufffd"
 
@@ -199,12 +213,25 @@ class Damage:
         }
 
 
+@dataclass(frozen=True)
+class Removed:
+    """A character the cleaner removed from a raw line (a control character, …)."""
+
+    line: int  #: 1-based line of the raw file
+    column: int  #: 1-based column (in characters) in that line
+    char: str  #: the character removed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "char": f"U+{ord(self.char):04X}"}
+
+
 @dataclass
 class CleanReport:
     """What the cleaner did to one page."""
 
     source: str
     raw_lines: int = 0
+    removed: list[Removed] = field(default_factory=list)  #: invisible characters taken out
     dropped: dict[str, list[int]] = field(default_factory=dict)  #: reason -> raw lines
     body_copies: list[tuple[int, int]] = field(default_factory=list)  #: raw line ranges
     lines_merged: int = 0
@@ -220,6 +247,7 @@ class CleanReport:
         return {
             "source": self.source,
             "raw_lines": self.raw_lines,
+            "removed_characters": [r.as_dict() for r in self.removed],
             "dropped": {k: v for k, v in sorted(self.dropped.items())},
             "body_copies": [list(r) for r in self.body_copies],
             "lines_merged": self.lines_merged,
@@ -232,6 +260,10 @@ class CleanReport:
     def summary(self) -> str:
         """A short human-readable account, one line per kind of change."""
         out = [f"cleaned {self.source}: {self.raw_lines} raw lines"]
+        for r in self.removed[:20]:
+            out.append(f"  removed {describe(r.char)} at {self.source}:{r.line}:{r.column}")
+        if len(self.removed) > 20:
+            out.append(f"  … and {len(self.removed) - 20} more removed characters")
         for reason, lines in sorted(self.dropped.items()):
             shown = ", ".join(map(str, lines[:12])) + (" …" if len(lines) > 12 else "")
             out.append(f"  dropped {len(lines):>3} line(s), {reason}: {shown}")
@@ -264,13 +296,43 @@ class CleanText:
 # --- the cleaner -------------------------------------------------------------
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def raw_lines(raw: str) -> list[str]:
+    """The lines of a decoded page: they end at LF, CRLF or CR (nothing else).
+
+    Examples
+    --------
+    >>> raw_lines("a\\r\\nb\\rc\\nd\\x0ce\\n")
+    ['a', 'b', 'c', 'd\\x0ce']
+    """
+    lines = _LINE_END.split(raw)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def _remove_hidden(text: str, number: int, report: CleanReport) -> str:
+    """Take control characters, separators and bidi controls out of one raw line; report each."""
+    if not any(is_hidden(c) and c != "\t" for c in text):
+        return text
+    kept = []
+    for column, char in enumerate(text, start=1):
+        if is_hidden(char) and char != "\t":
+            report.removed.append(Removed(number, column, char))
+        else:
+            kept.append(char)
+    return "".join(kept)
+
+
 def decode(data: bytes, name: str = "<bytes>") -> str:
     """Decode UTF-8 (a BOM is dropped); raise :class:`SourceError` naming the bad byte."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        ends = list(_LINE_END_BYTES.finditer(data, 0, exc.start))
+        line = len(ends) + 1
+        column = exc.start - (ends[-1].end() if ends else 0) + 1
         bad = data[exc.start : exc.end]
         raise SourceError(
             f"{name}:{line}:{column}: not valid UTF-8 (byte offset {exc.start}, {bad!r}); "
@@ -361,11 +423,12 @@ def clean_page(data: bytes, name: str = "<page>") -> CleanText:
     """
     raw = decode(data, name)
     report = CleanReport(source=name)
-    raw_lines = raw.splitlines()
-    report.raw_lines = len(raw_lines)
+    page_lines = raw_lines(raw)
+    report.raw_lines = len(page_lines)
 
     lines: list[_Line] = []
-    for number, text in enumerate(raw_lines, start=1):
+    for number, text in enumerate(page_lines, start=1):
+        text = _remove_hidden(text, number, report)
         text = text.replace("\u00a0", " ").replace("\u3000", " ").strip()
         if not text:
             continue
@@ -467,14 +530,21 @@ def _opencc(config: str) -> Any:
     return opencc.OpenCC(config)
 
 
+def _convert(config: str, text: str) -> str:
+    """Convert with OpenCC, which stops at a NUL and would silently lose the rest of the text."""
+    if "\x00" in text:
+        raise ValueError(f"text holding a NUL must not reach OpenCC: {text!r}")
+    return str(_opencc(config).convert(text))
+
+
 def _t2s() -> Any:
     """Traditional (Taiwan standard) to Simplified, the cleaner's canonical form."""
-    return _opencc("tw2s").convert
+    return functools.partial(_convert, "tw2s")
 
 
 def to_traditional(text: str) -> str:
     """Convert Simplified Chinese to Traditional with OpenCC (for labels with no zh-Hant form)."""
-    return str(_opencc("s2t").convert(text))
+    return _convert("s2t", text)
 
 
 def clean_file(path: str | Path) -> CleanText:

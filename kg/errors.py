@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["DataError", "KGError", "QuoteNotFoundError", "SourceError", "ValidationError"]
+__all__ = [
+    "AmbiguousQuoteError",
+    "DataError",
+    "KGError",
+    "QuoteNotFoundError",
+    "SourceError",
+    "ValidationError",
+]
 
 
 class KGError(Exception):
@@ -30,6 +37,10 @@ class DataError(KGError):
 
 class QuoteNotFoundError(DataError):
     """An evidence quote does not occur in the clean text of its source."""
+
+
+class AmbiguousQuoteError(DataError):
+    """An evidence quote occurs more than once and the statement does not say which."""
 
 
 class ValidationError(KGError):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kg._text import iri_chars_problem
 from kg.build import BASE, PREFIXES
 from kg.errors import KGError
 
@@ -168,22 +169,37 @@ def term(value: str) -> str:
     '2017'
     >>> term("Qi Lu")
     '"Qi Lu"'
+
+    An IRI is checked before it goes into the query, so a value cannot end it early
+    and add SPARQL of its own:
+
+    >>> term("<x> } <y>")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kg.query.QueryError: parameter value '<x> } <y>' is not an IRI: 'x> } <y' holds '>' at ...
     """
     value = value.strip()
     if _ENTITY_ID.match(value):
         return f"<{BASE}{value}>"
     if value.startswith("<") and value.endswith(">"):
-        return value
+        return f"<{_iri(value, value[1:-1])}>"
     prefix, colon, local = value.partition(":")
     if colon and prefix in PREFIXES and not local.startswith("//"):
-        return f"<{PREFIXES[prefix]}{local}>"
+        return f"<{_iri(value, PREFIXES[prefix] + local)}>"
     if re.fullmatch(r"https?://\S+", value):
-        return f"<{value}>"
+        return f"<{_iri(value, value)}>"
     if _STRING.fullmatch(value):
         return value
     if re.fullmatch(r"-?\d+(\.\d+)?", value):
         return value
     return text_term(value)
+
+
+def _iri(value: str, iri: str) -> str:
+    problem = iri_chars_problem(iri)
+    if problem:
+        raise QueryError(f"parameter value {value!r} is not an IRI: {iri!r} {problem}")
+    return iri
 
 
 @functools.lru_cache(maxsize=256)

@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import hashlib
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg._yaml import LINE, load_yaml
-from kg.errors import DataError, QuoteNotFoundError
+from kg._text import MAX_LABEL, iri_problem, text_problem
+from kg._yaml import LINE, key_line, load_yaml
+from kg.errors import AmbiguousQuoteError, DataError, QuoteNotFoundError
 from kg.sources import Source, load_sources
 
 __all__ = [
@@ -43,18 +46,20 @@ EN_METHODS = ("hanyu-pinyin", "translation")
 _ID = re.compile(r"^(person|org|market|product|role)/[a-z0-9]+(-[a-z0-9]+)*$")
 _STATEMENT_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_URL = re.compile(r"^https?://\S+$")
+_CURIE = re.compile(r"^[a-z][a-z0-9]*:[A-Za-z_][A-Za-z0-9_-]*$")
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 # Entity types that a relation's declared type admits.
 _SUBTYPES = {"Organization": {"Organization", "StockMarket"}}
 
 
 def parse_date(value: object, where: tuple[Path, int | None]) -> str:
-    """Check a YYYY, YYYY-MM or YYYY-MM-DD date and return it as a string."""
+    """Check a YYYY, YYYY-MM or YYYY-MM-DD date and return it as a string.
+
+    The YAML reader never makes dates itself (an unquoted 2018-02-30 arrives here as
+    text), so every date gets this check, with the precision the source gives.
+    """
     text = str(value)
-    match = _DATE.match(text)
-    if isinstance(value, dt.date):
-        text = value.isoformat()
-        match = _DATE.match(text)
+    match = _DATE.match(text) if isinstance(value, str | int) else None
     if not match:
         raise DataError(
             f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD "
@@ -247,6 +252,53 @@ def _fields(
     return item
 
 
+def check_text(value: Any, field: str, path: Path, line: int | None) -> str:
+    """Check a label or other short text field (see :func:`kg._text.text_problem`).
+
+    Every label, alternative label, name, unit and literal value goes through here:
+    one line of visible text of at most ``MAX_LABEL`` characters, given as a string.
+    """
+    problem = text_problem(value, MAX_LABEL)
+    if problem:
+        raise DataError(f"{field} {problem}", path, line)
+    return str(value)
+
+
+def check_url(value: Any, field: str, path: Path, line: int | None) -> str:
+    """Check an absolute http(s) IRI before it can become an IRI in the graph."""
+    problem = iri_problem(value)
+    if problem:
+        raise DataError(f"{field} {problem}", path, line)
+    return str(value)
+
+
+def _texts(
+    mapping: Any, field: str, path: Path, line: int | None, keys: Iterable[str] | None = None
+) -> dict[str, str]:
+    """A mapping of language (or key) to text, each value checked as a label."""
+    if not isinstance(mapping, dict):
+        raise DataError(f"{field} must be a mapping of language to text", path, line)
+    wanted = tuple(keys) if keys is not None else tuple(k for k in mapping if k != LINE)
+    return {
+        k: check_text(mapping.get(k), f"{field} {k}", path, key_line(mapping, k) or line)
+        for k in wanted
+    }
+
+
+def _source_of(value: Any, field: str, path: Path, line: int | None) -> str:
+    """Where a fact from outside the article comes from: a URL or the method that made it."""
+    if value in EN_METHODS:
+        return str(value)
+    problem = iri_problem(value)
+    if problem:
+        raise DataError(
+            f"{field} must be a URL or one of {', '.join(EN_METHODS)}; {value!r} {problem}",
+            path,
+            line,
+        )
+    return str(value)
+
+
 def load_vocabulary(path: str | Path) -> Vocabulary:
     """Read and check ``relations.yaml`` (read again only when the file changes)."""
     path = Path(path)
@@ -269,29 +321,53 @@ def _vocabulary(path: Path, stamp: int) -> Vocabulary:
         spec = _fields(
             spec, path, ("predicate", "subject", "object", "label"), ("values", "verb"), "relation"
         )
+        line = spec[LINE]
 
-        def types(value: Any, name: str = name, line: int = spec[LINE]) -> tuple[str, ...]:
+        def types(value: Any, name: str = name, line: int = line) -> tuple[str, ...]:
             names = tuple(value) if isinstance(value, list) else (value,)
             for t in names:
                 if t not in (*ENTITY_TYPES, "literal"):
                     raise DataError(f"relation {name!r}: unknown type {t!r}", path, line)
             return names
 
+        predicate = spec["predicate"]
+        if not isinstance(predicate, str) or not _CURIE.match(predicate):
+            raise DataError(
+                f"relation {name!r}: predicate {predicate!r} must be a prefixed name such as "
+                "schema:founder or kg:customerOf",
+                path,
+                key_line(spec, "predicate"),
+            )
+        values = spec.get("values") or []
+        if not isinstance(values, list):
+            raise DataError(f"relation {name!r}: values must be a list", path, line)
         relations[name] = Relation(
             name=name,
-            predicate=str(spec["predicate"]),
+            predicate=predicate,
             subject=types(spec["subject"]),
             object=types(spec["object"]),
-            labels={k: v for k, v in spec["label"].items() if k != LINE},
-            values=tuple(spec.get("values") or ()),
-            verb={k: v for k, v in (spec.get("verb") or {}).items() if k != LINE},
+            labels=_texts(spec["label"], f"relation {name!r}: label", path, line),
+            values=tuple(
+                check_text(v, f"relation {name!r}: value", path, key_line(spec, "values"))
+                for v in values
+            ),
+            verb=_texts(spec.get("verb") or {}, f"relation {name!r}: verb", path, line),
         )
+    measures_doc = doc.get("measures") or {}
+    if not isinstance(measures_doc, dict):
+        raise DataError("measures must be a mapping", path, key_line(doc, "measures"))
     measures = {
-        k: {lang: text for lang, text in v.items() if lang != LINE}
-        for k, v in (doc.get("measures") or {}).items()
+        k: _texts(v, f"measure {k!r}", path, key_line(measures_doc, k))
+        for k, v in measures_doc.items()
         if k != LINE
     }
-    return Vocabulary(relations, measures, tuple(str(q) for q in doc.get("qualifiers") or ()))
+    qualifiers_doc = doc.get("qualifiers") or []
+    if not isinstance(qualifiers_doc, list):
+        raise DataError("qualifiers must be a list", path, key_line(doc, "qualifiers"))
+    qualifiers = tuple(
+        check_text(q, "qualifier", path, key_line(doc, "qualifiers")) for q in qualifiers_doc
+    )
+    return Vocabulary(relations, measures, qualifiers)
 
 
 def _load_entities(path: Path) -> dict[str, Entity]:
@@ -321,59 +397,159 @@ def _load_entities(path: Path) -> dict[str, Entity]:
                 line,
             )
         labels = item["labels"]
-        if not isinstance(labels, dict) or any(not labels.get(lang) for lang in LANGS):
+        labels_line = key_line(item, "labels")
+        if not isinstance(labels, dict) or any(labels.get(lang) in (None, "") for lang in LANGS):
             raise DataError(f"entity {eid}: labels need zh-Hans, zh-Hant and en", path, line)
-        en_source = str(item["en_source"])
-        if en_source not in EN_METHODS and not _URL.match(en_source):
+        unknown = sorted(k for k in labels if k not in (*LANGS, LINE))
+        if unknown:
             raise DataError(
-                f"entity {eid}: en_source must be a URL or one of {', '.join(EN_METHODS)}",
+                f"entity {eid}: label language {unknown[0]!r} is not one of {', '.join(LANGS)}",
                 path,
-                line,
+                key_line(labels, unknown[0]) or labels_line,
             )
+        en_source = _source_of(
+            item["en_source"], f"entity {eid}: en_source", path, key_line(item, "en_source")
+        )
+        alt_labels = item.get("alt_labels") or []
+        if not isinstance(alt_labels, list):
+            raise DataError(f"entity {eid}: alt_labels must be a list", path, line)
         alts = []
-        for alt in item.get("alt_labels") or []:
+        for alt in alt_labels:
             alt = _fields(alt, path, ("label", "lang"), ("source",), "alt label")
+            alt_line = alt[LINE]
             if alt["lang"] not in LANGS:
                 raise DataError(
-                    f"alt label language {alt['lang']!r} is not one of {LANGS}", path, alt[LINE]
+                    f"alt label language {alt['lang']!r} is not one of {LANGS}", path, alt_line
                 )
-            alts.append((str(alt["label"]), str(alt["lang"]), alt.get("source")))
+            label = check_text(
+                alt["label"], f"entity {eid}: alt label", path, key_line(alt, "label")
+            )
+            source = alt.get("source")
+            if source is not None:
+                source = _source_of(
+                    source, f"entity {eid}: alt label source", path, key_line(alt, "source")
+                )
+            alts.append((label, str(alt["lang"]), source))
+        kind = item.get("kind")
+        if kind is not None:
+            kind = check_text(kind, f"entity {eid}: kind", path, key_line(item, "kind"))
         entities[eid] = Entity(
             id=eid,
             type=str(item["type"]),
-            labels={lang: str(labels[lang]) for lang in LANGS},
+            labels=_texts(labels, f"entity {eid}: label", path, labels_line, LANGS),
             en_source=en_source,
             alt_labels=tuple(alts),
-            kind=item.get("kind"),
+            kind=kind,
         )
     return entities
 
 
+def _occurrences(text: str, quote: str) -> list[int]:
+    """Every offset where *quote* starts in *text*, overlapping ones included.
+
+    Examples
+    --------
+    >>> _occurrences("哈哈哈。", "哈哈")
+    [0, 1]
+    """
+    starts = []
+    start = text.find(quote)
+    while start >= 0:
+        starts.append(start)
+        start = text.find(quote, start + 1)
+    return starts
+
+
 class _Anchor:
-    """Finds quotes in the clean texts and explains misses."""
+    """Finds quotes in the clean texts and explains misses.
+
+    A quote must occur exactly once in its source's clean text, unless the
+    statement says which occurrence it means (``occurrence: N``, 1-based; with a
+    list of quotes, a list of numbers, one for each quote).
+    """
 
     def __init__(self, sources: dict[str, Source]):
         self.sources = sources
 
-    def __call__(self, source: str, quotes: Any, path: Path, line: int) -> tuple[Evidence, ...]:
-        if isinstance(quotes, str):
+    def __call__(self, source: str, item: dict[str, Any], path: Path) -> tuple[Evidence, ...]:
+        line = item[LINE]  # errors name the statement, as every statement error does
+        quotes = item["quote"]
+        single = isinstance(quotes, str)
+        if single:
             quotes = [quotes]
-        if not isinstance(quotes, list) or not quotes:
-            raise DataError("quote must be a string or a list of strings", path, line)
+        if (
+            not isinstance(quotes, list)
+            or not quotes
+            or not all(isinstance(q, str) for q in quotes)
+        ):
+            raise DataError(
+                f"quote must be a string or a list of strings, not {quotes!r}", path, line
+            )
+        if not all(quotes):
+            raise DataError("a quote is empty; copy the words from the clean text", path, line)
+        occurrences = self.occurrences(item.get("occurrence"), len(quotes), single, path, item)
         text = self.sources[source].text
         found = []
-        for quote in quotes:
-            quote = str(quote)
-            start = text.find(quote)
-            if start < 0:
+        for quote, occurrence in zip(quotes, occurrences, strict=True):
+            starts = _occurrences(text, quote)
+            if not starts:
                 raise QuoteNotFoundError(
                     f"quote not found in the clean text of {source}: {quote!r}; "
                     f"nearest text: {nearest(text, quote)!r}",
                     path,
                     line,
                 )
+            if occurrence is None and len(starts) > 1:
+                shown = "; ".join(
+                    f"{n}: {_context(text, start, len(quote))!r}"
+                    for n, start in enumerate(starts[:5], start=1)
+                )
+                more = f"; … {len(starts) - 5} more" if len(starts) > 5 else ""
+                raise AmbiguousQuoteError(
+                    f"quote {quote!r} occurs {len(starts)} times in the clean text of {source} "
+                    f"({shown}{more}); give a longer quote, or say which with "
+                    "'occurrence: N' (1-based)",
+                    path,
+                    line,
+                )
+            if occurrence is not None and occurrence > len(starts):
+                raise DataError(
+                    f"occurrence {occurrence} of quote {quote!r}: it occurs only "
+                    f"{len(starts)} time(s) in the clean text of {source}",
+                    path,
+                    line,
+                )
+            start = starts[(occurrence or 1) - 1]
             found.append(Evidence(source, quote, start, start + len(quote)))
         return tuple(found)
+
+    @staticmethod
+    def occurrences(
+        value: Any, count: int, single: bool, path: Path, item: dict[str, Any]
+    ) -> list[int | None]:
+        line = item[LINE]
+        if value is None:
+            return [None] * count
+        numbers = [value] if single else value
+        if (
+            not isinstance(numbers, list)
+            or len(numbers) != count
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in numbers)
+        ):
+            want = (
+                "a number from 1"
+                if single
+                else f"a list of {count} numbers from 1, one for each quote"
+            )
+            raise DataError(f"occurrence must be {want}, not {value!r}", path, line)
+        return list(numbers)
+
+
+def _context(text: str, start: int, length: int, around: int = 8) -> str:
+    """The quote at *start* with a few characters either side (for error messages)."""
+    before = text[max(0, start - around) : start]
+    after = text[start + length : start + length + around]
+    return f"…{before}[{text[start : start + length]}]{after}…"
 
 
 def nearest(text: str, quote: str) -> str:
@@ -459,7 +635,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             item,
             path,
             ("id", "subject", "relation", "quote"),
-            ("object", "value", "start", "end", "date", "status"),
+            ("object", "value", "start", "end", "date", "status", "occurrence"),
             "relation statement",
         )
         line = item[LINE]
@@ -482,7 +658,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
                 raise DataError(
                     f"relation {name!r} takes a literal 'value', not an 'object'", path, line
                 )
-            value = str(item["value"])
+            value = check_text(item["value"], f"{name} value", path, key_line(item, "value"))
             if rel.values and value not in rel.values:
                 raise DataError(
                     f"{name} value {value!r} is not one of {list(rel.values)}", path, line
@@ -503,7 +679,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
                 relation=name,
                 object=obj,
                 value=value,
-                evidence=anchor(source, item["quote"], path, line),
+                evidence=anchor(source, item, path),
                 status=item.get("status"),
                 file=str(path),
                 line=line,
@@ -516,7 +692,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             item,
             path,
             ("id", "member", "organization", "role", "quote"),
-            ("start", "end"),
+            ("start", "end", "occurrence"),
             "membership",
         )
         line = item[LINE]
@@ -527,7 +703,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
                 member=entity(item["member"], line, ("Person",)),
                 organization=entity(item["organization"], line, ("Organization",)),
                 role=entity(item["role"], line, ("Role",)),
-                evidence=anchor(source, item["quote"], path, line),
+                evidence=anchor(source, item, path),
                 file=str(path),
                 line=line,
                 **dates(item, "start", "end"),
@@ -549,6 +725,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
                 "forecast",
                 "forecaster",
                 "qualifier",
+                "occurrence",
             ),
             "figure",
         )
@@ -562,7 +739,9 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
         numbers: dict[str, float | None] = {}
         for key in ("value", "min", "max"):
             raw = item.get(key)
-            if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int | float)):
+            if raw is not None and (
+                isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw)
+            ):
                 raise DataError(f"figure {key} {raw!r} is not a number", path, line)
             numbers[key] = raw
         if numbers["value"] is None and (numbers["min"] is None or numbers["max"] is None):
@@ -588,8 +767,8 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
                 source=source,
                 measure=str(item["measure"]),
                 subject=entity(item["subject"], line),
-                unit=str(item["unit"]),
-                evidence=anchor(source, item["quote"], path, line),
+                unit=check_text(item["unit"], "figure unit", path, key_line(item, "unit")),
+                evidence=anchor(source, item, path),
                 forecast=bool(item.get("forecast", False)),
                 forecaster=entity(item["forecaster"], line, ("Organization",))
                 if item.get("forecaster")
@@ -605,23 +784,51 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
         )
 
     for item in doc.get("events") or []:
-        item = _fields(item, path, ("id", "date", "about", "name", "quote"), (), "event")
+        item = _fields(
+            item, path, ("id", "date", "about", "name", "quote"), ("occurrence",), "event"
+        )
         line = item[LINE]
         about = item["about"] if isinstance(item["about"], list) else [item["about"]]
         names = item["name"]
         if not isinstance(names, dict) or not names.get("zh-Hans") or not names.get("en"):
             raise DataError("an event's name needs zh-Hans and en", path, line)
+        unknown = sorted(k for k in names if k not in ("zh-Hans", "en", LINE))
+        if unknown:
+            raise DataError(f"an event's name is in zh-Hans and en, not {unknown[0]!r}", path, line)
         data.events.append(
             Event(
                 id=ident(item),
                 source=source,
                 date=parse_date(item["date"], (path, line)),
                 about=tuple(entity(e, line) for e in about),
-                names={lang: str(names[lang]) for lang in ("zh-Hans", "en")},
-                evidence=anchor(source, item["quote"], path, line),
+                names=_texts(names, "event name", path, key_line(item, "name"), ("zh-Hans", "en")),
+                evidence=anchor(source, item, path),
                 file=str(path),
                 line=line,
             )
+        )
+
+
+def _check_source(src: Source, entities: dict[str, Entity]) -> None:
+    """The metadata fields that reach the graph, and a clean text to quote from."""
+    meta = src.meta
+    path = getattr(meta, "path", None) or src.raw_path
+    for key in ("publisher", "author", "editor"):
+        if meta.get(key) and meta[key] not in entities:
+            raise DataError(f"unknown entity id {meta[key]!r} in {key}", path, key_line(meta, key))
+    for key in ("headline", "headline_zh_hant", "language"):
+        if meta.get(key) is not None:
+            check_text(meta[key], key, path, key_line(meta, key))
+    if meta.get("url") is not None:
+        check_url(meta["url"], "url", path, key_line(meta, "url"))
+    if meta.get("date") is not None:
+        meta["date"] = parse_date(meta["date"], (path, key_line(meta, "date")))
+    if not src.text.strip():
+        left = "is empty" if src.sha256 == _EMPTY_SHA256 else "holds no text after cleaning"
+        raise DataError(
+            f"source {src.id}: {src.raw_path} {left}, so nothing can be quoted from it "
+            f"(`kg clean {src.raw_path}` shows what the cleaner keeps)",
+            path,
         )
 
 
@@ -645,10 +852,8 @@ def load_dataset(root: str | Path = "data") -> Dataset:
         measures=vocabulary.measures,
         qualifiers=vocabulary.qualifiers,
     )
-    for meta in data.sources.values():
-        for key in ("publisher", "author", "editor"):
-            if meta.meta.get(key) and meta.meta[key] not in data.entities:
-                raise DataError(f"unknown entity id {meta.meta[key]!r} in {key}", meta.raw_path)
+    for src in data.sources.values():
+        _check_source(src, data.entities)
     anchor = _Anchor(data.sources)
     seen: dict[str, str] = {}
     for path in sorted((root / "statements").glob("*.yaml")):
