@@ -12,7 +12,9 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import DataError, KGError, ValidationError
+from kg.sources import SOURCE_ID
 from kg.statements import Dataset, Evidence, load_dataset
 
 if TYPE_CHECKING:
@@ -34,6 +37,7 @@ __all__ = [
     "build_graph",
     "entity_iri",
     "project_root",
+    "resolve_build",
     "validate_graph",
 ]
 
@@ -58,6 +62,10 @@ _CLASSES = {
     "Role": "org:Role",
 }
 OUTPUTS = ("kg.ttl", "kg.nt", "kg.jsonld")
+#: What a reader sees in --out: stable links through CURRENT into the current generation.
+PUBLISHED = ("kg.ttl", "kg.nt", "kg.jsonld", "manifest.json", "text")
+GENERATIONS = ".generations"  #: the folder in --out holding each build, one folder a build
+CURRENT = ".current"  #: the link in --out naming the current generation; swapped atomically
 
 
 def project_root() -> Path:
@@ -386,6 +394,7 @@ class BuildResult:
     graph: Graph
     data: Dataset
     manifest: dict[str, Any]
+    folder: Path | None = None  #: the generation folder the build was published in
 
 
 def counts(graph: Graph) -> dict[str, Any]:
@@ -427,7 +436,7 @@ def build(
         The project folder with ``data/``, ``ontology.ttl`` and ``shapes.ttl``
         (default: :func:`project_root`).
     out : path
-        Where the outputs go; each is written to a temporary file and renamed.
+        Where the outputs go: a new generation folder, published whole (see :func:`publish`).
     validate : bool
         Run the SHACL validation (and refuse to write on a violation).
     progress : callable, optional
@@ -461,6 +470,8 @@ def build(
         "kg.jsonld": jsonld(graph),
     }
     for src in data.sources.values():
+        if not SOURCE_ID.fullmatch(src.id):  # checked on loading; an id names files here
+            raise DataError(f"source id {src.id!r} cannot name a file", src.raw_path)
         files[f"text/{src.id}.zh-Hans.txt"] = (src.clean.text + "\n").encode("utf-8")
         files[f"text/{src.id}.zh-Hant.txt"] = (src.clean.text_hant + "\n").encode("utf-8")
         files[f"text/{src.id}.report.json"] = (
@@ -481,9 +492,195 @@ def build(
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode(
         "utf-8"
     )
+    folder = publish(out, files)
+    return BuildResult(out=out, graph=graph, data=data, manifest=manifest, folder=folder)
+
+
+# --- publishing a build -----------------------------------------------------------
+#
+# out/kg.ttl -> .current/kg.ttl  (one stable link per name in PUBLISHED, made once)
+# out/.current -> .generations/<id>  (replaced by one rename: the moment a build is published)
+# out/.generations/<id>/  (each build's files; the current and the previous one are kept)
+# out/.generations/.lock  (one build at a time)
+#
+# A reader opening out/kg.nt goes through .current when it opens the file, so it gets one
+# build's file; a reader of several files resolves .current once (resolve_build). A build
+# killed at any point leaves the published build as it was, and at most a hidden folder
+# under .generations that the next build removes.
+
+
+def resolve_build(out: str | Path = "build") -> Path:
+    """The folder of the build *out* shows now: read every file of one build from there.
+
+    Reading ``out/manifest.json`` and then ``out/kg.nt`` could straddle a new build being
+    published between the two reads; reading both from the returned folder cannot. The
+    folder stays as it is (builds never change a published folder) until two more builds
+    are published. In a notebook: ``folder = resolve_build("build")``, then
+    ``json.loads((folder / "manifest.json").read_text())`` and
+    ``load_graph(folder / "kg.nt")`` read the same build.
+    """
+    out = Path(out)
+    current = out / CURRENT
+    if current.is_symlink():
+        folder = Path(os.path.realpath(current))
+        if folder.is_dir():
+            return folder
+    raise DataError("no build here; run `kg build` first", out)
+
+
+def publish(out: str | Path, files: dict[str, bytes]) -> Path:
+    """Write *files* (relative names) as a new build of *out* and publish it at once.
+
+    The files go into a fresh folder under ``out/.generations``, are flushed to disk,
+    and become what ``out/<name>`` shows by one atomic rename of the ``out/.current``
+    link. Returns the new generation folder. A name that would land outside that folder
+    is refused before anything is written.
+    """
+    out = Path(out)
+    gens = out / GENERATIONS
+    try:
+        gens.mkdir(parents=True, exist_ok=True)
+        with open(gens / ".lock", "a") as lock:
+            return _publish_locked(out, gens, lock, files)
+    except OSError as exc:
+        raise KGError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+def _publish_locked(out: Path, gens: Path, lock: Any, files: dict[str, bytes]) -> Path:
+    import fcntl
+
+    fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time: another's staging is safe
+    _adopt_flat_build(out, gens)
+    previous = _current_generation(out)
+    _prune(gens, keep={previous})  # what killed builds left
+    folder = Path(tempfile.mkdtemp(prefix=_stamp(), dir=gens))
+    published = False
+    try:
+        os.chmod(folder, 0o755)
+        _write_generation(folder, files)
+        _fsync(gens)
+        _link_published_names(out, gens)
+        _replace_link(out / CURRENT, f"{GENERATIONS}/{folder.name}", gens)
+        published = True
+        _fsync(out)
+    finally:
+        if not published:
+            shutil.rmtree(folder, ignore_errors=True)
+    _prune(gens, keep={folder.name, previous})
+    return folder
+
+
+def _stamp() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ-", time.gmtime())
+
+
+def _current_generation(out: Path) -> str | None:
+    """The name of the generation ``out/.current`` points to, if it is one."""
+    try:
+        target = Path(os.readlink(out / CURRENT))
+    except OSError:
+        return None
+    if target.parent != Path(GENERATIONS) or not (out / target).is_dir():
+        return None
+    return target.name
+
+
+def _prune(gens: Path, keep: set[str | None]) -> None:
+    """Remove every generation, staging folder and temporary link not kept."""
+    for entry in gens.iterdir():
+        if entry.name == ".lock" or entry.name in keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def _write_generation(folder: Path, files: dict[str, bytes]) -> None:
+    base = folder.resolve()
+    targets = {}
+    for name in files:
+        target = (folder / name).resolve()
+        if not target.is_relative_to(base) or target == base:
+            raise DataError(
+                f"refusing to write {name!r}: it would land outside the build folder {folder}"
+            )
+        targets[name] = target
+    folders = {base, base / "text"}
+    (base / "text").mkdir()
     for name, body in files.items():
-        atomic_write(out / name, body)
-    return BuildResult(out=out, graph=graph, data=data, manifest=manifest)
+        target = targets[name]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folders.add(target.parent)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(body)
+            handle.flush()
+            os.fsync(handle.fileno())
+    for path in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        _fsync(path)
+
+
+def _fsync(folder: Path) -> None:
+    """Flush a folder's entries (new files, renames) to disk."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _replace_link(link: Path, target: str, gens: Path) -> None:
+    """Make *link* a symlink to *target* in one rename (a folder there is moved aside)."""
+    temporary = gens / f".link-{os.getpid()}-{time.monotonic_ns()}"
+    os.symlink(target, temporary)
+    if link.is_dir() and not link.is_symlink():  # rename cannot replace a folder with a link
+        os.rename(link, gens / f".retired-{os.getpid()}-{time.monotonic_ns()}")
+    os.replace(temporary, link)
+
+
+def _link_published_names(out: Path, gens: Path) -> None:
+    """Make each name in PUBLISHED a stable link through ``.current`` (once per --out)."""
+    for name in PUBLISHED:
+        link, target = out / name, f"{CURRENT}/{name}"
+        if not (link.is_symlink() and os.readlink(link) == target):
+            _replace_link(link, target, gens)
+
+
+def _adopt_flat_build(out: Path, gens: Path) -> None:
+    """Take over a folder an earlier kg wrote file by file, keeping what readers see.
+
+    Its files become a generation of their own (hard links, else copies) and the
+    current one, before the names are turned into links; its temporary files go.
+    """
+    flat = [n for n in PUBLISHED if (out / n).exists() and not (out / n).is_symlink()]
+    if flat and not _current_generation(out):
+        folder = Path(tempfile.mkdtemp(prefix=_stamp() + "adopted-", dir=gens))
+        os.chmod(folder, 0o755)
+
+        def link_or_copy(src: str, dst: str) -> None:
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
+
+        for name in flat:
+            if (out / name).is_dir():
+                shutil.copytree(
+                    out / name,
+                    folder / name,
+                    copy_function=link_or_copy,
+                    ignore=shutil.ignore_patterns(".*.tmp"),
+                )
+            else:
+                link_or_copy(str(out / name), str(folder / name))
+        _fsync(folder)
+        _fsync(gens)
+        _replace_link(out / CURRENT, f"{GENERATIONS}/{folder.name}", gens)
+        _link_published_names(out, gens)  # each name: the same file, now through .current
+    for name in PUBLISHED:  # what the earlier kg's interrupted writes left
+        for stray in out.glob(f".{name}.*.tmp"):
+            stray.unlink(missing_ok=True)
 
 
 def sample_facts(data: Dataset, limit: int = 5, lang: str = "zh-Hans") -> list[dict[str, str]]:

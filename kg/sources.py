@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,12 @@ from kg._yaml import LINE, load_yaml
 from kg.clean import CleanText, clean_page
 from kg.errors import DataError, SourceError
 
-__all__ = ["Source", "load_source", "load_sources"]
+__all__ = ["SOURCE_ID", "Source", "load_source", "load_sources"]
+
+#: What a source id may be: 1-100 lower-case ASCII letters, digits and hyphens, not starting
+#: with a hyphen (``jiemian-baidu-ai-decade``). An id names files (the build's
+#: ``text/<id>.zh-Hans.txt``) and IRIs (``source/<id>``), so it can hold no ``/`` or ``..``.
+SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 
 _REQUIRED = ("id", "raw", "sha256", "headline", "publisher", "language")
 _OPTIONAL = ("type", "headline_zh_hant", "author", "editor", "date", "url", "note")
@@ -44,9 +51,17 @@ def load_source(meta_path: Path) -> Source:
     unknown = sorted(set(meta) - set(_REQUIRED) - set(_OPTIONAL) - {LINE})
     if unknown:
         raise DataError(f"unknown field {unknown[0]!r}", meta_path, meta.get(LINE))
-    raw_path = meta_path.parent / str(meta["raw"])
+    source_id = str(meta["id"])
+    if not SOURCE_ID.fullmatch(source_id):
+        raise DataError(
+            f"source id {source_id!r} is not allowed: use 1-100 lower-case letters, digits "
+            f"and hyphens, not starting with a hyphen (pattern {SOURCE_ID.pattern})",
+            meta_path,
+            _key_line(meta_path, "id", meta.get(LINE)),
+        )
+    raw_path, real = _raw_file(meta_path, meta["raw"], meta.get(LINE))
     try:
-        data = raw_path.read_bytes()
+        data = real.read_bytes()
     except OSError as exc:
         raise SourceError(f"{raw_path}: cannot read the raw page: {exc.strerror}") from None
     digest = hashlib.sha256(data).hexdigest()
@@ -57,12 +72,52 @@ def load_source(meta_path: Path) -> Source:
             "if this is a new version of the page)"
         )
     return Source(
-        id=str(meta["id"]),
+        id=source_id,
         meta=meta,
         raw_path=raw_path,
         sha256=digest,
         clean=clean_page(data, str(raw_path)),
     )
+
+
+def _raw_file(meta_path: Path, raw: Any, default_line: int | None) -> tuple[Path, Path]:
+    """The raw page *raw* names: a plain file name of a file in the meta file's folder.
+
+    Returns the path as named (for messages and the manifest) and the file it resolves to.
+    An absolute path, a folder, ``..`` or a symlink to a file elsewhere is refused.
+    """
+    folder = meta_path.parent
+    if not isinstance(raw, str) or raw in (".", "..") or any(c in raw for c in "/\\\0"):
+        raise DataError(
+            f"raw must be the file name of the raw page in {folder}/ (no folder, no '..', "
+            f"not an absolute path), not {raw!r}",
+            meta_path,
+            _key_line(meta_path, "raw", default_line),
+        )
+    path = folder / raw
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(Path(os.path.realpath(folder))):
+        raise DataError(
+            f"raw {raw!r} is a link to {real}, outside {folder}/; put the raw page itself there",
+            meta_path,
+            _key_line(meta_path, "raw", default_line),
+        )
+    return path, real
+
+
+def _key_line(path: Path, key: str, default: int | None) -> int | None:
+    """The line of a top-level *key* of a YAML mapping file (for an error message)."""
+    import yaml
+
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return default
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return int(key_node.start_mark.line) + 1
+    return default
 
 
 def load_sources(directory: Path) -> dict[str, Source]:

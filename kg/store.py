@@ -282,6 +282,9 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
     folder = Path(parsed.location)
     marker = folder / _MARKER
     if path is not None and path.is_file():
+        # A built graph is a link into the current build (kg.build.publish): hash and load
+        # the one file it names now, so that a build published meanwhile cannot come between.
+        path = Path(os.path.realpath(path))
         wanted = _digest(_require(path))
         with _load_lock(folder):  # checked again under the lock: another loader may be done
             stale = not marker.is_file() or marker.read_text().strip() != wanted
