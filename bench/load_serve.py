@@ -40,6 +40,19 @@ CHEAP = [
 ]
 EXPENSIVE = ["timeline", "most_connected", "departures", "career", "roles"]
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+# What an attacker sends: queries that crashed pyoxigraph (deep nesting, huge unions), a
+# long chain that is only slow on the workers' large stack, a comment that hides SERVICE
+# from a lexer that ends comments at LF only, and runaways. Each gets a unique tail, so
+# that no answer comes from the check's cache.
+ATTACKS = [
+    lambda n: "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000 + f" # {n}",
+    lambda n: "SELECT * WHERE { FILTER(" + "(" * 10_000 + "1" + ")" * 10_000 + f") }} # {n}",
+    lambda n: "SELECT * WHERE { {} " + "UNION {} " * 100_000 + f"}} # {n}",
+    lambda n: "SELECT (1" + "+1" * 20_000 + f" AS ?x) WHERE {{}} # {n}",
+    lambda n: f"SELECT * WHERE {{ # {n}\rSERVICE <http://127.0.0.1:9/> {{ ?s ?p ?o }}\n}}",
+    lambda n: RUNAWAY + f" # {n}",
+]
+ATTACK_WEIGHTS = [9, 9, 9, 1, 9, 1]
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -113,13 +126,15 @@ def main() -> None:
     base = server.stdout.readline().strip()
     netloc = urlsplit(base).netloc
 
-    def ask(conn: http.client.HTTPConnection, text: str) -> tuple[int, bytes]:
+    def ask(conn: http.client.HTTPConnection, text: str, form: bool = True) -> tuple[int, bytes]:
         conn.request(
             "POST",
             "/sparql",
-            body=urlencode({"query": text}),
+            body=urlencode({"query": text}) if form else text.encode(),
             headers={
-                "Content-Type": "application/x-www-form-urlencoded",
+                "Content-Type": "application/x-www-form-urlencoded"
+                if form
+                else "application/sparql-query",
                 "Accept": "application/sparql-results+json",
             },
         )
@@ -135,6 +150,7 @@ def main() -> None:
             latencies: dict[str, list[float]] = defaultdict(list)
             statuses: Counter[tuple[str, int]] = Counter()
             errors: list[str] = []
+            attacks.clear()
             stop = time.monotonic() + args.seconds
             budget = [args.max_requests]
             lock = threading.Lock()
@@ -161,13 +177,15 @@ def main() -> None:
                         kind = "cheap" if rng.random() < 0.85 else "expensive"
                     if rng.random() < runaway_share:
                         kind = "runaway"
-                    if kind == "runaway":
+                    if kind == "attack":  # mostly the instant refusals, 1 in 10 a slow one
+                        text = rng.choices(ATTACKS, weights=ATTACK_WEIGHTS)[0](rng.random())
+                    elif kind == "runaway":
                         text = RUNAWAY
                     else:
                         text = texts[rng.choice(CHEAP if kind == "cheap" else EXPENSIVE)]
                     started = time.perf_counter()
                     try:
-                        status, _ = ask(conn, text)
+                        status, _ = ask(conn, text, form=kind != "attack")
                     except Exception as exc:  # a dropped connection is an error to report
                         with lock:
                             errors.append(f"{kind}: {type(exc).__name__}")
@@ -178,6 +196,10 @@ def main() -> None:
                         statuses[(kind, status)] += 1
                         if status == 200:
                             latencies[kind].append(elapsed)
+                        elif kind == "attack":
+                            attacks[status] += 1
+                            if status not in (400, 429, 503):
+                                errors.append(f"{kind}: HTTP {status}")
                         elif not (kind == "runaway" and status == 503):
                             errors.append(f"{kind}: HTTP {status}")
                     if pause:
@@ -199,6 +221,7 @@ def main() -> None:
                 thread.join()
             return latencies, statuses, errors, time.monotonic() - started
 
+        attacks: Counter[int] = Counter()
         heavy = max(1, args.clients // 8)
         light = max(1, args.clients - heavy)
         phases = [
@@ -206,6 +229,11 @@ def main() -> None:
                 f"latency: {light} clients send cheap queries (20 ms apart) while {heavy} send "
                 "expensive ones back to back, 10% of them runaway",
                 {"cheap": (light, 0.02, 0.0), "expensive": (heavy, 0.0, 0.10)},
+            ),
+            (
+                f"attack: {light} clients send cheap queries (20 ms apart) while one client "
+                "sends crashing, deep, SERVICE-hiding and runaway queries back to back",
+                {"cheap": (light, 0.02, 0.0), "attack": (1, 0.0, 0.0)},
             ),
             (
                 f"throughput: {args.clients} clients back to back, 85% cheap, 15% expensive, "
@@ -227,6 +255,9 @@ def main() -> None:
                     f"{kind:10} {len(samples):>9} {pct(samples, 0.5):>8.1f} "
                     f"{pct(samples, 0.95):>8.1f} {pct(samples, 0.99):>8.1f}"
                 )
+            if attacks:
+                refused = ", ".join(f"{n} x {code}" for code, n in sorted(attacks.items()))
+                say(f"attack     {sum(attacks.values()):>9} answered: {refused}")
             if statuses[("runaway", 503)]:
                 say(f"runaway    {statuses[('runaway', 503)]:>9} stopped with 503 (deliberate)")
             say(f"throughput: {throughput:.1f} answered queries/s over {wall:.1f} s")
@@ -237,7 +268,9 @@ def main() -> None:
             if "cheap" in plan:
                 cheap_p95 = pct(latencies["cheap"], 0.95)
                 say(
-                    "target cheap p95 < 50 ms while expensive queries run: "
+                    "target cheap p95 < 50 ms while "
+                    + ("an attacker sends" if "attack" in plan else "expensive queries run")
+                    + ": "
                     f"{'met' if cheap_p95 < 50 else 'NOT met'} ({cheap_p95:.1f} ms)"
                 )
         probe = http.client.HTTPConnection(netloc, timeout=60)  # the first one idled out
