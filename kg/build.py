@@ -585,13 +585,53 @@ def _current_generation(out: Path) -> str | None:
     return target.name
 
 
+def pin_build(path: str | Path) -> tuple[Path, int | None]:
+    """Resolve *path* (e.g. ``build/kg.nt``) to the file of one build, and keep that build.
+
+    Returns the resolved path and an open descriptor holding a shared lock on its
+    generation folder (None if the file is not in one): while it is open, later builds
+    leave that folder in place. A long-running reader (``kg serve``) pins the build it
+    started with, so every worker it starts, even after a rebuild, serves the same build.
+    Close the descriptor to let the folder go.
+    """
+    import fcntl
+
+    resolved = Path(os.path.realpath(path))
+    folder = resolved.parent
+    while folder.parent != folder and folder.parent.name != GENERATIONS:
+        folder = folder.parent
+    if folder.parent.name != GENERATIONS:
+        return resolved, None
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return resolved, fd
+
+
+def _pinned(folder: Path) -> bool:
+    """Whether a reader holds *folder* (see :func:`pin_build`)."""
+    import fcntl
+
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also drops the lock just taken
+    return False
+
+
 def _prune(gens: Path, keep: set[str | None]) -> None:
-    """Remove every generation, staging folder and temporary link not kept."""
+    """Remove every generation, staging folder and temporary link not kept or pinned."""
     for entry in gens.iterdir():
         if entry.name == ".lock" or entry.name in keep:
             continue
         if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
+            if not _pinned(entry):
+                shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
 

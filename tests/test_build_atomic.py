@@ -222,3 +222,43 @@ def test_the_writer_refuses_a_name_outside_the_build(tmp_path, name):
         publish(out, {"kg.nt": b"", name: b"x"})
     assert not (out / ".current").exists()
     assert [p for p in snapshot(tmp_path) if "x.txt" in p] == []
+
+
+def test_kg_serve_keeps_serving_the_build_it_started_with(data_copy, tmp_path):
+    """Rebuilds while `kg serve` runs: every worker, replacements included, answers from
+    the build the server started with, and the builds leave that build's folder in place."""
+    from tests.test_serve import get
+    from tests.test_serve_attacks import Served
+
+    out = tmp_path / "out"
+    original = (data_copy / "data/entities.yaml").read_text(encoding="utf-8")
+    set_version(data_copy, original, 1)
+    subprocess.run([*KG_BUILD, "--root", str(data_copy), "--out", str(out), "--no-validate"],
+                   check=True, capture_output=True)  # fmt: skip
+    served = Served(out / "kg.nt", "--workers", "2", "--timeout", "1")
+    label = 'SELECT ?l WHERE { kg:person/lu-qi rdfs:label ?l FILTER(lang(?l) = "en") }'
+    label = label.replace("kg:person/lu-qi", "<https://w3id.org/china-ai-kg/person/lu-qi>")
+    label = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + label
+    try:
+        assert b"Qi Lu v1" in get(served, label)[2]
+        for n in (2, 3, 4):
+            set_version(data_copy, original, n)
+            subprocess.run(
+                [*KG_BUILD, "--root", str(data_copy), "--out", str(out), "--no-validate"],
+                check=True, capture_output=True,
+            )  # fmt: skip
+        assert b"v4" in (out / "kg.nt").read_bytes()
+        # Runaway queries replace both workers; the new ones must still serve build 1.
+        runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        for _ in range(2):
+            assert get(served, runaway)[0] == 503
+        time.sleep(3)  # the replacements start
+        for _ in range(6):
+            status, _, body = get(served, label)
+            assert status == 200 and b"Qi Lu v1" in body, body
+    finally:
+        served.stop()
+    # Once the server is gone, the next build removes the folder it held.
+    subprocess.run([*KG_BUILD, "--root", str(data_copy), "--out", str(out), "--no-validate"],
+                   check=True, capture_output=True)  # fmt: skip
+    assert len(generations(out)) == 2

@@ -238,7 +238,11 @@ class WorkerPool:
         limits: Limits,
         allow_unisolated: bool = False,
     ):
-        self.settings = WorkerSettings(store, str(graph), max_rows, max_memory, limits)
+        from kg.build import pin_build
+
+        # Every worker, replacements included, serves the build the server started with.
+        resolved, self._pin = pin_build(graph) if graph.exists() else (graph, None)
+        self.settings = WorkerSettings(store, str(resolved), max_rows, max_memory, limits)
         self.timeout = timeout
         self.idle: queue.Queue[_Worker] = queue.Queue()
         self.stopped = False
@@ -249,11 +253,13 @@ class WorkerPool:
         except ServeError:
             for worker in started:
                 worker.kill()
+            self.close()
             raise
         self.isolated = all(w.isolated for w in started)
         if not self.isolated and not allow_unisolated:
             for worker in started:
                 worker.kill()
+            self.close()
             raise ServeError(
                 "this system does not let the query workers drop their network access "
                 "(unshare of a network namespace was refused), so a query that slipped past "
@@ -312,6 +318,10 @@ class WorkerPool:
 
     def close(self) -> None:
         self.stopped = True
+        if self._pin is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._pin)
+            self._pin = None
         while True:
             try:
                 worker = self.idle.get_nowait()
