@@ -51,8 +51,11 @@ ATTACKS = [
     lambda n: "SELECT (1" + "+1" * 20_000 + f" AS ?x) WHERE {{}} # {n}",
     lambda n: f"SELECT * WHERE {{ # {n}\rSERVICE <http://127.0.0.1:9/> {{ ?s ?p ?o }}\n}}",
     lambda n: RUNAWAY + f" # {n}",
+    # the slowest texts to check that were found (64 KiB each: tens of ms in the HTTP process)
+    lambda n: f"ASK {{ FILTER({n}" + "<2)" * 21_000,
+    lambda n: f"ASK {{ # {n}\n" + "<a" * 32_000,
 ]
-ATTACK_WEIGHTS = [9, 9, 9, 1, 9, 1]
+ATTACK_WEIGHTS = [9, 9, 9, 1, 9, 1, 9, 9]
 
 
 def pct(samples: list[float], q: float) -> float:

@@ -621,6 +621,14 @@ def export(out: Path, lang: str, fmt: str, dest: Path | None) -> None:
     help="Connections open at once; beyond it a new one gets 503 and is closed.",
 )
 @click.option(
+    "--max-connections-per-client",
+    default=16,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Connections one client address may have open at once; beyond it 429. "
+    "0: no limit (e.g. behind a proxy that sends every client from one address).",
+)
+@click.option(
     "--request-timeout",
     default=30.0,
     show_default=True,
@@ -651,6 +659,7 @@ def serve(
     max_query_bytes: int,
     max_depth: int,
     max_connections: int,
+    max_connections_per_client: int,
     request_timeout: float,
     allow_unisolated_workers: bool,
     verbose: bool,
@@ -685,6 +694,7 @@ def serve(
         max_query_bytes=max_query_bytes,
         max_depth=max_depth,
         max_connections=max_connections,
+        max_connections_per_client=max_connections_per_client,
         request_timeout=request_timeout,
         idle_timeout=request_timeout,
         allow_unisolated=allow_unisolated_workers,

@@ -118,8 +118,12 @@ def unisolated(built):
 def small(built):
     """A server with small HTTP limits, so tests reach them quickly."""
     served = Served(
-        built.out / "kg.nt", "--request-timeout", "2", "--max-connections", "8", "--workers", "2"
-    )
+        built.out / "kg.nt",
+        "--request-timeout", "2",
+        "--max-connections", "8",
+        "--max-connections-per-client", "6",
+        "--workers", "2",
+    )  # fmt: skip
     assert served.base
     yield served
     served.stop()
@@ -129,22 +133,34 @@ def small(built):
 
 
 def comment_tricks(url: str) -> list[str]:
-    """Queries in which a comment ends at CR (as the grammar and Oxigraph say), not at LF."""
+    """Queries that hide SERVICE or FROM from a reader that is not the engine's."""
     return [
+        # a comment ends at CR (as the grammar and Oxigraph say), not only at LF
         f"SELECT * WHERE {{ # x\rSERVICE <{url}/sparql> {{ ?s ?p ?o }} \n}}",
         f"SELECT * WHERE {{ # x\rSERVICE SILENT <{url}/silent> {{ ?s ?p ?o }} \n}}",
         "SELECT * # x\rFROM <file:///etc/passwd> \nWHERE { ?s ?p ?o }",
         f"SELECT * # x\rFROM NAMED <{url}/named> \nWHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        # Oxigraph decodes \u only inside strings: "\u0022" is a one-character string
+        f'SELECT * WHERE {{ BIND("\\u0022" AS ?x) SERVICE <{url}/escaped> {{}} }} #"',
+        f"SELECT * WHERE {{ BIND('\\u0027' AS ?x) SERVICE <{url}/escaped1> {{}} }} #'",
+        # a "<" after an operand in an expression is less-than, not an IRI
+        f"PREFIX : <{url}/> SELECT * WHERE {{ FILTER(1<2)SERVICE:lt#>\n{{}} }}",
+        # Oxigraph matches keywords with no word boundary
+        f"SELECT * WHERE {{ BIND(1 AS ?s) ?s ?p falseSERVICE<{url}/glued>{{}} }}",
+        f"SELECT * WHERE {{ BIND(1 AS ?s) ?s ?p trueSERVICE<{url}/glued2>{{}} }}",
+        f"ASKFROM<{url}/g>{{}}",
     ]
 
 
-def test_the_comment_trick_is_one_oxigraph_runs(canary):
-    """The attack is real: Oxigraph itself calls the canary for the first trick."""
+def test_the_tricks_are_ones_oxigraph_runs(canary):
+    """The attacks are real: Oxigraph itself calls the canary for each SERVICE trick."""
     import pyoxigraph
 
     url, hits = canary
-    list(pyoxigraph.Store().query(comment_tricks(url)[0]))
-    assert len(hits) == 1
+    tricks = [q for q in comment_tricks(url) if "SERVICE" in q]
+    for query in tricks:
+        list(pyoxigraph.Store().query(query))
+    assert len(hits) == len(tricks)
 
 
 def test_a_server_without_isolation_refuses_to_start(built):
@@ -200,6 +216,38 @@ def test_rdflib_reading_is_checked_on_an_rdflib_store(built, canary):
     finally:
         served.stop()
     assert hits == []
+
+
+def test_a_remote_store_is_checked_by_every_reading(built, canary, server):
+    """Behind `--store sparql+http…` another engine evaluates: the query is refused if any
+    reading (escapes applied first, as the grammar says, or not) shows SERVICE. The worker
+    needs the network to reach the remote store, so it is not isolated (and needs no flag)."""
+    url, hits = canary
+    query = (
+        f'SELECT * WHERE {{ BIND("\\u0022" AS ?x) SERVICE <{url}/remote> {{}} }} # """ AS ?y) }}'
+    )
+    served = Served(built.out / "kg.nt", "--store", f"sparql+{server.endpoint}")
+    try:
+        assert served.base, served.stderr
+        assert get(served, "ASK { ?s ?p ?o }")[0] == 200
+        status, _, body = post(served, query)
+        assert status == 400 and b"SERVICE is not allowed" in body
+    finally:
+        served.stop()
+    assert hits == []
+
+
+def test_forms_glued_to_their_clause_are_answered(server):
+    status, headers, body = get(server, "CONSTRUCTWHERE{?s <https://schema.org/founder> ?o}")
+    assert status == 200 and headers["Content-Type"].startswith("text/turtle"), body
+    status, _, body = get(server, "ASK{?s ?p ?o}")
+    assert status == 200 and b"true" in body
+
+
+def test_escapes_cannot_hide_brackets_from_the_depth_limit(server):
+    query = 'SELECT * WHERE { BIND("\\u0022" AS ?x) FILTER(' + "(" * 300 + "1" + ")" * 300
+    status, _, body = post(server, query + ') } #"')
+    assert status == 400 and b"nests brackets" in body
 
 
 # --- 2. queries that would crash the engine ---------------------------------------------
@@ -407,8 +455,29 @@ def test_an_idle_connection_is_closed(small):
         assert s.recv(100) == b""  # closed by the server (no answer: there was no request)
 
 
+def connect_from(served, address: str) -> socket.socket:
+    return socket.create_connection(
+        ("127.0.0.1", served.port), timeout=10, source_address=(address, 0)
+    )
+
+
+def test_one_address_cannot_hold_every_connection(small):
+    held = [connect_from(small, "127.0.0.5") for _ in range(6)]
+    try:
+        time.sleep(0.3)
+        with connect_from(small, "127.0.0.5") as s:
+            s.sendall(head(["GET /sparql?query=ASK%7B%7D HTTP/1.1", "Host: x"]))
+            assert status_of(s.recv(65_536)) == 429
+        with connect_from(small, "127.0.0.6") as s:
+            s.sendall(head(["GET /sparql?query=ASK%7B%7D HTTP/1.1", "Host: x"]))
+            assert status_of(s.recv(65_536)) == 200
+    finally:
+        for s in held:
+            s.close()
+
+
 def test_beyond_the_connection_cap_a_client_gets_503(small):
-    held = [socket.create_connection(("127.0.0.1", small.port), timeout=10) for _ in range(8)]
+    held = [connect_from(small, f"127.0.0.{10 + i % 4}") for i in range(8)]
     try:
         time.sleep(0.3)
         reply = raw(small, head(["GET /sparql?query=ASK%7B%7D HTTP/1.1", "Host: x"]))
@@ -435,8 +504,8 @@ def test_big_headers_do_not_grow_the_server(small):
     before = small.rss()
     pad = b"X-Pad: " + b"a" * 1000 + b"\r\n"
 
-    def flood() -> int:
-        with socket.create_connection(("127.0.0.1", small.port), timeout=10) as s:
+    def flood(index: int) -> int:
+        with connect_from(small, f"127.0.0.{20 + index}") as s:
             try:
                 s.sendall(b"GET /sparql HTTP/1.1\r\nHost: x\r\n")
                 for _ in range(6000):
@@ -450,7 +519,7 @@ def test_big_headers_do_not_grow_the_server(small):
 
     results: list[int] = []
     for _ in range(5):  # 8 at a time: the connection cap of this server
-        threads = [threading.Thread(target=lambda: results.append(flood())) for _ in range(8)]
+        threads = [threading.Thread(target=lambda i=i: results.append(flood(i))) for i in range(8)]
         for t in threads:
             t.start()
         for t in threads:

@@ -64,6 +64,8 @@ class ServeConfig:
     max_query_bytes: int = Limits.max_bytes  #: UTF-8 bytes a query may have
     max_depth: int = Limits.max_depth  #: brackets a query may have open at once
     max_connections: int = HttpLimits.max_connections  #: connections open at once
+    #: connections one client address may have open (0: no limit)
+    max_connections_per_client: int = HttpLimits.max_per_client
     request_timeout: float = HttpLimits.request_timeout  #: seconds to send a whole request
     idle_timeout: float = HttpLimits.idle_timeout  #: seconds a connection may sit idle
     #: serve even where the workers cannot be cut off from the network (not recommended)
@@ -86,6 +88,7 @@ class ServeConfig:
         return HttpLimits(
             max_body=self.max_body,
             max_connections=self.max_connections,
+            max_per_client=self.max_connections_per_client,
             request_timeout=self.request_timeout,
             idle_timeout=self.idle_timeout,
         )

@@ -202,10 +202,6 @@ class App:
                 f"this endpoint serves one graph, <{GRAPH_IRI}>; "
                 "other default-graph-uri and any named-graph-uri are refused",
             )
-        try:
-            check_query(queries[0], self.limits)  # before any worker sees it
-        except Refused as exc:
-            return error(exc.status, str(exc))
         given = params.get("format") or params.get("output")
         fmt = given[0] if given else None
         if not self.clients.enter(request.client):
@@ -220,6 +216,10 @@ class App:
                 **{"Retry-After": "1"},
             )
         try:
+            try:
+                check_query(queries[0], self.limits)  # before any worker sees it
+            except Refused as exc:
+                return error(exc.status, str(exc))
             answer: Answer = self.pool.run(queries[0], request.header("accept"), fmt)
         finally:
             self.clients.leave(request.client)

@@ -1,26 +1,29 @@
-"""The query check: read a query as the engine reads it, and refuse what is unsafe.
+"""The query check: read a query as the engines read it, and refuse what is unsafe.
 
 The check runs in the HTTP process, before any worker sees the query. It reads
-the text by the SPARQL 1.1 grammar's lexical rules (§19.2 codepoint escapes
-first, then the terminals of §19.8: whitespace is space, tab, CR and LF only; a
-comment runs from ``#`` to the first CR *or* LF; strings, IRIs, variables,
-prefixed names and blank nodes exactly as their productions say). That is how
-Oxigraph reads queries, so what the check sees as code is what Oxigraph runs.
+the text by the SPARQL 1.1 grammar's terminals (§19.8: whitespace is space, tab,
+CR and LF only; a comment runs from ``#`` to the first CR *or* LF; strings, IRIs,
+variables, prefixed names and blank nodes as their productions say), and where
+engines read a text differently it reads it every way and refuses what any
+reading shows: ``\\u`` escapes decoded only inside strings and IRIs (Oxigraph) and
+in the whole text first (the grammar's §19.2, rdflib); a ``<`` after an operand
+inside parentheses as an IRI and as less-than (Oxigraph's expression parser).
+The lexer's time is linear in the query's length.
 
 Refused, with the HTTP status the client gets:
 
-- 400: SERVICE, FROM and FROM NAMED — a keyword, or a bare word or prefix
-  *starting* with one (Oxigraph reads ``SERVICE:x`` and ``SERVICESILENT<…>`` as
-  the keyword), in any letter case;
+- 400: SERVICE, FROM and FROM NAMED — a keyword, or any bare word or prefix
+  *holding* one (Oxigraph matches keywords without a word boundary: it reads
+  ``SERVICE:x``, ``SERVICESILENT<…>`` and ``falseSERVICE<…>`` as the keyword), in
+  any letter case;
 - 403: updates (the first keyword after the prologue is INSERT, DELETE, LOAD …);
 - 400: a query longer than ``max_bytes`` (UTF-8) or nested deeper than
-  ``max_depth`` brackets (``{``, ``(`` and ``[`` together): deep nesting
-  overflows the engine's stack and kills the worker;
+  ``max_depth`` brackets (``{``, ``(`` and ``[`` together) in any reading: deep
+  nesting overflows the engine's stack and kills the worker;
 - 400: an empty query, or an escape that names no character.
 
-An engine that reads comments differently (rdflib ends them at LF only) is
-protected by :func:`check_with_rdflib`, which parses with that engine's own
-parser; the worker runs it for stores that evaluate with rdflib.
+Stores that evaluate with rdflib are also checked with rdflib's own parser
+(:func:`check_with_rdflib`), in the worker.
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 # --- the grammar's terminals (SPARQL 1.1 Query, §19.8) --------------------------------
+#
+# Every repetition is possessive (Python 3.11's *+), and a run of name characters is one
+# token whatever follows it, so the lexer takes time linear in the query's length.
 
 _PN_CHARS_BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
@@ -61,50 +67,58 @@ _PN_CHARS_BASE = (
 _PN_CHARS_U = _PN_CHARS_BASE + "_"
 _PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
-_PN_LOCAL = (
-    f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
-)
-_VARNAME = f"[{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
+_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:[{_PN_CHARS}.:]|{_PLX})*+"
+_VARNAME = f"[{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*+"
 _ECHAR = r"""\\[tbnrf\\"']"""
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_Q1 = "'"
+_Q3 = "'''"
 
-_TERMINALS = [
-    ("ws", r"[ \t\r\n]+"),
-    ("comment", r"#[^\r\n]*"),
-    ("string", rf'"""(?:(?:"|"")?(?:[^"\\]|{_ECHAR}))*"""'),
-    ("string", rf"'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}))*'''"),
-    ("string", rf'"(?:[^"\\\n\r]|{_ECHAR})*"'),
-    ("string", rf"'(?:[^'\\\n\r]|{_ECHAR})*'"),
-    ("iri", r"<[^<>\"{}|^`\\\x00-\x20]*>"),
-    ("var", rf"[?$]{_VARNAME}"),
-    ("langtag", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*"),
-    ("bnode", rf"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"),
-    ("pname", rf"(?P<prefix>{_PN_PREFIX})?:(?:{_PN_LOCAL})?"),
-    ("number", r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?"),
-    ("word", r"[A-Za-z][A-Za-z0-9_]*"),
-    ("open", r"[({\[]"),
-    ("close", r"[)}\]]"),
-    ("other", r"."),
-]
-_LEXER = re.compile(
-    "|".join(
-        f"(?P<{kind}{i}>{pattern})".replace("(?P<prefix>", f"(?P<prefix{i}>")
-        for i, (kind, pattern) in enumerate(_TERMINALS)
-    ),
-    re.DOTALL,
-)
-_KIND = {f"{kind}{i}": kind for i, (kind, _) in enumerate(_TERMINALS)}
+
+def _lexer(uchar: bool) -> re.Pattern[str]:
+    """The terminals; with *uchar*, strings and IRIs may hold ``\\u`` escapes (as Oxigraph
+    reads them: it does not apply the escapes to the whole text first)."""
+    esc = f"{_ECHAR}|{_UCHAR}" if uchar else _ECHAR
+    iri = r"[^<>\"{}|^`\\\x00-\x20]" + (f"|{_UCHAR}" if uchar else "")
+    terminals = [
+        ("ws", r"[ \t\r\n]++"),
+        ("comment", r"#[^\r\n]*+"),
+        ("string", rf'"""(?:(?:"|"")?+(?:[^"\\]|{esc}))*+"""'),
+        ("string", rf"{_Q3}(?:(?:{_Q1}|{_Q1}{_Q1})?+(?:[^{_Q1}\\]|{esc}))*+{_Q3}"),
+        ("string", rf'"(?:[^"\\\n\r]|{esc})*+"'),
+        ("string", rf"{_Q1}(?:[^{_Q1}\\\n\r]|{esc})*+{_Q1}"),
+        ("iri", rf"<(?:{iri})*+>"),
+        ("var", rf"[?$]{_VARNAME}"),
+        ("langtag", r"@[A-Za-z]++(?:-[A-Za-z0-9]++)*+"),
+        ("bnode", rf"_:[{_PN_CHARS_U}0-9][{_PN_CHARS}.]*+"),
+        ("number", r"(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][+-]?[0-9]++)?+"),
+        # a prefixed name, or a bare word (keywords, functions, true/false): one run
+        ("name", rf"[{_PN_CHARS_BASE}][{_PN_CHARS}.]*+(?::(?:{_PN_LOCAL})?+)?+"),
+        ("name", rf":(?:{_PN_LOCAL})?+"),
+        ("open", r"[({\[]"),
+        ("close", r"[)}\]]"),
+        ("other", r"."),
+    ]
+    return re.compile(
+        "|".join(f"(?P<{kind}{i}>{pattern})" for i, (kind, pattern) in enumerate(terminals)),
+        re.DOTALL,
+    )
+
+
+_LEXERS = {uchar: _lexer(uchar) for uchar in (False, True)}
+_KIND = re.compile(r"[a-z]+")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_OPERANDS = {"var", "string", "number", "iri", "name", "paren"}
 
 _OUTBOUND = ("SERVICE", "FROM", "NAMED")
-_UPDATES = {
+_UPDATES = (
     "INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH",
-}  # fmt: skip
+)  # fmt: skip
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
 def unescape(text: str) -> str:
-    """Apply SPARQL's codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``), as the parser does first."""
+    """Apply SPARQL's codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) to the whole text."""
 
     def char(match: re.Match[str]) -> str:
         code = int(match.group(1) or match.group(2), 16)
@@ -115,40 +129,69 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub(char, text)
 
 
-def tokens(text: str) -> Iterable[tuple[str, str, str | None]]:
-    """(kind, text, prefix) of every token of *text* (already unescaped).
+def _kind(match: re.Match[str]) -> str:
+    found = _KIND.match(match.lastgroup or "other")
+    return found.group() if found else "other"
+
+
+def tokens(
+    text: str, *, uchar: bool = True, lt_operator: bool = False
+) -> Iterable[tuple[str, str]]:
+    """(kind, text) of every token of *text*.
+
+    With *lt_operator*, a ``<`` right after an operand inside parentheses is read as
+    less-than (as Oxigraph's parser does in an expression), not as the start of an IRI.
 
     Examples
     --------
-    >>> [(k, t) for k, t, _ in tokens('ASK { ?s ex:p "x" } # c') if k != "ws"]
-    [('word', 'ASK'), ('open', '{'), ('var', '?s'), ('pname', 'ex:p'), ('string', '"x"'), \
+    >>> [t for t in tokens('ASK { ?s ex:p "x" } # c') if t[0] != "ws"]
+    [('name', 'ASK'), ('open', '{'), ('var', '?s'), ('name', 'ex:p'), ('string', '"x"'), \
 ('close', '}'), ('comment', '# c')]
     """
-    for match in _LEXER.finditer(text):
-        group = match.lastgroup or "other99"
-        kind = _KIND.get(group, "other")
-        prefix = match.group(f"prefix{group[5:]}") if kind == "pname" else None
-        yield kind, match.group(), prefix
+    lexer = _LEXERS[uchar]
+    if not lt_operator:
+        for match in lexer.finditer(text):
+            yield _kind(match), match.group()
+        return
+    stack: list[str] = []
+    previous = ""
+    pos = 0
+    while pos < len(text):
+        if text[pos] == "<" and previous in _OPERANDS and stack and stack[-1] == "(":
+            kind, token = "other", "<"
+        else:
+            found = lexer.match(text, pos)
+            assert found is not None  # "other" matches any character
+            kind, token = _kind(found), found.group()
+        pos += len(token)
+        if kind == "open":
+            stack.append(token)
+        elif kind == "close" and stack:
+            stack.pop()
+        if kind not in ("ws", "comment"):
+            previous = "paren" if token == ")" else kind
+        yield kind, token
 
 
 def keywords(text: str) -> list[str]:
-    """The bare words of a query, upper-cased, after SPARQL's codepoint escapes are applied.
+    """The bare words of a query as Oxigraph reads it, upper-cased.
 
     Examples
     --------
     >>> keywords('SELECT ?from WHERE { ?s ex:SERVICE "FROM" } # SERVICE')
     ['SELECT', 'WHERE']
-    >>> keywords("SELECT * WHERE { SERV\\\\u0049CE <http://x/> { ?s ?p ?o } }")
-    ['SELECT', 'WHERE', 'SERVICE']
     >>> keywords("SELECT * WHERE { # x\\rSERVICE <http://x/> { ?s ?p ?o }\\n }")
     ['SELECT', 'WHERE', 'SERVICE']
     """
-    return [t.upper() for kind, t, _ in tokens(unescape(text)) if kind == "word"]
+    return [t.upper() for kind, t in tokens(text) if kind == "name" and ":" not in t]
 
 
-def _outbound(word: str) -> str | None:
-    upper = word.upper()
-    return next((k for k in _OUTBOUND if upper.startswith(k)), None)
+@dataclass
+class _Reading:
+    form: str | None = None
+    first: str | None = None
+    code: bool = False
+    ambiguous_lt: bool = False  #: an IRI right after an operand, inside parentheses
 
 
 def _refuse_outbound(keyword: str, seen: str) -> Refused:
@@ -157,8 +200,50 @@ def _refuse_outbound(keyword: str, seen: str) -> Refused:
     else:
         what = "FROM and FROM NAMED are not allowed: this endpoint reads no other graphs"
     if seen.upper() != keyword:
-        what += f" (read {seen[:40]!r} as {keyword}; rename a prefix that starts with it)"
+        what += f" (read {seen[:40]!r} as holding {keyword}; rename a prefix that holds it)"
     return Refused(400, what)
+
+
+def _read(text: str, limits: Limits, *, uchar: bool, lt_operator: bool) -> _Reading:
+    """One reading of *text*: refuse what it shows; return its form and first keyword."""
+    reading = _Reading()
+    depth = 0
+    stack: list[str] = []
+    previous = ""
+    for kind, token in tokens(text, uchar=uchar, lt_operator=lt_operator):
+        if kind in ("ws", "comment"):
+            continue
+        reading.code = True
+        if kind == "open":
+            depth += 1
+            stack.append(token)
+            if depth > limits.max_depth:
+                raise Refused(
+                    400,
+                    f"the query nests brackets more than {limits.max_depth} deep; "
+                    "this endpoint refuses deeper nesting",
+                )
+        elif kind == "close":
+            depth = max(0, depth - 1)
+            if stack:
+                stack.pop()
+        elif kind == "name":
+            # Oxigraph matches keywords with no word boundary ("falseSERVICE<…>",
+            # "SERVICE:x"): a run or prefix that holds a refused keyword anywhere is refused.
+            head = token.split(":", 1)[0]
+            upper = head.upper()
+            for keyword in _OUTBOUND:
+                if keyword in upper:
+                    raise _refuse_outbound(keyword, head)
+            if ":" not in token:
+                if reading.first is None and upper not in ("BASE", "PREFIX"):
+                    reading.first = upper
+                if reading.form is None:
+                    reading.form = next((f for f in _FORMS if upper.startswith(f)), None)
+        elif kind == "iri" and previous in _OPERANDS and stack and stack[-1] == "(":
+            reading.ambiguous_lt = True
+        previous = "paren" if token == ")" else kind
+    return reading
 
 
 def _check(text: str, limits: Limits) -> str:
@@ -169,47 +254,30 @@ def _check(text: str, limits: Limits) -> str:
             f"the query is {size} bytes; this endpoint takes queries of at most "
             f"{limits.max_bytes} bytes",
         )
-    depth = deepest = 0
-    form: str | None = None
-    first: str | None = None
-    code = False
-    for kind, token, prefix in tokens(unescape(text)):
-        if kind in ("ws", "comment"):
-            continue
-        code = True
-        if kind == "open":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limits.max_depth:
-                    raise Refused(
-                        400,
-                        f"the query nests brackets more than {limits.max_depth} deep; "
-                        "this endpoint refuses deeper nesting",
-                    )
-        elif kind == "close":
-            depth = max(0, depth - 1)
-        elif kind == "word" or (kind == "pname" and prefix):
-            word = token if kind == "word" else str(prefix)
-            keyword = _outbound(word)
-            if keyword:
-                raise _refuse_outbound(keyword, word)
-            if kind == "word":
-                upper = token.upper()
-                if first is None and upper not in ("BASE", "PREFIX"):
-                    first = upper
-                if form is None and upper in _FORMS:
-                    form = upper
-    if first in _UPDATES:
+    # Engines differ: Oxigraph decodes \u escapes only inside strings and IRIs, the
+    # grammar (and rdflib) in the whole text first; a "<" after an operand may be an IRI
+    # or less-than. The query is refused if any of these readings shows a refused feature.
+    variants = [(text, True)]
+    if "\\u" in text or "\\U" in text:
+        variants.append((unescape(text), False))
+    main: _Reading | None = None
+    for variant, uchar in variants:
+        reading = _read(variant, limits, uchar=uchar, lt_operator=False)
+        if reading.ambiguous_lt:
+            _read(variant, limits, uchar=uchar, lt_operator=True)
+        if main is None:
+            main = reading
+    assert main is not None
+    if main.first is not None and main.first.startswith(_UPDATES):
         raise Refused(
             403,
             "this endpoint is read-only: updates (INSERT, DELETE, LOAD, CLEAR, DROP, …) "
             "are refused",
         )
-    if not code:
+    if not main.code:
         raise Refused(400, "the query is empty")
     # With no form keyword the engine's parser rejects the text, with its line and column.
-    return form or "SELECT"
+    return main.form or "SELECT"
 
 
 @functools.lru_cache(maxsize=512)

@@ -16,7 +16,8 @@ and limits that each end in the status RFC 9110 names for them:
 - a body over ``max_body`` bytes: 413; a request (head and body) not complete
   within ``request_timeout`` seconds of its first byte: 408;
 - an idle connection is closed after ``idle_timeout`` seconds; beyond
-  ``max_connections`` open connections a new one gets 503 and is closed.
+  ``max_connections`` open connections a new one gets 503 and is closed, and
+  beyond ``max_per_client`` from one address, 429.
 
 Every error closes the connection, so unread bytes are never read as a request.
 """
@@ -48,6 +49,7 @@ class HttpLimits:
     request_timeout: float = 30.0  #: seconds from a request's first byte to its last
     idle_timeout: float = 30.0  #: seconds a connection may wait for its next request
     max_connections: int = 128  #: connections open at once
+    max_per_client: int = 16  #: connections one client address may have open (0: no limit)
     backlog: int = 1024  #: connections the kernel queues before they are accepted
 
 
@@ -120,6 +122,8 @@ class HttpServer:
         )
         self.server_address = self.socket.getsockname()
         self.slots = threading.BoundedSemaphore(limits.max_connections)
+        self.per_client: dict[str, int] = {}
+        self.lock = threading.Lock()
         self.stopping = threading.Event()
 
     # -- the listening socket --
@@ -135,12 +139,21 @@ class HttpServer:
                     break
                 time.sleep(0.01)  # e.g. out of file descriptors: let connections finish
                 continue
-            if self.slots.acquire(blocking=False):
+            if not self._enter(address[0]):
+                message = f"this address already has {self.limits.max_per_client} connections open"
+                threading.Thread(
+                    target=self._refuse, args=(client, 429, message), daemon=True
+                ).start()
+            elif self.slots.acquire(blocking=False):
                 threading.Thread(
                     target=self._connection, args=(client, address[0]), daemon=True
                 ).start()
             else:
-                threading.Thread(target=self._refuse, args=(client,), daemon=True).start()
+                self._leave(address[0])
+                message = "too many connections are open; try again shortly"
+                threading.Thread(
+                    target=self._refuse, args=(client, 503, message), daemon=True
+                ).start()
 
     def shutdown(self) -> None:
         self.stopping.set()
@@ -150,8 +163,24 @@ class HttpServer:
         with contextlib.suppress(OSError):
             self.socket.close()
 
-    def _refuse(self, client: socket.socket) -> None:
-        answer = error(503, "too many connections are open; try again shortly")
+    def _enter(self, address: str) -> bool:
+        with self.lock:
+            held = self.per_client.get(address, 0)
+            if self.limits.max_per_client and held >= self.limits.max_per_client:
+                return False
+            self.per_client[address] = held + 1
+            return True
+
+    def _leave(self, address: str) -> None:
+        with self.lock:
+            held = self.per_client.get(address, 0) - 1
+            if held > 0:
+                self.per_client[address] = held
+            else:
+                self.per_client.pop(address, None)
+
+    def _refuse(self, client: socket.socket, status: int, message: str) -> None:
+        answer = error(status, message)
         answer.headers["Retry-After"] = "1"
         with contextlib.suppress(OSError):
             client.settimeout(1.0)
@@ -200,6 +229,7 @@ class HttpServer:
             with contextlib.suppress(OSError):
                 client.close()
             self.slots.release()
+            self._leave(address)
 
     def _log(self, line: str) -> None:
         if self.log:

@@ -47,6 +47,19 @@ class WorkerSettings:
     limits: Limits
 
 
+def _form_of(result: Any) -> str:
+    """The query form, from the engine's own result (pyoxigraph or rdflib)."""
+    name = type(result).__name__
+    if name == "QueryBoolean":
+        return "ASK"
+    if name == "QueryTriples":
+        return "CONSTRUCT"
+    if name == "QuerySolutions":
+        return "SELECT"
+    kind = getattr(result, "type", "SELECT")
+    return "CONSTRUCT" if kind in ("CONSTRUCT", "DESCRIBE") else kind
+
+
 def answer_query(
     store: Any,
     text: str,
@@ -57,51 +70,56 @@ def answer_query(
 ) -> Answer:
     """Check, run and serialize one query (in a worker process)."""
     try:
-        form = check_query(text, limits)
+        choose(check_query(text, limits), accept, fmt)  # 406 before any work
         if getattr(store, "inner", None) is None:
             check_with_rdflib(text)  # rdflib evaluates: read the query as its parser does
-        chosen = choose(form, accept, fmt)
         try:
             result = store.query(text)
+            form = _form_of(result)
+            chosen = choose(form, accept, fmt)
+            if form == "ASK":
+                return _boolean(result, chosen)
+            if form == "CONSTRUCT":
+                triples = (
+                    result if type(result).__module__.startswith("pyoxigraph") else result.graph
+                )
+                try:
+                    body, truncated = serialize_graph(triples, chosen, max_rows)
+                except ValueError as exc:  # e.g. RDF/XML cannot write a predicate IRI
+                    message = str(exc).splitlines()[0][:200]
+                    return error(406, f"the result cannot be written as {chosen}: {message}")
+            else:
+                if type(result).__module__.startswith("pyoxigraph"):
+                    variables = [v.value for v in result.variables]
+                else:
+                    variables = [str(v) for v in result.vars or []]
+                body, truncated = serialize_table(variables, result, chosen, max_rows)
         except SyntaxError as exc:  # Oxigraph's parser: "error at LINE:COLUMN: …"
             from kg.query import oxigraph_position
 
             return error(400, f"malformed query: {oxigraph_position(str(exc))[:300]}")
-        except (RuntimeError, ValueError, OSError) as exc:
+        except (RuntimeError, ValueError, OSError) as exc:  # also while results are read
             return error(400, f"the query could not be evaluated: {str(exc).splitlines()[0][:200]}")
-        if form == "ASK":
-            value = (
-                bool(result)
-                if type(result).__module__.startswith("pyoxigraph")
-                else bool(result.askAnswer)
-            )
-            if chosen == "json":
-                body = json.dumps({"head": {}, "boolean": value}).encode()
-            elif chosen == "xml":
-                body = (
-                    '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                    f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
-                ).encode()
-            else:
-                body = (("true" if value else "false") + "\n").encode()
-            return Answer(200, FORMAT_TYPES[chosen], body)
-        if form in ("CONSTRUCT", "DESCRIBE"):
-            triples = result if type(result).__module__.startswith("pyoxigraph") else result.graph
-            try:
-                body, truncated = serialize_graph(triples, chosen, max_rows)
-            except ValueError as exc:  # e.g. RDF/XML cannot write a predicate IRI
-                message = str(exc).splitlines()[0][:200]
-                return error(406, f"the result cannot be written as {chosen}: {message}")
-        else:
-            if type(result).__module__.startswith("pyoxigraph"):
-                variables = [v.value for v in result.variables]
-            else:
-                variables = [str(v) for v in result.vars or []]
-            body, truncated = serialize_table(variables, result, chosen, max_rows)
         headers = {"X-KG-Truncated": f"true; max-rows={max_rows}"} if truncated else {}
         return Answer(200, FORMAT_TYPES[chosen], body, headers)
     except Refused as exc:
         return error(exc.status, str(exc))
+
+
+def _boolean(result: Any, chosen: str) -> Answer:
+    value = (
+        bool(result) if type(result).__module__.startswith("pyoxigraph") else bool(result.askAnswer)
+    )
+    if chosen == "json":
+        body = json.dumps({"head": {}, "boolean": value}).encode()
+    elif chosen == "xml":
+        body = (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+        ).encode()
+    else:
+        body = (("true" if value else "false") + "\n").encode()
+    return Answer(200, FORMAT_TYPES[chosen], body)
 
 
 CLONE_NEWUSER = 0x10000000
@@ -128,7 +146,9 @@ def isolate_network() -> bool:
 def _worker_main(conn: Any, settings: WorkerSettings) -> None:  # pragma: no cover - child
     from kg.store import open_store
 
-    isolated = isolate_network()
+    # A remote store is evaluated by the remote server, which the worker must reach.
+    remote = settings.store.startswith("sparql+")
+    isolated = False if remote else isolate_network()
     if settings.max_memory:
         import resource
 
@@ -139,7 +159,7 @@ def _worker_main(conn: Any, settings: WorkerSettings) -> None:  # pragma: no cov
     except KGError as exc:
         conn.send(("failed", str(exc)))
         return
-    conn.send(("ready", "" if isolated else "not network-isolated"))
+    conn.send(("ready", "" if isolated or remote else "not network-isolated"))
 
     def loop() -> None:
         while True:
