@@ -198,6 +198,8 @@ class _Builder:
             self.add(node, "schema:text", self.text(src.clean.text_hant, "zh-Hant"))
             if meta.get("date"):
                 self.add(node, "schema:datePublished", self.date(str(meta["date"])))
+            if meta.get("url"):
+                self.add(node, "schema:url", self.Literal(meta["url"], datatype=self.XSD.anyURI))
 
     def qualify(self, node: URIRef, **dates: str | None) -> None:
         for key, curie in (

@@ -21,7 +21,19 @@ __all__ = ["SOURCE_ID", "Source", "load_source", "load_sources"]
 SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 
 _REQUIRED = ("id", "raw", "sha256", "headline", "publisher", "language")
-_OPTIONAL = ("type", "headline_zh_hant", "author", "editor", "date", "url", "note")
+#: ``url`` and ``date`` are facts from outside the page (it carries neither); ``url_source``
+#: and ``date_source`` say where each was found, as the rules ask of any outside fact.
+_OPTIONAL = (
+    "type",
+    "headline_zh_hant",
+    "author",
+    "editor",
+    "date",
+    "date_source",
+    "url",
+    "url_source",
+    "note",
+)
 
 
 @dataclass

@@ -406,8 +406,8 @@ def test_a_bad_label_is_refused_with_file_line_and_field(data_copy, labels, fiel
         ),
         (
             RELATIONS,
-            "label: {en: founded by, zh-Hans: 创始人}",
-            'label: {en: "founded\\u202eby", zh-Hans: 创始人}',
+            "label: {en: founded by, zh-Hans: 创始人, zh-Hant: 創始人}",
+            'label: {en: "founded\\u202eby", zh-Hans: 创始人, zh-Hant: 創始人}',
             "founded",
             "relation 'founder': label en holds U+202E RIGHT-TO-LEFT OVERRIDE at character 8 "
             "(bidirectional control)",
