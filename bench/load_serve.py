@@ -51,9 +51,9 @@ ATTACKS = [
     lambda n: "SELECT (1" + "+1" * 20_000 + f" AS ?x) WHERE {{}} # {n}",
     lambda n: f"SELECT * WHERE {{ # {n}\rSERVICE <http://127.0.0.1:9/> {{ ?s ?p ?o }}\n}}",
     lambda n: RUNAWAY + f" # {n}",
-    # the slowest texts to check that were found (64 KiB each: tens of ms in the HTTP process)
-    lambda n: f"ASK {{ FILTER({n}" + "<2)" * 21_000,
-    lambda n: f"ASK {{ # {n}\n" + "<a" * 32_000,
+    # the slowest texts to check that were found (64 KiB, read both ways: about 0.1 s each)
+    lambda n: f"ASK {{ # {n}\n(1<a>)\\u0041" + "<a" * 31_990,
+    lambda n: f"ASK {{ # {n}\n\\u0041 " + "a " * 31_990,
 ]
 ATTACK_WEIGHTS = [9, 9, 9, 1, 9, 1, 9, 9]
 

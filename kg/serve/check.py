@@ -3,12 +3,15 @@
 The check runs in the HTTP process, before any worker sees the query. It reads
 the text by the SPARQL 1.1 grammar's terminals (§19.8: whitespace is space, tab,
 CR and LF only; a comment runs from ``#`` to the first CR *or* LF; strings, IRIs,
-variables, prefixed names and blank nodes as their productions say), and where
-engines read a text differently it reads it every way and refuses what any
+variables, prefixed names and blank nodes as their productions say). Where
+engines read a text differently it reads it both ways and refuses what either
 reading shows: ``\\u`` escapes decoded only inside strings and IRIs (Oxigraph) and
-in the whole text first (the grammar's §19.2, rdflib); a ``<`` after an operand
-inside parentheses as an IRI and as less-than (Oxigraph's expression parser).
-The lexer's time is linear in the query's length.
+in the whole text first (the grammar's §19.2, rdflib). A ``<`` right after a value
+inside parentheses may be an IRI or less-than (Oxigraph's expression parser); it
+is refused if the two readings could differ in anything that matters (brackets,
+a quote, a comment that hides a long string's start). A quote that opens no
+complete string is refused (the engine rejects it too). The lexer's time is
+linear in the query's length.
 
 Refused, with the HTTP status the client gets:
 
@@ -87,6 +90,8 @@ def _lexer(uchar: bool) -> re.Pattern[str]:
         ("string", rf"{_Q3}(?:(?:{_Q1}|{_Q1}{_Q1})?+(?:[^{_Q1}\\]|{esc}))*+{_Q3}"),
         ("string", rf'"(?:[^"\\\n\r]|{esc})*+"'),
         ("string", rf"{_Q1}(?:[^{_Q1}\\\n\r]|{esc})*+{_Q1}"),
+        # a quote that opens no complete string: the engine rejects the query
+        ("badstring", r"\"|'"),
         ("iri", rf"<(?:{iri})*+>"),
         ("var", rf"[?$]{_VARNAME}"),
         ("langtag", r"@[A-Za-z]++(?:-[A-Za-z0-9]++)*+"),
@@ -106,9 +111,9 @@ def _lexer(uchar: bool) -> re.Pattern[str]:
 
 
 _LEXERS = {uchar: _lexer(uchar) for uchar in (False, True)}
-_KIND = re.compile(r"[a-z]+")
+_KINDS = {name: re.sub(r"[0-9]+$", "", name) for name in _LEXERS[True].groupindex}
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_OPERANDS = {"var", "string", "number", "iri", "name", "paren"}
+_OPERANDS = {"var", "string", "number", "iri", "name", "close", "langtag"}
 
 _OUTBOUND = ("SERVICE", "FROM", "NAMED")
 _UPDATES = (
@@ -130,17 +135,11 @@ def unescape(text: str) -> str:
 
 
 def _kind(match: re.Match[str]) -> str:
-    found = _KIND.match(match.lastgroup or "other")
-    return found.group() if found else "other"
+    return _KINDS.get(match.lastgroup or "", "other")
 
 
-def tokens(
-    text: str, *, uchar: bool = True, lt_operator: bool = False
-) -> Iterable[tuple[str, str]]:
+def tokens(text: str, *, uchar: bool = True) -> Iterable[tuple[str, str]]:
     """(kind, text) of every token of *text*.
-
-    With *lt_operator*, a ``<`` right after an operand inside parentheses is read as
-    less-than (as Oxigraph's parser does in an expression), not as the start of an IRI.
 
     Examples
     --------
@@ -148,29 +147,8 @@ def tokens(
     [('name', 'ASK'), ('open', '{'), ('var', '?s'), ('name', 'ex:p'), ('string', '"x"'), \
 ('close', '}'), ('comment', '# c')]
     """
-    lexer = _LEXERS[uchar]
-    if not lt_operator:
-        for match in lexer.finditer(text):
-            yield _kind(match), match.group()
-        return
-    stack: list[str] = []
-    previous = ""
-    pos = 0
-    while pos < len(text):
-        if text[pos] == "<" and previous in _OPERANDS and stack and stack[-1] == "(":
-            kind, token = "other", "<"
-        else:
-            found = lexer.match(text, pos)
-            assert found is not None  # "other" matches any character
-            kind, token = _kind(found), found.group()
-        pos += len(token)
-        if kind == "open":
-            stack.append(token)
-        elif kind == "close" and stack:
-            stack.pop()
-        if kind not in ("ws", "comment"):
-            previous = "paren" if token == ")" else kind
-        yield kind, token
+    for match in _LEXERS[uchar].finditer(text):
+        yield _kind(match), match.group()
 
 
 def keywords(text: str) -> list[str]:
@@ -191,7 +169,6 @@ class _Reading:
     form: str | None = None
     first: str | None = None
     code: bool = False
-    ambiguous_lt: bool = False  #: an IRI right after an operand, inside parentheses
 
 
 def _refuse_outbound(keyword: str, seen: str) -> Refused:
@@ -204,16 +181,42 @@ def _refuse_outbound(keyword: str, seen: str) -> Refused:
     return Refused(400, what)
 
 
-def _read(text: str, limits: Limits, *, uchar: bool, lt_operator: bool) -> _Reading:
+def _ambiguous(text: str, end: int, iri: str) -> bool:
+    """Whether an IRI token read right after a value inside parentheses could change the
+    reading if the engine took its ``<`` for less-than (as in an expression) instead.
+
+    Read as less-than, the IRI's inside is code: ``)`` or ``(`` or ``[`` ``]`` would close or
+    open brackets (SERVICE can follow only once the expression is closed), a ``'`` would
+    open a string, and a ``#`` a comment that hides the ``>`` and the rest of its line, after
+    which this reading could open a long string the engine does not see.
+    """
+    inside = iri[1:-1]
+    if any(c in inside for c in "()[]'"):
+        return True
+    if "#" in inside:
+        line_end = text.find("\n", end)
+        rest = text[end : line_end if line_end >= 0 else len(text)]
+        cr = rest.find("\r")
+        rest = rest if cr < 0 else rest[:cr]
+        return "'''" in rest or '"""' in rest
+    return False
+
+
+def _read(text: str, limits: Limits, *, uchar: bool) -> _Reading:
     """One reading of *text*: refuse what it shows; return its form and first keyword."""
     reading = _Reading()
     depth = 0
     stack: list[str] = []
     previous = ""
-    for kind, token in tokens(text, uchar=uchar, lt_operator=lt_operator):
-        if kind in ("ws", "comment"):
+    kinds = _KINDS
+    for match in _LEXERS[uchar].finditer(text):
+        kind = kinds[match.lastgroup or ""]
+        if kind == "ws" or kind == "comment":
             continue
+        token = match.group()
         reading.code = True
+        if kind == "badstring":
+            raise Refused(400, "malformed query: a string that does not end")
         if kind == "open":
             depth += 1
             stack.append(token)
@@ -240,9 +243,20 @@ def _read(text: str, limits: Limits, *, uchar: bool, lt_operator: bool) -> _Read
                     reading.first = upper
                 if reading.form is None:
                     reading.form = next((f for f in _FORMS if upper.startswith(f)), None)
-        elif kind == "iri" and previous in _OPERANDS and stack and stack[-1] == "(":
-            reading.ambiguous_lt = True
-        previous = "paren" if token == ")" else kind
+        elif (
+            kind == "iri"
+            and previous in _OPERANDS
+            and stack
+            and stack[-1] == "("
+            and _ambiguous(text, match.end(), token)
+        ):
+            raise Refused(
+                400,
+                f"ambiguous '<' in {token[:40]!r}: after a value in an expression '<' is "
+                "less-than, and read so this text holds brackets, a quote or a comment; "
+                "put a space after a less-than, or keep ( ) [ ] ' # out of this IRI",
+            )
+        previous = kind
     return reading
 
 
@@ -255,16 +269,14 @@ def _check(text: str, limits: Limits) -> str:
             f"{limits.max_bytes} bytes",
         )
     # Engines differ: Oxigraph decodes \u escapes only inside strings and IRIs, the
-    # grammar (and rdflib) in the whole text first; a "<" after an operand may be an IRI
-    # or less-than. The query is refused if any of these readings shows a refused feature.
+    # grammar (and rdflib) in the whole text first. The query is refused if either reading
+    # shows a refused feature; a "<" that either could read two ways is refused in both.
     variants = [(text, True)]
     if "\\u" in text or "\\U" in text:
         variants.append((unescape(text), False))
     main: _Reading | None = None
     for variant, uchar in variants:
-        reading = _read(variant, limits, uchar=uchar, lt_operator=False)
-        if reading.ambiguous_lt:
-            _read(variant, limits, uchar=uchar, lt_operator=True)
+        reading = _read(variant, limits, uchar=uchar)
         if main is None:
             main = reading
     assert main is not None
