@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -296,3 +299,32 @@ def chromium():
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class _Canary(BaseHTTPRequestHandler):
+    """A loopback HTTP server that records every request: nothing must reach it."""
+
+    hits: ClassVar[list[str]] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.hits.append(self.path)
+        body = b'{"head":{"vars":["s"]},"results":{"bindings":[]}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+
+@pytest.fixture()
+def canary():
+    _Canary.hits = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Canary)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _Canary.hits
+    server.shutdown()

@@ -7,8 +7,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 from urllib.parse import urlencode
 
 import pytest
@@ -191,29 +189,6 @@ def test_updates_are_refused_and_nothing_changes(server, send):
     assert 400 <= status < 500
     assert b"read-only" in body or b"malformed" in body
     assert count(server) == before
-
-
-class _Canary(BaseHTTPRequestHandler):
-    hits: ClassVar[list[str]] = []
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self.hits.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    do_POST = do_GET
-
-
-@pytest.fixture()
-def canary():
-    _Canary.hits = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Canary)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Canary.hits
-    server.shutdown()
 
 
 def test_no_outbound_requests_and_no_file_reads(server, canary):

@@ -13,9 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -76,33 +74,6 @@ class Served:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
         raise AssertionError("no VmRSS")
-
-
-class _Canary(BaseHTTPRequestHandler):
-    hits: ClassVar[list[str]] = []
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self.hits.append(self.path)
-        body = b'{"head":{"vars":["s"]},"results":{"bindings":[]}}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_POST = do_GET
-
-
-@pytest.fixture()
-def canary():
-    _Canary.hits = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Canary)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Canary.hits
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")

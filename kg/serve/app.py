@@ -8,14 +8,13 @@ worker pool (``kg.serve.workers``).
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kg.serve.check import Limits, Refused, check_query
-from kg.serve.http import Request
+from kg.serve.http import Clients, Request
 from kg.serve.messages import Answer, error
 
 __all__ = ["GRAPH_IRI", "App", "Clients", "service_description"]
@@ -54,30 +53,6 @@ def service_description(base: str) -> bytes:
 
 def _page() -> bytes:
     return (Path(__file__).resolve().parent.parent / "static" / "query.html").read_bytes()
-
-
-class Clients:
-    """How many queries each client address has running, against the per-client limit."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.running: dict[str, int] = {}
-        self.lock = threading.Lock()
-
-    def enter(self, address: str) -> bool:
-        with self.lock:
-            if self.limit and self.running.get(address, 0) >= self.limit:
-                return False
-            self.running[address] = self.running.get(address, 0) + 1
-            return True
-
-    def leave(self, address: str) -> None:
-        with self.lock:
-            left = self.running.get(address, 0) - 1
-            if left > 0:
-                self.running[address] = left
-            else:
-                self.running.pop(address, None)
 
 
 @dataclass

@@ -35,7 +35,7 @@ from http import HTTPStatus
 
 from kg.serve.messages import Answer, error
 
-__all__ = ["HttpLimits", "HttpServer", "Request"]
+__all__ = ["Clients", "HttpLimits", "HttpServer", "Request"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,31 @@ class Request:
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
+
+
+class Clients:
+    """How many things (connections, queries) each client address holds, against a limit
+    (0: no limit)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.running: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def enter(self, address: str) -> bool:
+        with self.lock:
+            if self.limit and self.running.get(address, 0) >= self.limit:
+                return False
+            self.running[address] = self.running.get(address, 0) + 1
+            return True
+
+    def leave(self, address: str) -> None:
+        with self.lock:
+            left = self.running.get(address, 0) - 1
+            if left > 0:
+                self.running[address] = left
+            else:
+                self.running.pop(address, None)
 
 
 class _Close(Exception):
@@ -122,8 +147,7 @@ class HttpServer:
         )
         self.server_address = self.socket.getsockname()
         self.slots = threading.BoundedSemaphore(limits.max_connections)
-        self.per_client: dict[str, int] = {}
-        self.lock = threading.Lock()
+        self.per_client = Clients(limits.max_per_client)
         self.stopping = threading.Event()
 
     # -- the listening socket --
@@ -139,7 +163,7 @@ class HttpServer:
                     break
                 time.sleep(0.01)  # e.g. out of file descriptors: let connections finish
                 continue
-            if not self._enter(address[0]):
+            if not self.per_client.enter(address[0]):
                 message = f"this address already has {self.limits.max_per_client} connections open"
                 threading.Thread(
                     target=self._refuse, args=(client, 429, message), daemon=True
@@ -149,7 +173,7 @@ class HttpServer:
                     target=self._connection, args=(client, address[0]), daemon=True
                 ).start()
             else:
-                self._leave(address[0])
+                self.per_client.leave(address[0])
                 message = "too many connections are open; try again shortly"
                 threading.Thread(
                     target=self._refuse, args=(client, 503, message), daemon=True
@@ -162,22 +186,6 @@ class HttpServer:
         self.stopping.set()
         with contextlib.suppress(OSError):
             self.socket.close()
-
-    def _enter(self, address: str) -> bool:
-        with self.lock:
-            held = self.per_client.get(address, 0)
-            if self.limits.max_per_client and held >= self.limits.max_per_client:
-                return False
-            self.per_client[address] = held + 1
-            return True
-
-    def _leave(self, address: str) -> None:
-        with self.lock:
-            held = self.per_client.get(address, 0) - 1
-            if held > 0:
-                self.per_client[address] = held
-            else:
-                self.per_client.pop(address, None)
 
     def _refuse(self, client: socket.socket, status: int, message: str) -> None:
         answer = error(status, message)
@@ -229,7 +237,7 @@ class HttpServer:
             with contextlib.suppress(OSError):
                 client.close()
             self.slots.release()
-            self._leave(address)
+            self.per_client.leave(address)
 
     def _log(self, line: str) -> None:
         if self.log:
