@@ -61,6 +61,7 @@ __all__ = [
     "ego_network",
     "entity_graph",
     "from_edges",
+    "group_of",
     "label",
     "person_org_graph",
     "plot_timeline",
@@ -365,15 +366,25 @@ def person_org_graph(graph: Any) -> nx.Graph:
 
 @dataclass
 class Alumnus:
-    """A person who worked at the organisation and has left (or whose end is unknown)."""
+    """A person who worked at the organisation (a past-employment fact, or a role that ended)."""
 
     id: str
-    start: str | None = None  #: when they joined, if the source says
-    end: str | None = None  #: when they left, if the source says
+    start: str | None = None  #: start of the past employment, if the source dates it
+    end: str | None = None  #: end of the past employment, if the source dates it
     roles: list[str] = field(default_factory=list)  #: role ids held there
+    #: (role id, start, end) of each role, as the source dates it (a role's start is
+    #: when the person took the role, not when they joined)
+    role_periods: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     founded: list[str] = field(default_factory=list)  #: organisation ids
-    joined: list[str] = field(default_factory=list)  #: other organisations worked at
+    joined: list[str] = field(default_factory=list)  #: other organisations, outside the group
+    moved_to: list[str] = field(default_factory=list)  #: organisations of the same group
+    in_group: bool = False  #: works for an organisation of the group now
     evidence: list[str] = field(default_factory=list)
+
+    @property
+    def left_group(self) -> bool:
+        """True unless the person works inside the organisation's group now."""
+        return not self.in_group
 
 
 @dataclass
@@ -400,17 +411,26 @@ class Diaspora:
     companies: list[Company]
     cofounders: list[tuple[str, str, str]]  #: (person, person, company), sorted
     startups_per_alumnus: dict[str, int]
-    joined: list[tuple[str, str]]  #: (alumnus, organisation) joined, not founded
+    joined: list[tuple[str, str]]  #: (alumnus, organisation) joined outside the group
     time_to_founding: list[dict[str, Any]]  #: where the dates exist
+    group: list[str] = field(default_factory=list)  #: the group's other organisations
+    moved: list[tuple[str, str]] = field(default_factory=list)  #: (alumnus, group organisation)
 
     @property
     def founders(self) -> list[str]:
         """The alumni who founded at least one company."""
         return [a.id for a in self.alumni if a.founded]
 
+    @property
+    def departures(self) -> list[str]:
+        """The alumni who left the group (a move to a subsidiary or the parent is not leaving)."""
+        return [a.id for a in self.alumni if a.left_group]
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["founders"] = self.founders
+        data["departures"] = self.departures
+        data["moved"] = [list(t) for t in self.moved]
         data["cofounders"] = [list(t) for t in self.cofounders]
         data["joined"] = [list(t) for t in self.joined]
         return data
@@ -428,11 +448,48 @@ def _years_between(a: str, b: str) -> float:
     return round(year(b) - year(a), 2)
 
 
+def group_of(graph: Any, org: str) -> list[str]:
+    """The organisations of *org*'s group: its parents, their subsidiaries, and so on.
+
+    Read from the subsidiary facts (``parentOrganization``): a move between two
+    of these is a move inside the group, not a departure. *org* itself is in
+    the list, which is sorted.
+
+    Examples
+    --------
+    >>> G = from_edges([("org/sub", "parentOrganization", "org/big"),
+    ...                 ("org/sub2", "parentOrganization", "org/big"),
+    ...                 ("person/a", "alumniOf", "org/other")])
+    >>> group_of(G, "org/sub")
+    ['org/big', 'org/sub', 'org/sub2']
+    >>> group_of(G, "org/other")
+    ['org/other']
+    """
+    G = entity_graph(graph)
+    org = resolve(G, org, type="Organization")
+    links: dict[str, set[str]] = {}
+    for u, v, d in G.edges(data=True):
+        if d["relation"] == "parentOrganization":
+            links.setdefault(u, set()).add(v)
+            links.setdefault(v, set()).add(u)
+    seen, todo = {org}, [org]
+    while todo:
+        for other in links.get(todo.pop(), ()):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return sorted(seen)
+
+
 def diaspora(graph: Any, org: str = "org/baidu") -> Diaspora:
     """Who worked at *org*, what they founded or joined, and with whom.
 
     An alumnus is a person with a past-employment (``alumniOf``) fact for
     *org*, or a role there with an end date. Current staff are not alumni.
+    Where an alumnus went is split by *org*'s group (:func:`group_of`): a
+    company founded, an organisation joined outside the group, or one moved to
+    inside it (a subsidiary, a unit, the parent). Only those who do not work
+    inside the group now are :attr:`Diaspora.departures`.
 
     Parameters
     ----------
@@ -443,7 +500,7 @@ def diaspora(graph: Any, org: str = "org/baidu") -> Diaspora:
     Returns
     -------
     Diaspora
-        Alumni (sorted by id) with what each founded and joined; the companies
+        Alumni (sorted by id) with what each founded, joined or moved to; the companies
         they founded with all their founders; co-founder pairs; the number of
         startups per alumnus; and the years from joining and from leaving *org*
         to founding, for the foundings whose dates the source gives.
@@ -483,6 +540,7 @@ def diaspora(graph: Any, org: str = "org/baidu") -> Diaspora:
     """
     G = entity_graph(graph)
     org = resolve(G, org, type="Organization")
+    group = set(group_of(G, org))
     alumni: dict[str, Alumnus] = {}
     for u, v, d in _edges(G, "alumniOf"):
         if v == org and G.nodes[u]["type"] == "Person":
@@ -493,8 +551,7 @@ def diaspora(graph: Any, org: str = "org/baidu") -> Diaspora:
         if v == org and (u in alumni or d["end"]):
             a = alumni.setdefault(u, Alumnus(u))
             a.roles.append(d["role"])
-            a.start = a.start or d["start"]
-            a.end = a.end or d["end"]
+            a.role_periods.append((d["role"], d["start"], d["end"]))
             if not a.evidence:
                 a.evidence += d["evidence"]
     founders: dict[str, list[str]] = {}
@@ -504,13 +561,17 @@ def diaspora(graph: Any, org: str = "org/baidu") -> Diaspora:
         founding[u, v] = d
     for a in alumni.values():
         a.roles = sorted(set(a.roles))
+        a.role_periods = sorted(set(a.role_periods), key=lambda p: (p[1] or "", p[0]))
         a.founded = sorted(c for c, people in founders.items() if a.id in people)
-        others = {
-            v
+        worked = [
+            (v, d["relation"])
             for u, v, d in G.out_edges(a.id, data=True)
             if d["relation"] in ("worksFor", "alumniOf", "role") and v != org
-        }
-        a.joined = sorted(others - set(a.founded))
+        ]
+        others = {v for v, _ in worked} - set(a.founded)
+        a.moved_to = sorted(others & group)
+        a.joined = sorted(others - group)
+        a.in_group = any(v in group and r == "worksFor" for v, r in worked)
     ordered = sorted(alumni.values(), key=lambda a: a.id)
     rivals = {
         v if u == org else u
@@ -564,20 +625,26 @@ def diaspora(graph: Any, org: str = "org/baidu") -> Diaspora:
         startups_per_alumnus={a.id: len(a.founded) for a in ordered if a.founded},
         joined=[(a.id, o) for a in ordered for o in a.joined],
         time_to_founding=times,
+        group=sorted(group - {org}),
+        moved=[(a.id, o) for a in ordered for o in a.moved_to],
     )
 
 
 def diaspora_tree(graph: Any, org: str = "org/baidu") -> nx.DiGraph:
-    """The diaspora tree of *org*: org → alumni → what they founded or joined → what those became.
+    """The diaspora tree of *org*: org → alumni → where they went → what those became.
 
     Layers (node attribute ``layer``): 0 the organisation, 1 its alumni,
-    2 the organisations they founded (edge ``relation`` "founder") or joined
-    ("worksFor", "alumniOf" or "role"), 3 the stock markets those are listed
-    on ("listedOn"). Organisations in layer 2 that compete with *org* have
-    ``rival=True``. A company with two alumni founders has two parents, so
-    this is a layered DAG rather than a strict tree. Node attributes are
-    those of :func:`entity_graph`; edges carry ``relation``, labels, dates and
-    ``evidence``.
+    2 the organisations they founded (edge ``relation`` "founder"), joined
+    outside the group or moved to inside it ("worksFor", "alumniOf" or "role"),
+    3 the stock markets those are listed on ("listedOn"). Every edge to
+    layer 2 says whether it stays in *org*'s group (``inside_group``), and
+    organisations of the group have ``in_group=True`` and an edge from *org*
+    (relation "subsidiary" or "parent"); a move inside the group is not a
+    departure. Organisations in layer 2 that compete with *org* have
+    ``rival=True``; alumni have ``left_group``. A company with two alumni
+    founders has two parents, so this is a layered DAG rather than a strict
+    tree. Node attributes are those of :func:`entity_graph`; edges carry
+    ``relation``, labels, dates and ``evidence``.
 
     Examples
     --------
@@ -589,6 +656,13 @@ def diaspora_tree(graph: Any, org: str = "org/baidu") -> nx.DiGraph:
     [('market/us', 3), ('org/big', 0), ('org/s', 2), ('person/a', 1), ('person/b', 1)]
     >>> sorted(T.predecessors("org/s"))
     ['person/a', 'person/b']
+    >>> G = from_edges([("person/a", "alumniOf", "org/big"), ("person/a", "worksFor", "org/sub"),
+    ...                 ("org/sub", "parentOrganization", "org/big")])
+    >>> T = diaspora_tree(G, "org/big")
+    >>> T.edges["person/a", "org/sub"]["inside_group"], T.nodes["person/a"]["left_group"]
+    (True, False)
+    >>> T.edges["org/big", "org/sub"]["relation"]
+    'subsidiary'
     """
     import networkx as nx
 
@@ -612,8 +686,9 @@ def diaspora_tree(graph: Any, org: str = "org/baidu") -> nx.DiGraph:
         for u, v, x in G.edges(data=True)
         if x["relation"] == "competitorOf" and d.org in (u, v)
     }
+    group = set(d.group)
     for a in d.alumni:
-        node(a.id, 1)
+        node(a.id, 1, left_group=a.left_group)
         relation = "alumniOf" if G.has_edge(a.id, d.org) else "role"
         T.add_edge(
             d.org,
@@ -628,12 +703,19 @@ def diaspora_tree(graph: Any, org: str = "org/baidu") -> nx.DiGraph:
             },
         )
         for company in a.founded:
-            node(company, 2, rival=company in rivals)
+            node(company, 2, rival=company in rivals, in_group=company in group)
             edge(a.id, company, "founder")
-        for other in a.joined:
-            node(other, 2, rival=other in rivals)
+            T.edges[a.id, company]["inside_group"] = company in group
+        for other in [*a.joined, *a.moved_to]:
+            node(other, 2, rival=other in rivals, in_group=other in group)
             kinds = [x["relation"] for x in G.get_edge_data(a.id, other).values()]
             edge(a.id, other, next(r for r in ("worksFor", "role", "alumniOf") if r in kinds))
+            T.edges[a.id, other]["inside_group"] = other in group
+    for other in [n for n in d.group if n in T]:
+        below = G.has_edge(other, d.org) and any(
+            x["relation"] == "parentOrganization" for x in G.get_edge_data(other, d.org).values()
+        )
+        T.add_edge(d.org, other, relation="subsidiary" if below else "parent")
     for n in [n for n, layer in T.nodes(data="layer") if layer == 2]:
         for _, market, x in G.out_edges(n, data=True):
             if x["relation"] == "listedOn":
@@ -863,112 +945,10 @@ def shortest_connection(graph: Any, a: str, b: str, lang: str = "zh-Hans") -> Co
 def diaspora_report(
     graph: Graph, org: str = "org/baidu", lang: str = "zh-Hans", *, top: int = 5, seed: int = 0
 ) -> dict[str, Any]:
-    """Everything ``kg analyze`` shows, as JSON-ready plain data.
+    """Everything ``kg analyze`` shows, as plain data: :func:`kg.report.diaspora_report`."""
+    from kg.report import diaspora_report as report
 
-    Parameters
-    ----------
-    graph : rdflib.Graph
-        The built graph (the timeline is read from its dated facts).
-    org : str
-        The organisation whose diaspora to report (id, end of id or name).
-    lang : {"zh-Hans", "zh-Hant", "en"}
-        Language of every name.
-    top : int
-        How many people and companies to list per measure.
-    seed : int
-        Seed for the community detection.
-
-    Returns
-    -------
-    dict
-        ``org``, ``lang``, ``seed``; ``alumni`` (each with the companies founded
-        and joined, roles, dates, evidence); ``companies`` founded by alumni
-        (founders, listings, rivalry); ``cofounders``; ``startups_per_alumnus``;
-        ``time_to_founding``; ``rankings`` (measure → people/companies);
-        ``communities``; ``timeline`` (records of :func:`kg.timeline.timeline`).
-        Every entity appears as ``{"id": …, "name": …}``.
-
-    Examples
-    --------
-    >>> from kg.build import build_graph, project_root
-    >>> from kg.statements import load_dataset
-    >>> report = diaspora_report(build_graph(load_dataset(project_root() / "data")), lang="en")
-    >>> [c["name"] for c in report["companies"]]
-    ['DeepRoute.ai', 'HoloMatic', 'Horizon Robotics', 'Pony.ai', 'WeRide']
-    >>> [[p["name"] for p in pair["people"]] for pair in report["cofounders"]][:1]
-    [['Huang Chang', 'Yu Kai']]
-    """
-    from kg.timeline import timeline
-
-    if lang not in LANGS:
-        raise KGError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-    G = entity_graph(graph)
-    d = diaspora(G, org)
-
-    def ent(n: str) -> dict[str, str]:
-        return {"id": n, "name": label(G, n, lang)}
-
-    def role_name(role: str) -> str:
-        for _, _, x in G.edges(data=True):
-            if x.get("role") == role:
-                return str(x.get(f"label_{lang}") or role)
-        return role
-
-    ranks = rankings(G, top=top, seed=seed)
-    events = timeline(graph, lang)
-    return {
-        "org": ent(d.org),
-        "lang": lang,
-        "seed": seed,
-        "alumni": [
-            {
-                **ent(a.id),
-                "start": a.start,
-                "end": a.end,
-                "roles": [role_name(r) for r in a.roles],
-                "founded": [ent(c) for c in a.founded],
-                "joined": [ent(o) for o in a.joined],
-                "evidence": a.evidence,
-            }
-            for a in d.alumni
-        ],
-        "founders": [ent(p) for p in d.founders],
-        "companies": [
-            {
-                **ent(c.id),
-                "founders": [ent(p) for p in c.founders],
-                "alumni_founders": [ent(p) for p in c.alumni_founders],
-                "founded": c.founded,
-                "listed_on": [ent(m) for m in c.listed_on],
-                "listing_status": c.listing_status,
-                "former_names": c.former_names,
-                "rival": c.rival,
-                "evidence": c.evidence,
-            }
-            for c in d.companies
-        ],
-        "cofounders": [{"company": ent(c), "people": [ent(p), ent(q)]} for p, q, c in d.cofounders],
-        "startups_per_alumnus": [
-            {**ent(p), "startups": n} for p, n in d.startups_per_alumnus.items()
-        ],
-        "joined": [{"person": ent(p), "org": ent(o)} for p, o in d.joined],
-        "time_to_founding": [
-            {**t, "person": ent(t["person"]), "company": ent(t["company"])}
-            for t in d.time_to_founding
-        ],
-        "rankings": {
-            measure: {
-                "people": [{**ent(n), "score": s} for n, s in by_type["Person"]],
-                "companies": [{**ent(n), "score": s} for n, s in by_type["Organization"]],
-            }
-            for measure, by_type in ranks.items()
-        },
-        "communities": [[ent(n) for n in c] for c in communities(G, seed=seed)],
-        "timeline": [
-            {k: (None if v is None else v) for k, v in row.items()}
-            for row in events.to_dict(orient="records")
-        ],
-    }
+    return report(graph, org, lang, top=top, seed=seed)
 
 
 # --- drawing ------------------------------------------------------------------------
@@ -1015,15 +995,67 @@ def use_cjk_font(lang: str = "zh-Hans") -> str:
     return "en"
 
 
-def draw_diaspora_tree(tree: nx.DiGraph, ax: Axes | None = None, lang: str = "zh-Hans") -> Axes:
+_TREE_WORDS = {
+    "founded": {"en": "founded", "zh-Hans": "创立", "zh-Hant": "創立"},
+    "moved": {
+        "en": "moved inside the group",
+        "zh-Hans": "集团内调动",
+        "zh-Hant": "集團內調動",
+    },
+    "joined": {"en": "worked at", "zh-Hans": "任职", "zh-Hant": "任職"},
+    "subsidiary": {"en": "part of the group", "zh-Hans": "旗下公司", "zh-Hant": "旗下公司"},
+    "listed": {"en": "listed on", "zh-Hans": "上市地", "zh-Hant": "上市地"},
+    "org": {"en": "the organisation", "zh-Hans": "本公司", "zh-Hant": "本公司"},
+    "left": {"en": "alumnus who left", "zh-Hans": "已离开的前员工", "zh-Hant": "已離開的前員工"},
+    "stayed": {
+        "en": "alumnus still in the group",
+        "zh-Hans": "仍在集团内的前员工",
+        "zh-Hant": "仍在集團內的前員工",
+    },
+    "rival": {"en": "rival company", "zh-Hans": "竞争对手", "zh-Hant": "競爭對手"},
+    "company": {"en": "other company", "zh-Hans": "其他公司", "zh-Hant": "其他公司"},
+    "group": {"en": "group company", "zh-Hans": "集团公司", "zh-Hant": "集團公司"},
+    "market": {"en": "stock market", "zh-Hans": "证券市场", "zh-Hant": "證券市場"},
+}
+_TREE_FILL = {
+    "org": "#9ecae1",
+    "left": "#deebf7",
+    "stayed": "#c7e9c0",
+    "rival": "#fcbba1",
+    "company": "#fee6ce",
+    "group": "#a1d99b",
+    "market": "#eeeeee",
+}
+
+
+def _tree_kind(data: dict[str, Any]) -> str:
+    if data["layer"] == 0:
+        return "org"
+    if data.get("type") == "Person":
+        return "left" if data.get("left_group", True) else "stayed"
+    if data.get("type") == "StockMarket":
+        return "market"
+    if data.get("in_group"):
+        return "group"
+    return "rival" if data.get("rival") else "company"
+
+
+def draw_diaspora_tree(
+    tree: nx.DiGraph, ax: Axes | None = None, lang: str = "zh-Hans", *, legend: bool = True
+) -> Axes:
     """Draw :func:`diaspora_tree` in layers, left to right, labels in *lang*.
 
-    Each entity is a box; founding edges are solid, working and listing
-    dashed; rivals of the organisation are red, stock markets grey. Call
+    Each entity is a box coloured by what it is (the organisation, alumni who
+    left, alumni still in the group, rivals, group companies, stock markets);
+    founding edges are solid black, moves inside the group solid green, other
+    work dashed, listings dotted, and the organisation's own group companies
+    hang from it by a dotted line. The legend says all of this in *lang*. Call
     :func:`use_cjk_font` first for Chinese labels.
     """
     import matplotlib.pyplot as plt
     import networkx as nx
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 7))
@@ -1037,39 +1069,41 @@ def draw_diaspora_tree(tree: nx.DiGraph, ax: Axes | None = None, lang: str = "zh
         if tree.nodes[n]["layer"] == 1:
             went = sorted(tree.successors(n))
             return (0 if went else 1, went, n)
-        ys = [pos[p][1] for p in tree.predecessors(n) if p in pos]
+        ys = [pos[p][1] for p in tree.predecessors(n) if p in pos and pos[p][0] > 0]
         return (-sum(ys) / len(ys) if ys else 0.0, n)
 
     for layer in sorted(layers):
         members = sorted(layers[layer], key=order)
         for i, n in enumerate(members):
             pos[n] = (layer * 1.0, (len(members) - 1) / 2 - i)
-    fill = {}
-    for n, data in tree.nodes(data=True):
-        if data["layer"] == 0:
-            fill[n] = "#9ecae1"
-        elif data.get("type") == "Person":
-            fill[n] = "#deebf7"
-        elif data.get("type") == "StockMarket":
-            fill[n] = "#eeeeee"
-        else:
-            fill[n] = "#fcbba1" if data.get("rival") else "#fee6ce"
-    founded = [(u, v) for u, v, r in tree.edges(data="relation") if r == "founder"]
-    other = [(u, v) for u, v, r in tree.edges(data="relation") if r != "founder"]
+
+    def style(u: str, v: str, r: str) -> str:
+        if r == "founder":
+            return "founded"
+        if r == "listedOn":
+            return "listed"
+        if r in ("subsidiary", "parent"):
+            return "subsidiary"
+        if tree.nodes[u]["layer"] == 0:
+            return "tenure"
+        return "moved" if tree.edges[u, v].get("inside_group") else "joined"
+
+    looks: dict[str, dict[str, Any]] = {
+        "founded": {"edge_color": "black", "width": 1.8},
+        "moved": {"edge_color": "#31a354", "width": 2.2},
+        "joined": {"edge_color": "#555555", "style": "dashed", "alpha": 0.7},
+        "tenure": {"edge_color": "#999999", "alpha": 0.5},
+        "listed": {"edge_color": "#777777", "style": "dotted"},
+        "subsidiary": {"edge_color": "#31a354", "style": "dotted", "width": 1.5},
+    }
     size = 2200  # invisible nodes: the arrows stop short of the labels' boxes
-    nx.draw_networkx_edges(
-        tree, pos, edgelist=founded, ax=ax, arrows=True, width=1.8, node_size=size
-    )
-    nx.draw_networkx_edges(
-        tree,
-        pos,
-        edgelist=other,
-        ax=ax,
-        arrows=True,
-        style="dashed",
-        alpha=0.5,
-        node_size=size,
-    )
+    for kind, look in looks.items():
+        edges = [(u, v) for u, v, r in tree.edges(data="relation") if style(u, v, r) == kind]
+        if edges:
+            nx.draw_networkx_edges(
+                tree, pos, edgelist=edges, ax=ax, arrows=True, node_size=size, **look
+            )
+    kinds = {n: _tree_kind(data) for n, data in tree.nodes(data=True)}
     for n, (x, y) in pos.items():
         ax.text(
             x,
@@ -1078,8 +1112,33 @@ def draw_diaspora_tree(tree: nx.DiGraph, ax: Axes | None = None, lang: str = "zh
             ha="center",
             va="center",
             fontsize=9,
-            bbox={"boxstyle": "round,pad=0.35", "facecolor": fill[n], "edgecolor": "#777777"},
+            bbox={
+                "boxstyle": "round,pad=0.35",
+                "facecolor": _TREE_FILL[kinds[n]],
+                "edgecolor": "#777777",
+            },
         )
+    if legend:
+        words = {k: v[lang] for k, v in _TREE_WORDS.items()}
+        handles: list[Any] = [
+            Patch(facecolor=_TREE_FILL[k], edgecolor="#777777", label=words[k])
+            for k in _TREE_FILL
+            if k in kinds.values()
+        ]
+        for kind in ("founded", "moved", "joined", "subsidiary", "listed"):
+            if any(style(u, v, r) == kind for u, v, r in tree.edges(data="relation")):
+                look = looks[kind]
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        color=look["edge_color"],
+                        linestyle=look.get("style", "solid"),
+                        linewidth=look.get("width", 1.0),
+                        label=words[kind],
+                    )
+                )
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     ax.set_axis_off()
     ys = [y for _, y in pos.values()]
     ax.set_xlim(-0.5, max(layers) + 0.5)
@@ -1111,40 +1170,98 @@ def _decimal_year(date: str) -> float:
     return year + ((month - 1) / 12 if month else 0) + ((day - 1) / 365 if day else 0)
 
 
-def plot_timeline(frame: pd.DataFrame, ax: Axes | None = None, *, max_label: int = 48) -> Axes:
+# Colour and legend words of each kind of event in :func:`plot_timeline`.
+_EVENT_KINDS = {
+    "arrival": (
+        "tab:green",
+        {
+            "en": "joined, moved or took a role",
+            "zh-Hans": "加入、调动或出任",
+            "zh-Hant": "加入、調動或出任",
+        },
+    ),
+    "departure": (
+        "tab:red",
+        {"en": "left or stepped down", "zh-Hans": "离开或卸任", "zh-Hant": "離開或卸任"},
+    ),
+    "company": (
+        "tab:purple",
+        {
+            "en": "founded, spun off, renamed",
+            "zh-Hans": "创立、独立、更名",
+            "zh-Hant": "創立、獨立、更名",
+        },
+    ),
+    "listing": ("tab:orange", {"en": "listing", "zh-Hans": "上市", "zh-Hant": "上市"}),
+    "product": ("tab:blue", {"en": "product launch", "zh-Hans": "产品推出", "zh-Hant": "產品推出"}),
+    "customer": ("tab:cyan", {"en": "customer", "zh-Hans": "客户", "zh-Hant": "客戶"}),
+    "milestone": ("black", {"en": "milestone", "zh-Hans": "大事", "zh-Hant": "大事"}),
+    "figure": ("tab:gray", {"en": "figure", "zh-Hans": "数据", "zh-Hant": "數據"}),
+}
+_EVENT_KIND = {
+    "joined": "arrival",
+    "moved": "arrival",
+    "took role": "arrival",
+    "recruited": "arrival",
+    "left": "departure",
+    "stepped down": "departure",
+    "founded": "company",
+    "independent": "company",
+    "renamed": "company",
+    "listing": "listing",
+    "listed": "listing",
+    "launched": "product",
+    "planned launch": "product",
+    "customer": "customer",
+    "milestone": "milestone",
+    "figure": "figure",
+    "forecast": "figure",
+}
+_MARKS = {
+    "event": {"en": "event", "zh-Hans": "事件", "zh-Hant": "事件"},
+    "figure": {"en": "figure (square)", "zh-Hans": "数据(方块)", "zh-Hant": "數據(方塊)"},
+    "hollow": {
+        "en": "forecast or plan (hollow)",
+        "zh-Hans": "预测或计划(空心)",
+        "zh-Hant": "預測或計劃(空心)",
+    },
+    "span": {"en": "over a period (bar)", "zh-Hans": "时段(横条)", "zh-Hant": "時段(橫條)"},
+}
+
+
+def plot_timeline(
+    frame: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    max_label: int = 48,
+    lang: str = "en",
+    legend: bool = True,
+) -> Axes:
     """Draw a timeline table (from :func:`kg.timeline.timeline`) as one labelled row per event.
 
     Events are stacked top to bottom in date order, so labels never overlap;
-    figures are drawn as small squares, forecasts hollow, spans as bars.
-    Set a CJK font first (:func:`use_cjk_font`) when the labels are Chinese.
+    the colour says the kind of event, figures are squares, forecasts and plans
+    hollow, figures over a period bars. The legend says so in *lang* (the
+    language of the table). Set a CJK font first (:func:`use_cjk_font`) when
+    the labels are Chinese.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     if ax is None:
         _, ax = plt.subplots(figsize=(10, max(3.0, 0.28 * len(frame) + 1)))
-    colors = {
-        "joined": "tab:green",
-        "left": "tab:red",
-        "recruited": "tab:green",
-        "founded": "tab:purple",
-        "independent": "tab:purple",
-        "listing": "tab:orange",
-        "listed": "tab:orange",
-        "launched": "tab:blue",
-        "planned launch": "tab:blue",
-        "customer": "tab:cyan",
-        "figure": "tab:gray",
-        "forecast": "tab:gray",
-    }
     n = len(frame)
+    seen: set[str] = set()
     for i, row in enumerate(frame.itertuples(index=False)):
         y = n - i
         x = _decimal_year(row.date)
-        color = colors.get(row.event, "black")
+        kind = _EVENT_KIND.get(row.event, "milestone")
+        seen.add(kind)
+        color = _EVENT_KINDS[kind][0]
         hollow = row.event == "forecast" or row.status == "planned"
         if row.end:
             ax.plot([x, _decimal_year(row.end) + 1], [y, y], color=color, linewidth=4, alpha=0.5)
@@ -1180,4 +1297,25 @@ def plot_timeline(frame: pd.DataFrame, ax: Axes | None = None, *, max_label: int
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.grid(axis="x", alpha=0.3)
+    if legend and n:
+        handles: list[Any] = [
+            Line2D([], [], marker="o", linestyle="none", color=color, label=words[lang])
+            for kind, (color, words) in _EVENT_KINDS.items()
+            if kind in seen
+        ]
+        grey = "#555555"
+        handles += [
+            Line2D([], [], marker="s", linestyle="none", color=grey, label=_MARKS["figure"][lang]),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="none",
+                markerfacecolor="white",
+                markeredgecolor=grey,
+                label=_MARKS["hollow"][lang],
+            ),
+            Line2D([], [], color=grey, linewidth=4, alpha=0.5, label=_MARKS["span"][lang]),
+        ]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     return ax

@@ -383,73 +383,11 @@ def query(
         click.echo(q.serialize(done, fmt).decode("utf-8"), nl=False)
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _names(items: list[dict[str, Any]], sep: str = ", ") -> str:
-    return _cell(sep.join(i["name"] for i in items)) if items else "—"
-
-
 def _render_diaspora_md(report: dict[str, Any]) -> str:
-    """The diaspora report as Markdown (the library returns data; this only formats it)."""
-    sep = ", " if report["lang"] == "en" else "、"
+    """The diaspora report as Markdown, every word in the report's language (kg.report)."""
+    from kg.report import render_markdown
 
-    def names(items: list[dict[str, Any]]) -> str:
-        return _names(items, sep)
-
-    org = report["org"]["name"]
-    lines = [f"# Diaspora of {org}", "", f"## Alumni ({len(report['alumni'])})", ""]
-    lines += ["| alumnus | at | roles | founded | joined |", "|---|---|---|---|---|"]
-    for a in report["alumni"]:
-        span = "–".join(d for d in (a["start"], a["end"]) if d) or "?"
-        if a["start"] and not a["end"]:
-            span += "–"
-        roles = _cell(sep.join(a["roles"])) or "—"
-        founded, joined = names(a["founded"]), names(a["joined"])
-        lines.append(f"| {_cell(a['name'])} | {span} | {roles} | {founded} | {joined} |")
-    lines += ["", f"## Companies founded by alumni ({len(report['companies'])})", ""]
-    lines += [
-        "| company | founders | listed on | also | evidence |",
-        "|---|---|---|---|---|",
-    ]
-    for c in report["companies"]:
-        also = [*(f"formerly {n}" for n in c["former_names"]), *c["listing_status"]]
-        if c["rival"]:
-            also.append(f"rival of {org}")
-        quote = _cell(" … ".join(c["evidence"]))
-        lines.append(
-            f"| {_cell(c['name'])} | {names(c['founders'])} | {names(c['listed_on'])} | "
-            f"{_cell('; '.join(also)) or '—'} | “{quote}” |"
-        )
-    lines += ["", "## Co-founders", ""]
-    pairs = report["cofounders"]
-    lines += [f"- {names(p['people'])}: {p['company']['name']}" for p in pairs] or ["- none"]
-    lines += ["", "## Time from leaving to founding", ""]
-    for t in report["time_to_founding"]:
-        lines.append(
-            f"- {t['person']['name']} → {t['company']['name']} ({t['founded']}): "
-            f"{t['years_from_leaving']} years after leaving, "
-            f"{t['years_from_joining']} after joining"
-        )
-    if not report["time_to_founding"]:
-        lines.append("- the sources give no founding dates")
-    lines += ["", "## Top by measure", ""]
-    lines += ["| measure | people | companies |", "|---|---|---|"]
-    for measure, ranked in report["rankings"].items():
-        people = ", ".join(f"{_cell(r['name'])} {r['score']:.3f}" for r in ranked["people"])
-        companies = ", ".join(f"{_cell(r['name'])} {r['score']:.3f}" for r in ranked["companies"])
-        lines.append(f"| {measure} | {people} | {companies} |")
-    lines += ["", f"## Communities (Louvain, seed {report['seed']})", ""]
-    lines += [f"{i}. {names(c)}" for i, c in enumerate(report["communities"], 1)]
-    lines += ["", f"## Timeline ({len(report['timeline'])} dated facts)", ""]
-    lines += ["| date | event | what | evidence |", "|---|---|---|---|"]
-    for e in report["timeline"]:
-        date = f"{e['date']}–{e['end']}" if e["end"] else e["date"]
-        what, quote = _cell(e["description"]), _cell(e["quote"])
-        lines.append(f"| {date} | {e['event']} | {what} | “{quote}” |")
-    return "\n".join(lines)
+    return render_markdown(report)
 
 
 @main.command()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import doctest
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
-from kg import analysis, export, timeline
+from kg import analysis, export, report, timeline
 from kg.analysis import UnknownEntityError, from_edges
 from kg.errors import KGError
+from kg.report import render_markdown
 
 BAIDU_FOUNDERS = {
     "person/yu-kai": "org/horizon-robotics",
@@ -57,7 +59,36 @@ def test_alumni_are_past_staff_only(small):
     assert "person/c" not in {a.id for a in d.alumni}  # works there now
     assert "person/e" not in {a.id for a in d.alumni}  # role with no end
     d_role = next(a for a in d.alumni if a.id == "person/d")
-    assert (d_role.start, d_role.end, d_role.roles) == ("2012", "2013", ["role/cto"])
+    # A role's dates are the role's, not the employment's.
+    assert (d_role.start, d_role.end, d_role.roles) == (None, None, ["role/cto"])
+    assert d_role.role_periods == [("role/cto", "2012", "2013")]
+
+
+def test_a_move_inside_the_group_is_not_a_departure():
+    G = from_edges(
+        [
+            ("person/a", "alumniOf", "org/big"),
+            ("person/a", "worksFor", "org/sub"),
+            ("person/b", "alumniOf", "org/big"),
+            ("person/b", "worksFor", "org/other"),
+            ("person/c", "alumniOf", "org/sub"),
+            ("person/c", "worksFor", "org/big"),
+            ("org/sub", "parentOrganization", "org/big"),
+        ]
+    )
+    d = analysis.diaspora(G, "big")
+    assert d.group == ["org/sub"]
+    assert d.departures == ["person/b"]
+    assert d.moved == [("person/a", "org/sub")] and d.joined == [("person/b", "org/other")]
+    up = analysis.diaspora(G, "sub")  # to the parent is inside the group too
+    assert up.departures == [] and up.moved == [("person/c", "org/big")]
+    T = analysis.diaspora_tree(G, "big")
+    assert T.edges["person/a", "org/sub"]["inside_group"]
+    assert not T.edges["person/b", "org/other"]["inside_group"]
+    assert (
+        T.nodes["org/sub"]["in_group"] and T.edges["org/big", "org/sub"]["relation"] == "subsidiary"
+    )
+    assert T.nodes["person/a"]["left_group"] is False and T.nodes["person/b"]["left_group"]
 
 
 def test_founders_companies_cofounders(small):
@@ -207,7 +238,15 @@ def test_article_founders_and_cofounders(graph):
     }
     alumni = {a.id for a in d.alumni}
     assert {"person/andrew-ng", "person/lu-qi", "person/ouyang-jian"} <= alumni
-    assert d.joined == [("person/ouyang-jian", "org/kunlunxin")]
+    # 百度旗下 Kunlunxin: Ouyang Jian moved inside the group, he did not leave it.
+    assert d.group == ["org/kunlunxin"]
+    assert d.moved == [("person/ouyang-jian", "org/kunlunxin")] and d.joined == []
+    assert "person/ouyang-jian" not in d.departures
+    assert set(d.departures) == alumni - {"person/ouyang-jian"}
+    ouyang = next(a for a in d.alumni if a.id == "person/ouyang-jian")
+    # 2020年出任: the start of the role, not of his time at Baidu (百度老人)
+    assert (ouyang.start, ouyang.end) == (None, None)
+    assert ouyang.role_periods == [("role/chief-chip-architect", "2020", None)]
     assert d.time_to_founding == []  # the article dates no founding
 
 
@@ -239,10 +278,14 @@ def _dated_facts(graph) -> dict[str, set[str]]:
 def test_timeline_holds_every_dated_fact(graph):
     df = timeline.timeline(graph, "en")
     dated = _dated_facts(graph)
-    assert set(df.fact) == set(dated)
+    facts = [f for row in df.facts for f in row]
+    assert set(facts) == set(dated)
     for fact, dates in dated.items():
-        rows = df[df.fact == fact]
+        rows = df[df.facts.map(lambda fs, fact=fact: fact in fs)]
         assert set(rows.date) | {e for e in rows.end if e} == dates, fact
+    assert all(row.fact == row.facts[0] for row in df.itertuples())
+    # one event, one row: no two rows say the same thing on the same date
+    assert not df.duplicated(["date", "description"]).any()
     assert list(df.columns) == list(timeline.COLUMNS)
     assert all(df.quote.str.len() > 0)
     keys = [tuple(int(p) for p in d.split("-")) for d in df.date]
@@ -257,7 +300,10 @@ def test_timeline_events(graph):
 
     assert ("2021", "昆仑芯从百度独立") in said("independent")
     assert ("2027", "昆仑芯:计划IPO") in said("listing")
-    assert ("2018-05", "陆奇离开百度") in said("left")
+    assert ("2018-05", "陆奇离开百度,卸任集团总裁、首席运营官") in said("left")
+    assert ("2017", "陆奇加入百度,任集团总裁、首席运营官") in said("joined")
+    assert ("2020", "欧阳剑出任百度首席芯片架构师") in said("took role")
+    assert ("2021", "欧阳剑在百度体系内转到昆仑芯,任首席执行官") in said("moved")
     assert ("2017", "李彦宏招揽陆奇") in said("recruited")
     assert ("2024", "昆仑芯推出昆仑芯P800") in said("launched")
     assert ("2026", "昆仑芯计划推出昆仑芯M100") in said("planned launch")
@@ -277,14 +323,59 @@ def test_timeline_rejects_unknown_language(graph):
         timeline.timeline(graph, "fr")
 
 
+def test_lu_qi_arrives_once_and_leaves_once_with_all_quotes(graph):
+    df = timeline.timeline(graph, "en")
+    lu = df[(df.subject_id == "person/lu-qi") & (df.object_id == "org/baidu")]
+    assert lu.event.tolist() == ["joined", "left"]
+    joined, left = lu.iloc[0], lu.iloc[1]
+    assert (joined.date, joined.description) == (
+        "2017",
+        "Qi Lu joined Baidu as COO and Group President",
+    )
+    assert "2017年空降百度" in joined.quotes and "赋予其集团总裁兼COO的权杖" in joined.quotes
+    assert left.date == "2018-05"
+    assert left.description == "Qi Lu left Baidu, stepping down as COO and Group President"
+    # the tenure, both roles and the article's 卸任 milestone are one departure
+    assert len(left.facts) == 4 and any(f.endswith("lu-qi-steps-down") for f in left.facts)
+    assert "这场离职被资本市场称为“史上最贵”" in left.quotes
+    assert not df.description.str.contains("steps down as Baidu's Group President").any()
+
+
+def test_a_role_start_is_not_joining(graph):
+    df = timeline.timeline(graph, "en")
+    ouyang = df[df.subject_id == "person/ouyang-jian"]
+    assert ouyang[["date", "event", "description"]].values.tolist() == [
+        ["2020", "took role", "Ouyang Jian became Chief Chip Architect of Baidu"],
+        ["2021", "moved", "Ouyang Jian moved within the Baidu group to Kunlunxin as CEO"],
+    ]
+    assert not df.description.str.contains("Ouyang Jian joined").any()
+
+
 def test_tenures(graph):
     t = timeline.tenures(graph, "en")
     lu = t[t.subject_id == "person/lu-qi"]
-    assert lu[["start", "end"]].drop_duplicates().values.tolist() == [["2017", "2018-05"]]
-    ouyang = t[(t.subject_id == "person/ouyang-jian") & (t.object_id == "org/baidu")]
-    assert ouyang[["start", "end", "role"]].values.tolist() == [
-        ["2020", None, "Chief Chip Architect"]
+    assert lu[["relation", "roles", "start", "end"]].values.tolist() == [
+        ["alumniOf", "COO and Group President", "2017", "2018-05"]
     ]
+    ouyang = t[(t.subject_id == "person/ouyang-jian") & (t.object_id == "org/baidu")]
+    assert ouyang[["relation", "start", "end", "roles"]].values.tolist() == [
+        ["role", "2020", None, "Chief Chip Architect"]
+    ]
+
+
+def test_figures_include_the_undated(graph):
+    f = timeline.figures(graph, "en")
+    from rdflib import URIRef
+    from rdflib.namespace import RDF
+
+    from kg.build import PREFIXES
+
+    nodes = set(graph.subjects(RDF.type, URIRef(PREFIXES["kg"] + "Figure")))
+    assert sorted(f.fact) == sorted(str(n) for n in nodes)
+    undated = f[f.date.isna()].set_index("measure")
+    assert undated.loc["valuation"].value == "CNY 21 billion"
+    assert undated.loc["tenureDays"].value == "486 days"
+    assert undated.loc["marketRank"].subject_id == "org/horizon-robotics"
 
 
 def test_report_is_json_and_complete(graph):
@@ -294,10 +385,80 @@ def test_report_is_json_and_complete(graph):
     assert report["org"] == {"id": "org/baidu", "name": "Baidu"}
     assert {f["id"] for f in report["founders"]} == set(BAIDU_FOUNDERS)
     assert len(report["timeline"]) == len(timeline.timeline(graph))
-    assert set(report["rankings"]) == set(analysis.MEASURES)
-    assert all(len(v["people"]) == 3 for v in report["rankings"].values())
+    assert [len(v) for v in report["most_linked"].values()] == [3, 3]
+    baidu = report["most_linked"]["organizations"][0]
+    assert baidu["id"] == "org/baidu" and {"relation": "former staff", "count": 11} in baidu["by"]
+    assert "communities" not in report and "rankings" not in report
     with pytest.raises(UnknownEntityError, match="did you mean: org/baidu"):
         analysis.diaspora_report(graph, "baido")
+
+
+def test_report_ouyang_jian_moved_inside_the_group(graph):
+    report = analysis.diaspora_report(graph, "baidu", "en")
+    assert "person/ouyang-jian" not in {p["id"] for p in report["departures"]}
+    assert [p["id"] for p in report["moved_within_group"]] == ["person/ouyang-jian"]
+    row = next(a for a in report["alumni"] if a["id"] == "person/ouyang-jian")
+    assert (row["start"], row["end"], row["left_group"]) == (None, None, False)
+    assert row["roles"] == [{"name": "Chief Chip Architect", "start": "2020", "end": None}]
+    (went,) = row["went"]
+    assert went["how"] == "moved" and went["org"]["id"] == "org/kunlunxin"
+    assert went["inside_group"] and went["relation_to_org"] == "subsidiary"
+    assert report["group"][0]["evidence"] == ["百度旗下AI芯片公司“昆仑芯”"]
+    md = render_markdown(report)
+    line = next(x for x in md.splitlines() if x.startswith("| Ouyang Jian"))
+    assert "Chief Chip Architect (took the role in 2020)" in line
+    assert "moved to Kunlunxin (subsidiary of Baidu) as CEO, from 2021" in line
+    assert "| yes |" in line and "2020–" not in line
+    assert "joined Baidu" not in md.replace("Qi Lu joined Baidu", "")
+
+
+def test_report_keeps_the_figures_the_graph_holds(graph):
+    report = analysis.diaspora_report(graph, "baidu", "zh-Hans")
+    md = render_markdown(report)
+    for figure, quote in [
+        ("市场排名:第1", "地平线则坐稳了中国自动驾驶芯片的头把交椅"),
+        ("在任天数:486天", "陆奇在位的486天"),
+        ("估值:210亿元", "这家估值已达210亿元的公司"),
+    ]:
+        assert figure in md and f"“{quote}”" in md, figure
+    horizon = next(c for c in report["companies"] if c["id"] == "org/horizon-robotics")
+    assert [f["short"] for f in horizon["figures"]] == ["市场排名:第1"]
+    lu = next(a for a in report["alumni"] if a["id"] == "person/lu-qi")
+    assert [f["short"] for f in lu["figures"]] == ["在任天数:486天"]
+    lu_rows = [e for e in report["timeline"] if e["subject_id"] == "person/lu-qi"]
+    assert [e["event"] for e in lu_rows].count("left") == 1
+
+
+def _headings(md: str) -> list[str]:
+    return [line.lstrip("# ") for line in md.splitlines() if line.startswith("#")]
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant"])
+def test_chinese_reports_are_chinese(graph, lang):
+    md = render_markdown(analysis.diaspora_report(graph, "baidu", lang))
+    headings = _headings(md)
+    assert len(headings) >= 6
+    for heading in headings:
+        assert not re.search(r"[A-Za-z]", heading), heading
+    table_heads = [line for line in md.splitlines() if line.startswith("| ") and "---" not in line]
+    assert not any(re.search(r"\b(alumnus|company|evidence|date)\b", h) for h in table_heads)
+    assert ("原名景驰科技" if lang == "zh-Hans" else "原名景馳科技") in md
+
+
+def test_english_report_has_no_chinese_outside_quotes(graph):
+    md = render_markdown(analysis.diaspora_report(graph, "baidu", "en"))
+    from rdflib import URIRef
+
+    from kg.build import PREFIXES
+
+    quotes = {str(q) for q in graph.objects(None, URIRef(PREFIXES["oa"] + "exact"))}
+    outside = md
+    for quote in sorted(quotes, key=len, reverse=True):
+        outside = outside.replace(f"“{quote}”", "")
+    found = re.findall(r".{0,20}[\u3400-\u9fff].{0,5}", outside)
+    assert not found
+    assert "formerly JingChi" in md and "formerly 景驰" not in md
+    assert _headings(md)[0] == "Where Baidu's people went"
 
 
 # --- export ------------------------------------------------------------------------------
@@ -341,7 +502,7 @@ def test_export_csv(graph, tmp_path):
 # --- documentation and architecture ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", [analysis, timeline, export], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [analysis, timeline, report, export], ids=lambda m: m.__name__)
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
@@ -349,7 +510,7 @@ def test_docstring_examples_run(module):
 
 def test_importing_the_analysis_loads_no_heavy_library():
     code = (
-        "import sys, kg.analysis, kg.timeline, kg.export; "
+        "import sys, kg.analysis, kg.timeline, kg.report, kg.export; "
         "print(sorted(m for m in ('networkx', 'pandas', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -367,5 +528,10 @@ def test_plots_draw_chinese_or_warn(graph):
     ax = analysis.draw_diaspora_tree(analysis.diaspora_tree(graph), lang=lang)
     texts = {t.get_text() for t in ax.texts}
     assert ("百度" if lang == "zh-Hans" else "Baidu") in texts
-    ax = analysis.plot_timeline(timeline.timeline(graph, lang))
+    words = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert ("创立" if lang == "zh-Hans" else "founded") in words
+    assert ("集团内调动" if lang == "zh-Hans" else "moved inside the group") in words
+    ax = analysis.plot_timeline(timeline.timeline(graph, lang), lang=lang)
     assert len(ax.texts) == len(timeline.timeline(graph))
+    words = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert ("离开或卸任" if lang == "zh-Hans" else "left or stepped down") in words
