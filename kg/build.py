@@ -35,6 +35,7 @@ __all__ = [
     "atomic_write",
     "build",
     "build_graph",
+    "default_out",
     "entity_iri",
     "project_root",
     "resolve_build",
@@ -69,16 +70,25 @@ CURRENT = ".current"  #: the link in --out naming the current generation; swappe
 
 
 def project_root() -> Path:
-    """The folder holding ``data/``, ``ontology.ttl`` and ``shapes.ttl``.
+    """The project folder: where ``data/``, ``ontology.ttl``, ``shapes.ttl`` and ``build/`` are.
 
-    ``$KG_HOME`` if set, else the current folder if it has ``data/``, else the
-    checkout this package lives in.
+    ``$KG_HOME`` if set; else the nearest folder holding ``data/entities.yaml``, from the
+    current folder upward (as git finds its repository); else the checkout this package
+    is installed from. Every command reads its data there and writes its outputs to its
+    ``build/`` unless a path is given, and a path given is relative to the current folder.
     """
     if os.environ.get("KG_HOME"):
-        return Path(os.environ["KG_HOME"])
-    if (Path.cwd() / "data" / "entities.yaml").is_file():
-        return Path.cwd()
+        return Path(os.environ["KG_HOME"]).absolute()
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / "data" / "entities.yaml").is_file():
+            return folder
     return Path(__file__).resolve().parent.parent
+
+
+def default_out(root: str | Path | None = None) -> Path:
+    """Where builds go and readers look by default: ``build/`` in the project folder."""
+    return (Path(root) if root else project_root()) / "build"
 
 
 def expand(curie: str) -> str:
@@ -426,7 +436,7 @@ def _versions() -> dict[str, str]:
 
 def build(
     root: str | Path | None = None,
-    out: str | Path = "build",
+    out: str | Path | None = None,
     validate: bool = True,
     progress: Any = None,
 ) -> BuildResult:
@@ -437,8 +447,9 @@ def build(
     root : path, optional
         The project folder with ``data/``, ``ontology.ttl`` and ``shapes.ttl``
         (default: :func:`project_root`).
-    out : path
-        Where the outputs go: a new generation folder, published whole (see :func:`publish`).
+    out : path, optional
+        Where the outputs go (default: ``build/`` in *root*): a new generation folder,
+        published whole (see :func:`publish`).
     validate : bool
         Run the SHACL validation (and refuse to write on a violation).
     progress : callable, optional
@@ -446,7 +457,7 @@ def build(
     """
     say = progress or (lambda message: None)
     root = Path(root) if root else project_root()
-    out = Path(out)
+    out = Path(out) if out is not None else default_out(root)
     say(f"reading {root / 'data'}")
     data = load_dataset(root / "data")
     say(f"building the graph from {sum(data.counts().values())} records")
@@ -758,4 +769,32 @@ def load_graph(path: str | Path) -> Graph:
     graph = Graph()
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True)
-    return graph.parse(path, format=fmt)
+    try:
+        return graph.parse(path, format=fmt)
+    except OSError as exc:
+        raise DataError(f"cannot read the graph file: {exc.strerror}", path) from None
+    except Exception as exc:  # rdflib's parsers raise many kinds; each means a bad file
+        line, reason = _syntax_error(path, exc)
+        raise DataError(f"not a valid graph file: {reason}", path, line) from None
+
+
+def _syntax_error(path: Path, exc: Exception) -> tuple[int | None, str]:
+    """The line and reason of a graph file's syntax error, for one ``Error:`` line.
+
+    rdflib's N-Triples parser names no line, so Oxigraph's parser (where installed)
+    is asked where the file goes wrong.
+    """
+    lineno = getattr(exc, "lineno", None)
+    reason = " ".join(str(getattr(exc, "msg", None) or exc).split()[:40]) or type(exc).__name__
+    if path.suffix in (".nt", ".ttl"):
+        try:
+            import pyoxigraph as ox
+
+            fmt = ox.RdfFormat.N_TRIPLES if path.suffix == ".nt" else ox.RdfFormat.TURTLE
+            for _ in ox.parse(path=str(path), format=fmt):
+                pass
+        except ImportError:
+            pass
+        except SyntaxError as ox_exc:
+            return ox_exc.lineno, " ".join(str(ox_exc.msg).split()[:40])
+    return (lineno if isinstance(lineno, int) else None), reason

@@ -2,7 +2,16 @@
 
 Each command parses its options, calls one library function and renders the
 result. Errors the library raises on purpose (:class:`~kg.errors.KGError`) are
-printed as ``Error: <message>`` with exit code 1, never as a traceback.
+printed as ``Error: <message>`` with exit code 1, never as a traceback; a command
+used wrongly (an unknown command or option, a value not among the choices, a
+missing argument) gets click's usage message ending in an ``Error:`` line and exit
+code 2, as POSIX utilities and argparse do.
+
+Where things are: every command works in the project folder
+(:func:`kg.build.project_root`: ``$KG_HOME``, else the nearest folder from the current
+one upward holding ``data/entities.yaml``, else the checkout kg is installed from). It
+reads the data there and builds into, and reads from, its ``build/`` folder; a path
+given on the command line is relative to the current folder.
 """
 
 from __future__ import annotations
@@ -45,16 +54,34 @@ root_option = click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Project folder with data/, ontology.ttl and shapes.ttl [default: $KG_HOME, "
-    "the current folder, or the checkout kg is installed from].",
+    help="Project folder with data/, ontology.ttl and shapes.ttl [default: $KG_HOME, the "
+    "nearest folder from here upward holding data/entities.yaml, or the checkout kg is "
+    "installed from].",
 )
 out_option = click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Folder the build writes to (and other commands read from).",
+    default=None,
+    help="Folder the build writes to (and other commands read from) [default: build/ in "
+    "the project folder].",
 )
+
+
+def _out(out: Path | None, root: Path | None = None) -> Path:
+    """--out, or build/ in the project folder."""
+    from kg.build import default_out
+
+    return out if out is not None else default_out(root)
+
+
+def _shown(path: Path) -> Path:
+    """*path* as the user would write it: relative to the current folder where inside it."""
+    try:
+        return path.absolute().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 lang_option = click.option(
     "--lang",
     type=click.Choice(LANGS),
@@ -137,7 +164,7 @@ def _print_counts(counts: dict[str, Any]) -> None:
     "--no-validate", is_flag=True, help="Skip the SHACL validation (faster; not for releases)."
 )
 @_friendly
-def build(root: Path | None, out: Path, lang: str, no_validate: bool) -> None:
+def build(root: Path | None, out: Path | None, lang: str, no_validate: bool) -> None:
     """Build the graph: check every quote, validate with SHACL, write the files.
 
     Writes kg.ttl, kg.nt (sorted), kg.jsonld, the clean texts, the cleaning
@@ -152,12 +179,16 @@ def build(root: Path | None, out: Path, lang: str, no_validate: bool) -> None:
     from kg.build import sample_facts
 
     result = run_build(
-        root, out, validate=not no_validate, progress=lambda m: click.echo(f"… {m}", err=True)
+        root,
+        _out(out, root),
+        validate=not no_validate,
+        progress=lambda m: click.echo(f"… {m}", err=True),
     )
-    click.echo(f"Built {result.out}/:")
+    shown = _shown(result.out)
+    click.echo(f"Built {shown}/:")
     for name in sorted(result.manifest["outputs"]):
-        click.echo(f"  {result.out / name}")
-    click.echo(f"  {result.out / 'manifest.json'}")
+        click.echo(f"  {shown / name}")
+    click.echo(f"  {shown / 'manifest.json'}")
     if not no_validate:
         click.echo("Validated against shapes.ttl: conforms.")
     _print_counts(result.manifest["counts"])
@@ -210,7 +241,7 @@ def validate(root: Path | None) -> None:
 @out_option
 @format_option
 @_friendly
-def stats(out: Path, fmt: str) -> None:
+def stats(out: Path | None, fmt: str) -> None:
     """Print counts of entities by type and facts by relation of a built graph.
 
     \b
@@ -219,7 +250,7 @@ def stats(out: Path, fmt: str) -> None:
     """
     from kg.build import counts, load_graph
 
-    result = counts(load_graph(out / "kg.nt"))
+    result = counts(load_graph(_out(out) / "kg.nt"))
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
     else:
@@ -243,10 +274,13 @@ def graph_file_option(help_text: str) -> Callable[[F], F]:
         "--graph",
         "graph_file",
         type=click.Path(dir_okay=False, path_type=Path),
-        default=Path("build/kg.nt"),
-        show_default=True,
-        help=help_text,
+        default=None,
+        help=f"{help_text} [default: build/kg.nt in the project folder]",
     )
+
+
+def _graph(graph_file: Path | None) -> Path:
+    return graph_file if graph_file is not None else _out(None) / "kg.nt"
 
 
 graph_option = graph_file_option("The built graph file local stores load.")
@@ -303,7 +337,8 @@ def _table(names: list[str], rows: list[dict[str, Any]], markdown: bool) -> str:
     "bindings",
     multiple=True,
     metavar="VAR=VALUE",
-    help="Set a $parameter: an entity id (org/baidu), prefix:name, <iri>, a number or text.",
+    help="Set a $parameter: an entity id (org/baidu) or any of its names (百度, Baidu) where "
+    "the parameter takes an entity, prefix:name, <iri>, a number or text.",
 )
 @click.option(
     "--format",
@@ -323,7 +358,7 @@ def query(
     fmt: str | None,
     lang: str,
     store: str,
-    graph_file: Path,
+    graph_file: Path | None,
 ) -> None:
     """Run a SPARQL query: a named query, a FILE.rq, - (stdin) or the query text.
 
@@ -335,6 +370,8 @@ def query(
     Example:
       kg query --list
       kg query alumni_founders --bind org=org/baidu --lang en
+      kg query career --bind person="Qi Lu"
+      echo 'SELECT * WHERE { ?s ?p ?o } LIMIT 3' | kg query -
       kg query 'SELECT ?p WHERE { ?p a <https://schema.org/Person> }' --format json
     """
     from kg import query as q
@@ -359,7 +396,11 @@ def query(
     from kg.build import project_root
     from kg.store import open_store
 
-    text, _ = q.resolve(query)
+    if query == "-":  # standard input is read once; the text is what runs
+        query = sys.stdin.read()
+        if not query.strip():
+            raise KGError("no query on standard input")
+    text, resolved = q.resolve(query)
     unknown = q.unknown_terms(text, project_root() / "ontology.ttl")
     if unknown:
         click.echo(
@@ -367,8 +408,12 @@ def query(
             + ", ".join(_short(u) for u in unknown),
             err=True,
         )
-    with open_store(store, graph_file) as opened:
-        done = q.run(opened, query, values, lang)
+    with open_store(store, _graph(graph_file)) as opened:
+        values = _entity_bindings(opened, resolved, values)
+        try:
+            done = q.run(opened, query, values, lang)
+        except q.QueryError as exc:
+            raise q.QueryError(f"{exc}{_prefixed_name_hint(text, str(exc))}") from None
         if done.kind in ("CONSTRUCT", "DESCRIBE"):
             click.echo(q.serialize(done, fmt or "ttl").decode("utf-8"), nl=False)
             return
@@ -381,6 +426,60 @@ def query(
             click.echo(_table(names, q.rows(done), markdown=fmt == "md"))
             return
         click.echo(q.serialize(done, fmt).decode("utf-8"), nl=False)
+
+
+def _entity_bindings(store: Any, named: Any, values: dict[str, str]) -> dict[str, str]:
+    """Bound values of a named query's entity parameters, as ids: any name finds its entity.
+
+    A parameter takes an entity when its default is one (``$org`` defaults to
+    ``org/baidu``); its value may then be an id, the end of one or any of the entity's
+    names (:func:`kg.lookup.find_entity`), and a value naming no entity is an error.
+    An IRI outside the project's namespace is passed on as it is.
+    """
+    from kg.build import BASE
+    from kg.lookup import entity_names, find_entity, kind_of_default
+
+    params = getattr(named, "params", None) or {}
+    wanted = {
+        name: kind
+        for name, (default, *_) in params.items()
+        if name in values and (kind := kind_of_default(default))
+    }
+    wanted = {
+        name: kind
+        for name, kind in wanted.items()
+        if not (values[name].strip().startswith("<") and BASE not in values[name])
+    }
+    if not wanted:
+        return values
+    names = entity_names(store)
+    found = dict(values)
+    for name, kind in wanted.items():
+        try:
+            found[name] = find_entity(names, values[name], kind)
+        except KGError as exc:
+            raise KGError(f"--bind {name}={values[name]}: {exc}") from None
+    return found
+
+
+def _prefixed_name_hint(text: str, message: str) -> str:
+    """Why a query with ``kg:person/lu-qi`` does not parse, and what to write instead."""
+    import re
+
+    from kg.build import PREFIXES
+
+    if "malformed query" not in message:
+        return ""
+    plain = re.sub(r'<[^>\s]*>|"(?:[^"\\\n]|\\.)*"|#[^\n]*', " ", text)
+    match = re.search(r"(?<![\w:/<])([A-Za-z][\w-]*):([\w-]+/[\w/-]*\w)", plain)
+    if not match:
+        return ""
+    prefix, local = match.groups()
+    iri = f"<{PREFIXES[prefix]}{local}>" if prefix in PREFIXES else f"<…{local}>"
+    return (
+        f"; {match.group(0)} is not a prefixed name (its local part cannot hold '/'): "
+        f"write the IRI, {iri}"
+    )
 
 
 def _render_diaspora_md(report: dict[str, Any]) -> str:
@@ -422,20 +521,32 @@ def _render_diaspora_md(report: dict[str, Any]) -> str:
     help="Output format.",
 )
 @_friendly
-def analyze(out: Path, lang: str, org: str, top: int, seed: int, fmt: str) -> None:
+def analyze(out: Path | None, lang: str, org: str, top: int, seed: int, fmt: str) -> None:
     """Report where an organisation's people went: alumni, their companies, co-founders,
     top people and companies by degree, betweenness and PageRank, and the timeline.
 
-    Reads the graph built in --out (run `kg build` first).
+    Reads the graph built in --out (run `kg build` first). --org takes the
+    organisation's id or any of its names, in any script (百度, Baidu, baidu).
 
     \b
     Example:
       kg analyze --org baidu --lang en --format md
+      kg analyze --org 百度 --format json
     """
     from kg.analysis import diaspora_report
     from kg.build import load_graph
+    from kg.lookup import entity_names, find_entity
 
-    report = diaspora_report(load_graph(out / "kg.nt"), org, lang, top=top, seed=seed)
+    graph = load_graph(_out(out) / "kg.nt")
+    names = entity_names(graph)
+    org_id = find_entity(names, org, "org")
+    report = diaspora_report(graph, org_id, lang, top=top, seed=seed)
+    if not report["alumni"]:
+        click.echo(
+            f"Warning: {names.shown(org_id)} has no alumni in the graph: no one worked there "
+            "in the past or held a role there that ended",
+            err=True,
+        )
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
@@ -461,7 +572,7 @@ def analyze(out: Path, lang: str, org: str, top: int, seed: int, fmt: str) -> No
     help="Folder to write to [default: --out].",
 )
 @_friendly
-def export(out: Path, lang: str, fmt: str, dest: Path | None) -> None:
+def export(out: Path | None, lang: str, fmt: str, dest: Path | None) -> None:
     """Export the entity graph for Gephi and Cytoscape, with labels in every language
     and dates as attributes (--lang picks the default 'label').
 
@@ -472,8 +583,9 @@ def export(out: Path, lang: str, fmt: str, dest: Path | None) -> None:
     from kg.build import load_graph
     from kg.export import export_graph
 
+    out = _out(out)
     for path in export_graph(load_graph(out / "kg.nt"), dest or out, fmt, lang):
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {_shown(Path(path))}")
 
 
 @main.command()
@@ -533,9 +645,9 @@ def export(out: Path, lang: str, fmt: str, dest: Path | None) -> None:
 @click.option(
     "--graph-html",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("build/graph.html"),
-    show_default=True,
-    help="The interactive graph served at /graph (made by `kg viz`).",
+    default=None,
+    help="The interactive graph served at /graph (made by `kg viz`) [default: "
+    "build/graph.html in the project folder].",
 )
 @click.option(
     "--max-query-bytes",
@@ -585,7 +697,7 @@ def export(out: Path, lang: str, fmt: str, dest: Path | None) -> None:
 @_friendly
 def serve(
     store: str,
-    graph_file: Path,
+    graph_file: Path | None,
     host: str,
     port: int,
     timeout: float,
@@ -593,7 +705,7 @@ def serve(
     workers: int,
     max_per_client: int | None,
     cors_origins: tuple[str, ...],
-    graph_html: Path,
+    graph_html: Path | None,
     max_query_bytes: int,
     max_depth: int,
     max_connections: int,
@@ -620,7 +732,7 @@ def serve(
 
     config = ServeConfig(
         store=store,
-        graph=graph_file,
+        graph=_graph(graph_file),
         host=host,
         port=port,
         timeout=timeout,
@@ -628,7 +740,7 @@ def serve(
         workers=workers,
         max_per_client=max_per_client,
         cors_origins=cors_origins,
-        graph_html=graph_html,
+        graph_html=graph_html if graph_html is not None else _out(None) / "graph.html",
         max_query_bytes=max_query_bytes,
         max_depth=max_depth,
         max_connections=max_connections,
@@ -658,9 +770,8 @@ def serve(
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("build/graph.html"),
-    show_default=True,
-    help="The HTML file to write.",
+    default=None,
+    help="The HTML file to write [default: build/graph.html in the project folder].",
 )
 @click.option(
     "--seed",
@@ -670,7 +781,7 @@ def serve(
     help="Seed of the layout (same graph and seed, same file).",
 )
 @_friendly
-def viz(graph_file: Path, lang: str, out: Path, seed: int) -> None:
+def viz(graph_file: Path | None, lang: str, out: Path | None, seed: int) -> None:
     """Write the interactive graph: one self-contained HTML file that works offline.
 
     People, organisations, products and stock markets are styled by type and sized
@@ -683,8 +794,9 @@ def viz(graph_file: Path, lang: str, out: Path, seed: int) -> None:
     """
     from kg.viz import write_html
 
-    path = write_html(graph_file, out, lang=lang, seed=seed)
-    click.echo(f"Wrote {path}")
+    target = out if out is not None else _out(None) / "graph.html"
+    path = write_html(_graph(graph_file), target, lang=lang, seed=seed)
+    click.echo(f"Wrote {_shown(Path(path))}")
 
 
 if __name__ == "__main__":  # pragma: no cover
