@@ -409,7 +409,7 @@ def query(
             err=True,
         )
     with open_store(store, _graph(graph_file)) as opened:
-        values = _entity_bindings(opened, resolved, values)
+        values = _entity_bindings(opened, _defaults(text, resolved), values)
         try:
             done = q.run(opened, query, values, lang)
         except q.QueryError as exc:
@@ -428,8 +428,24 @@ def query(
         click.echo(q.serialize(done, fmt).decode("utf-8"), nl=False)
 
 
-def _entity_bindings(store: Any, named: Any, values: dict[str, str]) -> dict[str, str]:
-    """Bound values of a named query's entity parameters, as ids: any name finds its entity.
+def _defaults(text: str, named: Any) -> dict[str, str]:
+    """A query's parameter defaults: a named query's header, else the query's own
+    ``VALUES $name { term }`` clauses (where kg.query reads them)."""
+    if named is not None:
+        return {name: default for name, (default, *_) in named.params.items()}
+    from kg import query as q
+
+    in_query = getattr(q, "in_query_defaults", None)
+    try:
+        return dict(in_query(text)) if in_query else {}
+    except KGError:
+        return {}  # the query's own error is reported when it runs
+
+
+def _entity_bindings(
+    store: Any, defaults: dict[str, str], values: dict[str, str]
+) -> dict[str, str]:
+    """Bound values of a query's entity parameters, as ids: any name finds its entity.
 
     A parameter takes an entity when its default is one (``$org`` defaults to
     ``org/baidu``); its value may then be an id, the end of one or any of the entity's
@@ -439,10 +455,9 @@ def _entity_bindings(store: Any, named: Any, values: dict[str, str]) -> dict[str
     from kg.build import BASE
     from kg.lookup import entity_names, find_entity, kind_of_default
 
-    params = getattr(named, "params", None) or {}
     wanted = {
         name: kind
-        for name, (default, *_) in params.items()
+        for name, default in defaults.items()
         if name in values and (kind := kind_of_default(default))
     }
     wanted = {
