@@ -522,17 +522,18 @@ def build(
 # under .generations that the next build removes.
 
 
-def resolve_build(out: str | Path = "build") -> Path:
+def resolve_build(out: str | Path | None = None) -> Path:
     """The folder of the build *out* shows now: read every file of one build from there.
 
     Reading ``out/manifest.json`` and then ``out/kg.nt`` could straddle a new build being
     published between the two reads; reading both from the returned folder cannot. The
     folder stays as it is (builds never change a published folder) until two more builds
-    are published. In a notebook: ``folder = resolve_build("build")``, then
+    are published. *out* defaults to ``build/`` in the project folder. In a notebook:
+    ``folder = resolve_build()``, then
     ``json.loads((folder / "manifest.json").read_text())`` and
     ``load_graph(folder / "kg.nt")`` read the same build.
     """
-    out = Path(out)
+    out = Path(out) if out is not None else default_out()
     current = out / CURRENT
     if current.is_symlink():
         folder = Path(os.path.realpath(current))

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -94,5 +96,11 @@ def test_outside_any_project_the_installed_checkout_is_the_project(tmp_path, mon
     (tmp_path / "a" / "b").mkdir(parents=True)
     monkeypatch.chdir(tmp_path / "a" / "b")
     assert project_root() == tmp_path
+    from kg.build import resolve_build
+    from kg.errors import DataError
+
+    with pytest.raises(DataError) as exc:  # the library's default is the same build/
+        resolve_build()
+    assert str(exc.value) == f"{tmp_path / 'build'}: no build here; run `kg build` first"
     monkeypatch.setenv("KG_HOME", "elsewhere")
     assert project_root() == tmp_path / "a" / "b" / "elsewhere"
