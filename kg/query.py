@@ -8,9 +8,13 @@ Named queries are ``.rq`` files in ``kg/queries/``; each starts with a header::
     # param org: kg:org/baidu  the organisation
     # param lang: "zh-Hans"  language of the labels
 
-Parameters are written ``$name`` in the query (valid SPARQL as it stands). A
-value bound to a parameter replaces its ``$name`` tokens as an RDF term, so the
-same query text runs unchanged on every store, the remote ones included.
+Parameters are written ``$name`` in the query, and each has its default bound in
+the query itself, in a ``VALUES $name { term }`` clause (or ``VALUES ($a $b) {
+(term term) }``) at the top of every group that uses it. So a named query gives
+its default answer as it stands, in any SPARQL client. :func:`bind` removes these
+clauses and replaces the ``$name`` tokens with the bound value (or the default)
+as an RDF term, so the same query text runs unchanged on every store, the remote
+ones included, and each store sees constants rather than a join with a table.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ __all__ = [
     "QueryError",
     "bind",
     "dataframe",
+    "in_query_defaults",
     "named_queries",
     "python_value",
     "resolve",
@@ -54,7 +59,16 @@ _SKIP = (
     r"|<[^<>\"{}|^`\\\s]*>"
     r"|#[^\n]*"
 )
-_PARAM = re.compile(rf"({_SKIP})|\$([A-Za-z_][A-Za-z0-9_]*)")
+_NAME = r"\$[A-Za-z_][A-Za-z0-9_]*"
+# A parameter's default: VALUES over $-written variables with one row, e.g.
+# VALUES ($org $lang) { (<https://w3id.org/china-ai-kg/org/baidu> "zh-Hans") }.
+_TERM = r'<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*)?|-?\d+(?:\.\d+)?'
+_DEFAULTS = (
+    rf"\bVALUES\s+(?:{_NAME}|\((?:\s*{_NAME})+\s*\))\s*"
+    rf"\{{\s*(?:(?:{_TERM})|\((?:\s*(?:{_TERM}))+\s*\))\s*\}}"
+)
+_PARAM = re.compile(rf"({_SKIP})|(?P<defaults>{_DEFAULTS})|\$([A-Za-z_][A-Za-z0-9_]*)")
+_PARAM_NAME = 3  # the group of a $name token
 _ENTITY_ID = re.compile(r"^(person|org|market|product|role)/[a-z0-9-]+$")
 
 
@@ -120,6 +134,24 @@ def _parse_header(path: Path) -> NamedQuery:
     for key in ("title", "en", "zh"):
         if key not in meta:
             raise QueryError(f"{path}: the header lacks '# {key}: …'")
+    try:
+        bound = in_query_defaults(text)
+    except QueryError as exc:
+        raise QueryError(f"{path}: {exc}") from None
+    for name, (default, _) in params.items():
+        if name not in bound:
+            raise QueryError(
+                f"{path}: parameter ${name} has no default in the query; "
+                f"add VALUES ${name} {{ {term(default)} }} to each group that uses it"
+            )
+        if bound[name] != term(default):
+            raise QueryError(
+                f"{path}: parameter ${name} defaults to {default} in the header "
+                f"but to {bound[name]} in the query"
+            )
+    extra = sorted(set(bound) - set(params))
+    if extra:
+        raise QueryError(f"{path}: VALUES ${extra[0]} is not a '# param' of the header")
     return NamedQuery(path.stem, meta["title"], meta["en"], meta["zh"], params, text, path)
 
 
@@ -204,7 +236,46 @@ def _iri(value: str, iri: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _parameters(text: str) -> frozenset[str]:
-    return frozenset(m.group(2) for m in _PARAM.finditer(text) if m.group(2))
+    names = set()
+    for match in _PARAM.finditer(text):
+        if match.group(_PARAM_NAME):
+            names.add(match.group(_PARAM_NAME))
+        elif match.group("defaults"):
+            names.update(re.findall(r"\$(\w+)", match.group("defaults")))
+    return frozenset(names)
+
+
+@functools.lru_cache(maxsize=256)
+def _in_query_defaults(text: str) -> tuple[tuple[str, str], ...]:
+    """The ``VALUES $name { term }`` defaults of *text*, in order (a name may repeat)."""
+    found: list[tuple[str, str]] = []
+    for match in _PARAM.finditer(text):
+        clause = match.group("defaults")
+        if clause:
+            head, _, row = clause.partition("{")
+            names = re.findall(r"\$(\w+)", head)
+            terms = re.findall(_TERM, row)
+            if len(terms) != len(names):
+                raise QueryError(f"VALUES gives {len(terms)} values for {len(names)} parameters")
+            found.extend(zip(names, terms, strict=True))
+    return tuple(found)
+
+
+def in_query_defaults(text: str) -> dict[str, str]:
+    """The defaults a query binds itself, ``VALUES $name { term }``, as SPARQL terms.
+
+    Examples
+    --------
+    >>> in_query_defaults('SELECT * { VALUES ($org $lang) { (<urn:x> "en") } ?a ?b $org }')
+    {'org': '<urn:x>', 'lang': '"en"'}
+    """
+    defaults: dict[str, str] = {}
+    for name, value in _in_query_defaults(text):
+        if defaults.setdefault(name, value) != value:
+            raise QueryError(
+                f"parameter ${name} has two defaults in the query: {defaults[name]} and {value}"
+            )
+    return defaults
 
 
 def parameters(text: str) -> set[str]:
@@ -219,7 +290,7 @@ def bind(text: str, values: dict[str, str], named: NamedQuery | None = None) -> 
     if unknown:
         listed = ", ".join(f"${p}" for p in sorted(used)) or "none"
         raise QueryError(f"the query has no parameter ${unknown[0]} (its parameters: {listed})")
-    defaults = named.defaults() if named else {}
+    defaults = named.defaults() if named else in_query_defaults(text)
     # A parameter whose default is text takes text: "100" stays the string "100" and a
     # language tag is dropped, so the query's string functions get what they expect.
     values = {k: text_term(v) if _is_text(defaults.get(k, "")) else v for k, v in values.items()}
@@ -261,7 +332,9 @@ def _bind(text: str, values: tuple[tuple[str, str], ...]) -> str:
     def swap(match: re.Match[str]) -> str:
         if match.group(1) is not None:
             return match.group(1)
-        return terms.get(match.group(2), match.group(0))
+        if match.group("defaults") is not None:  # the values replace the clause's variables
+            return ""
+        return terms.get(match.group(_PARAM_NAME), match.group(0))
 
     return _PARAM.sub(swap, text)
 
@@ -269,7 +342,7 @@ def _bind(text: str, values: tuple[tuple[str, str], ...]) -> str:
 @functools.lru_cache(maxsize=1024)
 def query_kind(text: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword outside the prologue."""
-    stripped = _PARAM.sub(lambda m: " " if m.group(1) else m.group(0), text)
+    stripped = _PARAM.sub(lambda m: " " if m.group(1) or m.group("defaults") else m.group(0), text)
     match = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", stripped, re.IGNORECASE)
     return match.group(1).upper() if match else "SELECT"
 

@@ -264,3 +264,91 @@ def test_disk_store_is_read_only_and_reloads_when_the_build_changes(built, tmp_p
     )
     again = open_store(f"oxigraph:{folder}", smaller)
     assert len(again) == 10
+
+
+def test_career_names_the_relation_in_the_label_language(store):
+    hant = rows(run(store, "career", {"person": "person/ouyang-jian"}, lang="zh-Hant"))
+    assert {(r["relation"], r["organizationLabel"]) for r in hant} == {
+        ("曾任職於", "百度"),
+        ("職務", "百度"),
+        ("職務", "昆侖芯"),
+        ("任職於", "昆侖芯"),
+    }
+
+
+def test_career_relation_labels_are_the_vocabularys(root):
+    """The labels written in career.rq are those of relations.yaml and ontology.ttl."""
+    from rdflib import Graph, Literal, URIRef
+
+    from kg.clean import to_traditional
+    from kg.statements import load_vocabulary
+
+    relations = load_vocabulary(root / "data" / "relations.yaml").relations
+    ontology = Graph().parse(root / "ontology.ttl")
+    role = {
+        o.language: str(o)
+        for o in ontology.objects(URIRef("http://www.w3.org/ns/org#role"), URIRef(RDFS_LABEL))
+        if isinstance(o, Literal)
+    }
+    sources = {
+        "alumniOf": relations["alumniOf"].labels,
+        "worksFor": relations["worksFor"].labels,
+        "founded": relations["founder"].verb,
+        "role": role,
+    }
+    expected = set()
+    for kind, labels in sources.items():
+        hant = labels.get("zh-Hant") or to_traditional(labels["zh-Hans"])
+        expected |= {(kind, labels["en"], "en"), (kind, labels["zh-Hans"], "zh-Hans")}
+        expected.add((kind, hant, "zh-Hant"))
+    text = named_queries()["career"].text
+    written = set(re.findall(r'\("(\w+)" "([^"]+)"@([\w-]+)\)', text))
+    assert written == expected
+
+
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def test_timeline_has_a_row_per_dated_fact_as_the_analysis_counts_them(store, graph):
+    from kg.timeline import timeline
+
+    got = rows(run(store, "timeline", lang="en"))
+    frame = timeline(graph, lang="en")
+    # The analysis says one event in one row with all its facts; the query has a row per fact.
+    per_fact = [(d, f) for d, facts in zip(frame.date, frame.facts, strict=True) for f in facts]
+    assert sorted((r["when"], r["fact"]) for r in got) == sorted(per_fact)
+    for row in got:
+        assert row["quote"] and row["quotes"] >= 1, row
+        if row["kind"] in ("figure", "forecast"):  # a figure says what it measures and how much
+            assert row["measure"] and (row["value"] is not None or row["min"] is not None), row
+        elif row["kind"] == "event":  # an event says what happened, not rdf:type
+            assert row["subjectLabel"] and row["predicate"] is None, row
+        else:
+            assert row["objectLabel"], row
+    # The quote shown dates the row where a quote does: Qi Lu's departure, not his arrival.
+    left = [r for r in got if r["kind"] == "fact" and r["what"] == "end"]
+    assert left and all("2018" in r["quote"] for r in left)
+
+
+def test_defaults_bound_in_the_query_are_replaced_by_bind(store):
+    text = (
+        "SELECT ?label WHERE { VALUES ($who $lang) { (<https://w3id.org/china-ai-kg/person/lu-qi>"
+        ' "en") } $who rdfs:label ?label . FILTER (langMatches(lang(?label), $lang)) }'
+    )
+    assert [r["label"] for r in rows(run(store, text))] == ["Qi Lu"]
+    bound = run(store, text, {"who": "person/yu-kai"}, lang="zh-Hans")
+    assert "VALUES" not in bound.text and [r["label"] for r in rows(bound)] == ["余凯"]
+
+
+def test_a_named_query_must_bind_its_header_defaults(tmp_path):
+    from kg.query import _parse_header
+
+    header = '# title: t\n# en: e\n# zh: z\n# param lang: "zh-Hans"  language\n'
+    missing = tmp_path / "missing.rq"
+    missing.write_text(header + "SELECT * WHERE { ?s rdfs:label ?l FILTER (lang(?l) = $lang) }\n")
+    with pytest.raises(QueryError, match=r"\$lang has no default in the query; add VALUES \$lang"):
+        _parse_header(missing)
+    other = tmp_path / "other.rq"
+    other.write_text(header + 'SELECT * WHERE { VALUES $lang { "en" } ?s rdfs:label ?l }\n')
+    with pytest.raises(QueryError, match=r'defaults to "zh-Hans" in the header but to "en"'):
+        _parse_header(other)
