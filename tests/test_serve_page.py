@@ -27,8 +27,8 @@ def hostile_server(tmp_path_factory, built):
     running.stop()
 
 
-def open_page(chromium, server):
-    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+def open_page(chromium, server, path="/"):
+    context = chromium.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     page = context.new_page()
     seen = {"requests": [], "errors": [], "dialogs": []}
     page.on("request", lambda r: seen["requests"].append(r.url))
@@ -38,30 +38,57 @@ def open_page(chromium, server):
     page.route(
         "**/*",
         lambda route: (
-            route.continue_() if route.request.url.startswith(server.base) else route.abort()
+            route.continue_()
+            if route.request.url.startswith((server.base, "blob:"))
+            else route.abort()
         ),
     )
-    page.goto(server.base + "/")
-    page.wait_for_function("() => document.querySelectorAll('#named option').length > 15")
+    page.goto(server.base + path)
+    if path.startswith("/entity"):
+        page.wait_for_function(
+            "() => document.body.dataset.ready || document.querySelector('#status.error')"
+        )
+    else:
+        page.wait_for_function("() => document.body.dataset.ready === '1'")
     return context, page, seen
 
 
-def test_named_query_runs_and_entities_link_to_their_evidence(chromium, hostile_server, built):
+def set_query(page, text):
+    page.evaluate("t => document.querySelector('.CodeMirror').CodeMirror.setValue(t)", text)
+
+
+def get_query(page):
+    return page.evaluate("() => document.querySelector('.CodeMirror').CodeMirror.getValue()")
+
+
+def wait_for_answer(page):
+    page.wait_for_function(
+        "() => /result|^\\d{3}:/.test(document.querySelector('#status').textContent)"
+    )
+
+
+def test_named_query_runs_and_entities_link_by_name_to_their_page(chromium, hostile_server, built):
     context, page, seen = open_page(chromium, hostile_server)
     try:
         page.select_option("#named", "co_founders")
         page.click("#run")
         page.wait_for_selector("#results table tbody tr")
-        rows = page.locator("#results tbody tr")
-        assert rows.count() == 3
-        assert "地平线" in page.inner_text("#results")
-        page.locator("#results a", has_text="org/horizon-robotics").first.click()
-        page.wait_for_function(
-            "() => document.querySelector('#status').textContent.includes('result')"
-        )
-        assert "余凯、黄畅创立地平线" in page.inner_text("#results")
+        assert page.locator("#results tbody tr").count() == 3
+        assert page.locator(".CodeMirror .cm-keyword").count() > 0  # highlighted
+        # Entity links show names (from the row's label, or looked up), the id on hover.
+        link = page.locator("#results a", has_text="地平线").first
+        assert link.get_attribute("title").startswith("org/horizon-robotics")
+        texts = page.locator("#results a").all_inner_texts()
+        assert texts and not any("/" in t for t in texts)
         page.screenshot(path=str(built.out / "query-page.png"))
-        assert all(url.startswith(hostile_server.base) for url in seen["requests"])
+        link.click()
+        page.wait_for_function("() => document.body.dataset.ready === '1'")
+        assert page.inner_text("#name") == "地平线"
+        facts = page.inner_text("#facts")
+        assert "余凯、黄畅创立地平线" in facts and "创始人" in facts
+        assert "余凯" in page.locator("#facts a").all_inner_texts()
+        page.screenshot(path=str(built.out / "entity-page.png"), full_page=True)
+        assert all(url.startswith((hostile_server.base, "blob:")) for url in seen["requests"])
         assert seen["errors"] == [] and seen["dialogs"] == []
     finally:
         context.close()
@@ -70,26 +97,156 @@ def test_named_query_runs_and_entities_link_to_their_evidence(chromium, hostile_
 def test_text_from_the_graph_is_shown_as_text(chromium, hostile_server):
     context, page, seen = open_page(chromium, hostile_server)
     try:
-        page.fill(
-            "#query",
+        set_query(
+            page,
             "SELECT ?label WHERE { <https://w3id.org/china-ai-kg/org/evil> rdfs:label ?label }",
         )
         page.click("#run")
         page.wait_for_selector("#results table tbody tr")
         assert page.inner_text("#results tbody td").strip() == HOSTILE
+        page.goto(hostile_server.base + "/entity?id=org/evil")
+        page.wait_for_function("() => document.body.dataset.ready === '1'")
+        assert page.inner_text("#name") == HOSTILE
         assert page.evaluate("() => window.pwned") is None
-        assert page.locator("#results img").count() == 0
+        assert page.locator("img").count() == 0
         assert seen["dialogs"] == [] and seen["errors"] == []
     finally:
         context.close()
 
 
-def test_errors_show_the_servers_message(chromium, hostile_server):
+def test_a_syntax_error_is_placed_on_the_users_own_line(chromium, hostile_server):
     context, page, _ = open_page(chromium, hostile_server)
     try:
-        page.fill("#query", "SELECT ?x WHERE { ?x ?y }")
+        set_query(page, "SELECT ?x WHERE { ?x ?y }")
         page.click("#run")
         page.wait_for_function("() => document.querySelector('#status').className === 'error'")
-        assert "400: malformed query: line" in page.inner_text("#status")
+        message = page.inner_text("#status")
+        assert "400: malformed query: line 1, column 26" in message, message
+        assert page.locator(".CodeMirror .error-line").count() == 1
+        set_query(page, "SELECT ?x WHERE {\n  ?x a schema:Person .\n  ?x ?y\n}")
+        page.click("#run")
+        page.wait_for_function("() => document.querySelector('#status').className === 'error'")
+        # The prefixes the page adds are not counted: the line is the text's own.
+        assert "malformed query: line 4, column 2" in page.inner_text("#status")
+        marked = page.locator(".CodeMirror .error-line")
+        assert marked.count() == 1 and marked.inner_text().split() == [
+            "4",
+            "}",
+        ]  # line number, text
     finally:
         context.close()
+
+
+def test_parameter_form_looks_entities_up_by_name_and_the_url_restores_it(
+    chromium, hostile_server, built
+):
+    context, page, seen = open_page(chromium, hostile_server)
+    try:
+        page.select_option("#named", "career")
+        page.select_option("#lang", "en")
+        page.fill("#param-person", "Ouyang")
+        page.press("#param-person", "Enter")
+        page.wait_for_function(
+            "() => document.querySelector('#param-person').value === 'person/ouyang-jian'"
+        )
+        assert "person = person/ouyang-jian" in page.inner_text("#about")
+        assert "person/ouyang-jian" in get_query(page)
+        page.click("#run")
+        page.wait_for_selector("#results table tbody tr")
+        first = page.inner_text("#results")
+        assert "Kunlunxin" in first and "worked at (past)" in first
+        page.screenshot(path=str(built.out / "query-page-form.png"))
+        link = page.url
+        assert (
+            "query=career" in link and "person=person%2Fouyang-jian" in link and "lang=en" in link
+        )
+        other = context.new_page()
+        other.goto(link)
+        other.wait_for_selector("#results table tbody tr")
+        assert other.inner_text("#results") == first
+        assert other.input_value("#param-person") == "person/ouyang-jian"
+        assert other.input_value("#lang") == "en"
+        assert seen["errors"] == []
+    finally:
+        context.close()
+
+
+def test_switching_the_language_keeps_the_users_edits(chromium, hostile_server):
+    context, page, _ = open_page(chromium, hostile_server)
+    try:
+        page.select_option("#named", "founders")
+        edited = get_query(page).replace("ORDER BY ?company ?founder", "ORDER BY ?founder\nLIMIT 2")
+        set_query(page, "# mine\n" + edited)
+        page.select_option("#lang", "zh-Hant")
+        text = get_query(page)
+        assert text.startswith("# mine\n") and "LIMIT 2" in text
+        assert 'VALUES $lang { "zh-Hant" }' in text
+        page.click("#run")
+        page.wait_for_selector("#results table tbody tr")
+        assert page.locator("#results tbody tr").count() == 2
+        # An edited text is part of the link too.
+        assert "sparql=" in page.url
+    finally:
+        context.close()
+
+
+def test_results_download_as_csv_and_json(chromium, hostile_server, tmp_path):
+    import json
+
+    context, page, _ = open_page(chromium, hostile_server)
+    try:
+        page.select_option("#named", "founders")
+        page.click("#run")
+        page.wait_for_selector("#results table tbody tr")
+        shown = page.locator("#results tbody tr").count()
+        assert shown == 9  # the article's 8 founders and the hostile graph's one more
+        with page.expect_download() as csv_download:
+            page.click("#csv")
+        csv_path = tmp_path / "founders.csv"
+        csv_download.value.save_as(csv_path)
+        assert csv_download.value.suggested_filename == "founders.csv"
+        lines = csv_path.read_text(encoding="utf-8").splitlines()
+        assert lines[0] == "company,companyLabel,founder,founderLabel" and len(lines) == shown + 1
+        with page.expect_download() as json_download:
+            page.click("#json")
+        json_path = tmp_path / "founders.json"
+        json_download.value.save_as(json_path)
+        data = json.loads(json_path.read_text(encoding="utf-8"))
+        assert len(data["results"]["bindings"]) == shown
+    finally:
+        context.close()
+
+
+def test_evidence_offsets_are_labelled_as_offsets(chromium, hostile_server):
+    context, page, _ = open_page(chromium, hostile_server)
+    try:
+        page.select_option("#named", "evidence")
+        page.click("#run")
+        page.wait_for_selector("#results table tbody tr")
+        headers = page.locator("#results th").all_inner_texts()
+        assert not any(h.split("\n")[0] in ("start", "end") for h in headers)
+        offset = [h for h in headers if h.startswith("startOffset")]
+        assert offset and "character offset" in offset[0]
+    finally:
+        context.close()
+
+
+def test_the_pages_load_only_their_own_static_files(hostile_server):
+    import urllib.request
+
+    with urllib.request.urlopen(hostile_server.base + "/") as response:
+        csp = response.headers["Content-Security-Policy"]
+        html = response.read().decode()
+    assert "script-src 'self';" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+    assert "<script>" not in html and "http" not in html.replace("http-equiv", "")
+    for path, kind in [
+        ("/static/vendor/codemirror/codemirror.js", "text/javascript"),
+        ("/static/page.css", "text/css"),
+        ("/static/vendor/codemirror/LICENSE", "text/plain"),
+    ]:
+        with urllib.request.urlopen(hostile_server.base + path) as response:
+            assert response.headers["Content-Type"].startswith(kind), path
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        urllib.request.urlopen(hostile_server.base + "/static/query.html.bak")

@@ -7,6 +7,7 @@ worker pool (``kg.serve.workers``).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,25 @@ CSP = (
     "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+# The query and entity pages load their scripts and styles from /static/ only: no inline
+# script runs there at all.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+STATIC = Path(__file__).resolve().parent.parent / "static"
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+}
+#: The files the pages load, by URL path: fixed at import, so no request names a file.
+STATIC_FILES = {
+    f"/static/{p.relative_to(STATIC).as_posix()}": p
+    for p in sorted(STATIC.rglob("*"))
+    if p.suffix in (".js", ".css") or p.name in ("LICENSE", "README")
+}
 
 
 def service_description(base: str) -> bytes:
@@ -51,8 +71,13 @@ def service_description(base: str) -> bytes:
 """.encode()
 
 
-def _page() -> bytes:
-    return (Path(__file__).resolve().parent.parent / "static" / "query.html").read_bytes()
+def _page(name: str = "query.html") -> bytes:
+    return (STATIC / name).read_bytes()
+
+
+def _static(path: Path) -> Answer:
+    kind = _TYPES.get(path.suffix, "text/plain; charset=utf-8")
+    return Answer(200, kind, path.read_bytes(), {"X-Content-Type-Options": "nosniff"})
 
 
 @dataclass
@@ -86,12 +111,17 @@ class App:
         if url.path == "/sparql":
             return self._sparql(request, url.query)
         read = method in ("GET", "HEAD")
-        if url.path in ("/", "/index.html") and read:
+        if url.path in ("/", "/index.html", "/entity") and read:
+            name = "entity.html" if url.path == "/entity" else "query.html"
             return Answer(
-                200, "text/html; charset=utf-8", _page(), {"Content-Security-Policy": CSP}
+                200, "text/html; charset=utf-8", _page(name), {"Content-Security-Policy": PAGE_CSP}
             )
+        if url.path in STATIC_FILES and read:
+            return _static(STATIC_FILES[url.path])
         if url.path == "/queries" and read:
             return Answer(200, "application/json", self.queries_json)
+        if url.path == "/labels" and read:
+            return Answer(200, "application/json", labels_listing())
         if url.path == "/graph" and read:
             path = self.graph_html
             if path is None or not path.is_file():
@@ -102,7 +132,9 @@ class App:
             return Answer(
                 200, "text/html; charset=utf-8", path.read_bytes(), {"Content-Security-Policy": csp}
             )
-        if url.path in ("/", "/index.html", "/queries", "/graph"):
+        if url.path in ("/", "/index.html", "/entity", "/queries", "/labels", "/graph") or (
+            url.path in STATIC_FILES
+        ):
             return _with(error(405, f"{method} is not allowed here"), Allow="GET, HEAD")
         return error(404, "not found; the endpoint is /sparql and the query page is /")
 
@@ -222,3 +254,32 @@ def queries_listing() -> bytes:
         for q in named_queries().values()
     ]
     return json.dumps(listing, ensure_ascii=False).encode()
+
+
+@functools.cache
+def labels_listing() -> bytes:
+    """Display labels of the predicates and classes the pages show, by IRI and language.
+
+    From ``data/relations.yaml`` (relations) and ``ontology.ttl`` (the other terms); a
+    zh-Hant label the vocabulary lacks is converted from zh-Hans with OpenCC.
+    """
+    from rdflib import Graph, Literal
+    from rdflib.namespace import RDFS
+
+    from kg.build import PREFIXES, project_root
+    from kg.clean import to_traditional
+    from kg.statements import load_vocabulary
+
+    root = project_root()
+    labels: dict[str, dict[str, str]] = {}
+    ontology = Graph().parse(root / "ontology.ttl")
+    for subject, label in ontology.subject_objects(RDFS.label):
+        if isinstance(label, Literal) and label.language:
+            labels.setdefault(str(subject), {})[label.language] = str(label)
+    for relation in load_vocabulary(root / "data" / "relations.yaml").relations.values():
+        prefix, _, local = relation.predicate.partition(":")
+        labels[PREFIXES.get(prefix, prefix + ":") + local] = dict(relation.labels)
+    for texts in labels.values():
+        if "zh-Hant" not in texts and "zh-Hans" in texts:
+            texts["zh-Hant"] = to_traditional(texts["zh-Hans"])
+    return json.dumps(labels, ensure_ascii=False, sort_keys=True).encode()
