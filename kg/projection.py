@@ -6,6 +6,11 @@ products are nodes; reified facts between two of them, and role memberships,
 are edges, each with its dates and evidence quotes. ``rdf:type``, statement,
 evidence and figure nodes never become vertices. The analysis (NetworkX) and
 the interactive HTML (pyvis) both start from here; this module imports neither.
+
+Two kinds of tie are kept apart from the facts, so measures over the facts are not
+changed by them: ``forecasts`` (who forecast a figure about whom, read from the
+figures' ``kg:forecastBy``) and ``credits`` (who wrote, edited or published an
+article). The page draws the first and names the second in its legend.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from kg.statements import Relation, load_vocabulary
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["Edge", "Node", "Projection", "project"]
+__all__ = ["FORECAST_LABELS", "Credit", "Edge", "Node", "Projection", "project"]
 
 _TYPES = {
     PREFIXES["schema"] + "Person": "Person",
@@ -29,6 +34,10 @@ _TYPES = {
     PREFIXES["schema"] + "Product": "Product",
 }
 LANGS = ("zh-Hans", "zh-Hant", "en")
+#: How a forecast tie is said, read forecaster -> the entity the figures are about.
+FORECAST_LABELS = {"zh-Hans": "预测", "zh-Hant": "預測", "en": "forecast for"}
+#: The article properties that credit an entity, in the order they are listed.
+CREDITS = ("author", "editor", "publisher")
 
 
 @dataclass(frozen=True)
@@ -69,10 +78,22 @@ class Edge:
         return self.labels.get(lang) or self.labels.get("zh-Hans") or self.relation
 
 
+@dataclass(frozen=True)
+class Credit:
+    """An entity named by an article's metadata: its author, editor or publisher."""
+
+    entity: str  #: entity id
+    role: str  #: author, editor or publisher
+    source: str  #: source id
+
+
 @dataclass
 class Projection:
     nodes: dict[str, Node]
     edges: list[Edge]
+    #: forecaster -> subject, one edge per pair, with the figures' quotes as evidence
+    forecasts: list[Edge] = field(default_factory=list)
+    credits: list[Credit] = field(default_factory=list)
 
 
 def _relations(path: Path | None) -> dict[str, Relation]:
@@ -218,4 +239,42 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
             )
         )
     edges.sort(key=lambda e: (e.source, e.relation, e.target, e.role or "", e.start or "", e.key))
-    return Projection(nodes=dict(sorted(nodes.items())), edges=edges)
+
+    # Forecasts: the figures someone is named as forecasting, one tie per (forecaster, subject).
+    by_pair: dict[tuple[str, str], list[Any]] = {}
+    for figure in graph.subjects(URIRef(kg + "forecastBy"), None):
+        about = graph.value(figure, URIRef(schema + "about"))
+        for who in graph.objects(figure, URIRef(kg + "forecastBy")):
+            pair = (_local(str(who)), _local(str(about)))
+            if about is not None and pair[0] in nodes and pair[1] in nodes:
+                by_pair.setdefault(pair, []).append(figure)
+    forecasts = []
+    for (forecaster_id, subject_id), figures in sorted(by_pair.items()):
+        figures = sorted(set(figures), key=str)
+        periods = {str(graph.value(f, URIRef(kg + "period")) or "") for f in figures}
+        found = sorted(
+            {ev for f in figures for ev in evidence(f)}, key=lambda e: (e.source, e.start, e.end)
+        )
+        forecasts.append(
+            Edge(
+                forecaster_id,
+                subject_id,
+                "forecast",
+                dict(FORECAST_LABELS),
+                date=periods.pop() if len(periods) == 1 and "" not in periods else None,
+                evidence=found,
+                key=str(figures[0]),
+            )
+        )
+
+    credits = []
+    for article in graph.subjects(RDF.type, URIRef(schema + "NewsArticle")):
+        sid = _local(str(article)).removeprefix("source/")
+        for credit in CREDITS:
+            for who in graph.objects(article, URIRef(schema + credit)):
+                if _local(str(who)) in nodes:
+                    credits.append(Credit(_local(str(who)), credit, sid))
+    credits.sort(key=lambda c: (c.source, CREDITS.index(c.role), c.entity))
+    return Projection(
+        nodes=dict(sorted(nodes.items())), edges=edges, forecasts=forecasts, credits=credits
+    )

@@ -4,7 +4,8 @@ The page draws the :func:`kg.projection.project` view of the graph with vis-netw
 9.1.2, the build that pyvis 0.3.2 ships. pyvis's own template is not used: it links
 Bootstrap and vis-network from CDNs even in ``in_line`` mode, switches every tooltip to
 raw ``innerHTML`` as soon as one title contains ``href``, and inserts the heading and
-select-menu ids unescaped. Instead this module writes its own small page:
+select-menu ids unescaped. Instead this module fills its own small page, kept as static
+files beside it (``kg/static/graph.html``, ``graph.css``, ``graph.js``):
 
 - vis-network's JS and CSS are inlined from pyvis's package folder; nothing is fetched
   (a Content-Security-Policy with ``default-src 'none'`` and script hashes enforces it);
@@ -12,9 +13,16 @@ select-menu ids unescaped. Instead this module writes its own small page:
   page's script parses and hands to vis-network; text reaches the DOM only through
   ``textContent`` and vis-network's string titles, which it shows with ``innerText``;
 - vis node ids are opaque integers; entity ids are only shown as text;
-- the layout is computed in Python with igraph's Fruchterman–Reingold (seeded), so the
-  same graph gives a byte-identical file. Small graphs then relax for a fixed number of
-  vis-network physics iterations and freeze; large ones are drawn with physics off.
+- positions, sizes and label fonts come from :func:`kg.vizlayout.layout` (seeded, so the
+  same graph gives a byte-identical file, and the exports get the same numbers); the page
+  draws them with physics off, hides the edge labels that would touch another label, and
+  starts at a zoom where every label can be read;
+- hovering shows a short tooltip; clicking a node or an edge opens a details panel that
+  scrolls, with every fact, each quote in its sentence, and the source's title,
+  publisher, date and link (where the metadata records them);
+- entities with no tie to draw (an article's author, editor, publisher) are left out of
+  the drawing and named, with their tie, in the legend; a forecaster is drawn with an
+  edge to the entity its figures are about.
 
 :func:`write_html` is the entry point for a built graph; :func:`write_viz_html` takes
 plain :class:`VizNode` and :class:`VizEdge` lists (the benchmark feeds it synthetic
@@ -28,8 +36,6 @@ import functools
 import hashlib
 import html
 import json
-import math
-import random
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -40,11 +46,12 @@ from typing import TYPE_CHECKING, Any
 from kg.build import atomic_write
 from kg.clean import to_traditional
 from kg.errors import DataError, KGError
+from kg.vizlayout import LABEL_LIMIT, layout
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from kg.projection import Edge, Node, Projection
+    from kg.projection import Edge, Evidence, Node, Projection
 
 __all__ = [
     "LANGS",
@@ -52,6 +59,9 @@ __all__ = [
     "VizEdge",
     "VizGraph",
     "VizNode",
+    "VizQuote",
+    "VizSource",
+    "page_layout",
     "render_html",
     "viz_graph",
     "write_html",
@@ -59,13 +69,14 @@ __all__ = [
 ]
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
-#: Graphs with at most this many nodes relax with vis-network physics before freezing;
-#: larger ones are drawn straight from the precomputed layout with physics off.
-STABILIZE_LIMIT = 500
-_STABILIZE_ITERATIONS = 250
-#: At most this many facts are listed in a node's tooltip.
-_MAX_FACTS = 8
+#: Up to this many nodes the page keeps labels apart and starts zoomed in to read them;
+#: larger graphs are drawn as laid out, labels appearing as one zooms in.
+STABILIZE_LIMIT = LABEL_LIMIT
+#: The page starts at no smaller zoom than this (node labels of 14 px stay 12.6 px or more).
+MIN_SCALE = 0.9
+EDGE_FONT = 13
 _VIS = "vis-9.1.2"
+_STATIC = Path(__file__).resolve().parent / "static"
 _FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", ' + (
     '"Microsoft YaHei", "Noto Sans CJK TC", "Noto Sans", sans-serif'
 )
@@ -74,6 +85,10 @@ _FONT_HANT = (
     .replace("Sans SC", "Sans TC")
     .replace("PingFang SC", "PingFang TC")
 )
+#: Sentence ends, to show a quote in its sentence; at most this many characters each side.
+_SENTENCE_ENDS = "。！？!?\n"
+_CONTEXT = 90
+_CLOSERS = "”’」』)）"
 
 # --- presentation tables (how types and relations look, in each language) -----------
 
@@ -107,10 +122,12 @@ RELATION_STYLES: dict[str, dict[str, Any]] = {
     "customerOf": {"color": "#C8629E", "width": 1.4},
     "partnerOf": {"color": "#C8629E", "width": 1.4, "dashes": [6, 4]},
     "listedOn": {"color": "#8E3B6C", "width": 1.4},
+    "forecast": {"color": "#7A5BA6", "width": 1.4, "dashes": [2, 3]},
 }
 _DEFAULT_RELATION_STYLE: dict[str, Any] = {"color": "#8C8C8C", "width": 1.2}
 #: How a membership edge's relation is named in the filter (the edge itself shows the role).
 _ROLE_NAMES = {"zh-Hans": "职务", "zh-Hant": "職務", "en": "role"}
+
 
 _UI: dict[str, dict[str, str]] = {
     "zh-Hans": {
@@ -119,13 +136,24 @@ _UI: dict[str, dict[str, str]] = {
         "types": "类型",
         "relations": "关系",
         "details": "详情",
+        "close": "关闭",
         "none": "没有匹配的名字",
         "shown": "显示 {n} / {N} 个实体,{m} / {M} 条关系",
-        "hint": "悬停查看名称、日期和原文证据;点击查看详情;滚轮缩放,拖动平移。",
-        "sources": "来源",
+        "hint": "悬停查看名称;点击实体或连线,查看全部事实、原文句子和来源;滚轮缩放,拖动平移。",
         "aka": "别名",
-        "more": "…… 另有 {n} 条事实",
         "id": "标识",
+        "facts": "{n} 条事实",
+        "click_node": "点击查看全部 {n} 条事实及原文",
+        "click_edge": "点击查看原文句子和来源",
+        "not_drawn": "未画出的实体",
+        "labels_hidden": "{k} 条关系的名称放不下,没有画出;悬停或点击连线即可看到。",
+        "no_date": "发布日期未记录",
+        "no_url": "原文链接未记录",
+        "original": "原文",
+        "author": "{name}:{title}的作者",
+        "editor": "{name}:{title}的编辑",
+        "publisher": "{name}:{title}的出版方",
+        "no_tie": "{name}:与图中其他实体没有关系",
     },
     "zh-Hant": {
         "title": "中國AI產業知識圖譜",
@@ -133,13 +161,24 @@ _UI: dict[str, dict[str, str]] = {
         "types": "類型",
         "relations": "關係",
         "details": "詳情",
+        "close": "關閉",
         "none": "沒有相符的名字",
         "shown": "顯示 {n} / {N} 個實體,{m} / {M} 條關係",
-        "hint": "懸停查看名稱、日期和原文證據;點擊查看詳情;滾輪縮放,拖動平移。",
-        "sources": "來源",
+        "hint": "懸停查看名稱;點擊實體或連線,查看全部事實、原文句子和來源;滾輪縮放,拖動平移。",
         "aka": "別名",
-        "more": "…… 另有 {n} 條事實",
         "id": "標識",
+        "facts": "{n} 條事實",
+        "click_node": "點擊查看全部 {n} 條事實及原文",
+        "click_edge": "點擊查看原文句子和來源",
+        "not_drawn": "未畫出的實體",
+        "labels_hidden": "{k} 條關係的名稱放不下,沒有畫出;懸停或點擊連線即可看到。",
+        "no_date": "發布日期未記錄",
+        "no_url": "原文連結未記錄",
+        "original": "原文",
+        "author": "{name}:{title}的作者",
+        "editor": "{name}:{title}的編輯",
+        "publisher": "{name}:{title}的出版方",
+        "no_tie": "{name}:與圖中其他實體沒有關係",
     },
     "en": {
         "title": "China's AI industry: knowledge graph",
@@ -147,19 +186,51 @@ _UI: dict[str, dict[str, str]] = {
         "types": "Types",
         "relations": "Relations",
         "details": "Details",
+        "close": "Close",
         "none": "No matching name",
         "shown": "Showing {n} / {N} entities, {m} / {M} relations",
-        "hint": "Hover for names, dates and the quoted evidence; click for details; "
-        "scroll to zoom, drag to pan.",
-        "sources": "Sources",
+        "hint": "Hover for names; click an entity or a line for every fact, the sentence it "
+        "comes from and its source; scroll to zoom, drag to pan.",
         "aka": "also",
-        "more": "… and {n} more facts",
         "id": "id",
+        "facts": "{n} facts",
+        "click_node": "Click for all {n} facts and their sources",
+        "click_edge": "Click for the sentence and its source",
+        "not_drawn": "Not drawn",
+        "labels_hidden": "{k} relation names did not fit and are not drawn; hover over or "
+        "click a line to see them.",
+        "no_date": "publication date not recorded",
+        "no_url": "link to the original not recorded",
+        "original": "original",
+        "author": "{name}: author of {title}",
+        "editor": "{name}: editor of {title}",
+        "publisher": "{name}: publisher of {title}",
+        "no_tie": "{name}: no tie to another entity in the graph",
     },
 }
 
 
 # --- plain data the page is made from -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VizSource:
+    """A source as the details panel cites it; empty fields are shown as not recorded."""
+
+    title: str
+    publisher: str = ""
+    date: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class VizQuote:
+    """One quote of a fact, with the rest of its sentence around it."""
+
+    source: str  #: source id, a key of :attr:`VizGraph.sources`
+    quote: str
+    before: str = ""
+    after: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,7 +249,8 @@ class VizNode:
     names : tuple of str
         Every name the search box should find it by (labels in all languages, aliases).
     tooltip : str
-        Plain text shown on hover and in the details panel (newlines kept).
+        Plain text shown on hover and at the top of the details panel (newlines kept; the
+        first line is the heading).
     """
 
     id: str
@@ -190,20 +262,29 @@ class VizNode:
 
 @dataclass(frozen=True)
 class VizEdge:
-    """One directed, labelled edge of the page (``source`` -> ``target``)."""
+    """One directed, labelled edge of the page (``source`` -> ``target``).
+
+    ``when`` and ``status`` are shown beside the fact in the details panel, ``quotes``
+    under it.
+    """
 
     source: str
     target: str
     relation: str
     label: str = ""
     tooltip: str = ""
+    when: str = ""
+    status: str = ""
+    quotes: tuple[VizQuote, ...] = ()
 
 
 @dataclass
 class VizGraph:
     """Everything one page shows: nodes, edges and the texts around them.
 
-    ``relation_names`` maps a relation key to the name the filter shows (default: the key).
+    ``relation_names`` maps a relation key to the name the filter shows (default: the key);
+    ``sources`` the source ids quotes cite to their metadata; ``notes`` lists, in the
+    legend, the entities left out of the drawing and why.
     """
 
     nodes: list[VizNode]
@@ -212,6 +293,8 @@ class VizGraph:
     title: str = ""
     subtitle: str = ""
     relation_names: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, VizSource] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 # --- from the RDF graph to the plain data ---------------------------------------------
@@ -244,82 +327,73 @@ def _span(start: str | None, end: str | None, date: str | None) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class _Source:
-    headline: str
-    publisher: str
-
-
-def _sources(graph: Graph, lang: str) -> dict[str, _Source]:
-    """Headline and publisher of each article, keyed by source id."""
+def _sources(graph: Graph, lang: str) -> tuple[dict[str, VizSource], dict[str, str]]:
+    """Each article's title, publisher, date and URL, and its clean Simplified text."""
     from rdflib import Literal, URIRef
     from rdflib.namespace import RDF, RDFS
 
     from kg.build import BASE, PREFIXES
 
     schema = PREFIXES["schema"]
-    found = {}
+    found, texts = {}, {}
     for article in graph.subjects(RDF.type, URIRef(schema + "NewsArticle")):
-        heads = {
-            str(o.language): str(o)
-            for o in graph.objects(article, URIRef(schema + "headline"))
-            if isinstance(o, Literal)
-        }
-        publisher = graph.value(article, URIRef(schema + "publisher"))
-        names = {}
-        if publisher is not None:
-            names = {
+        sid = str(article).removeprefix(BASE + "source/")
+
+        def texts_of(node: Any, prop: str) -> dict[str, str]:
+            return {
                 str(o.language): str(o)
-                for o in graph.objects(publisher, RDFS.label)
+                for o in graph.objects(node, URIRef(prop))
                 if isinstance(o, Literal) and o.language
             }
-        sid = str(article).removeprefix(BASE + "source/")
-        found[sid] = _Source(_say(heads, lang, sid), _say(names, lang, "") if names else "")
-    return found
+
+        publisher = graph.value(article, URIRef(schema + "publisher"))
+        names = texts_of(publisher, str(RDFS.label)) if publisher is not None else {}
+        date = graph.value(article, URIRef(schema + "datePublished"))
+        url = graph.value(article, URIRef(schema + "url"))
+        found[sid] = VizSource(
+            title=_say(texts_of(article, schema + "headline"), lang, sid),
+            publisher=_say(names, lang, "") if names else "",
+            date=str(date) if date is not None else "",
+            url=str(url) if url is not None else "",
+        )
+        body = texts_of(article, schema + "text").get("zh-Hans")
+        if body is not None:
+            texts[sid] = body
+    return found, texts
 
 
-class _Notes:
-    """Numbers the sources quoted in one tooltip: ``[1]``, ``[2]`` …"""
-
-    def __init__(self, sources: Mapping[str, _Source]):
-        self.sources = sources
-        self.order: list[str] = []
-
-    def cite(self, source: str) -> str:
-        if source not in self.order:
-            self.order.append(source)
-        return str(self.order.index(source) + 1)
-
-    def footer(self, ui: Mapping[str, str]) -> list[str]:
-        if not self.order:
-            return []
-        lines = ["", f"{ui['sources']}:"]
-        for i, sid in enumerate(self.order, 1):
-            src = self.sources.get(sid)
-            if src is None:
-                lines.append(f"[{i}] {sid}")
-            else:
-                by = f", {src.publisher}" if src.publisher else ""
-                lines.append(f"[{i}] 《{src.headline}》{by} ({sid})")
-        return lines
+def _in_sentence(text: str | None, start: int, end: int, quote: str) -> tuple[str, str]:
+    """The rest of the sentence around ``text[start:end]`` (empty if it is not *quote*)."""
+    if text is None or text[start:end] != quote:
+        return "", ""
+    left = max(text.rfind(c, 0, start) for c in _SENTENCE_ENDS) + 1
+    while left < start and text[left] in _CLOSERS:
+        left += 1  # a closing quote after the full stop ends the sentence before
+    ends = [i for i in (text.find(c, end) for c in _SENTENCE_ENDS) if i >= 0]
+    right = min(ends) if ends else len(text)
+    if right < len(text) and text[right] != "\n":
+        right += 1  # keep the full stop, and the closing quotes after it
+        while right < len(text) and text[right] in _CLOSERS:
+            right += 1
+    before, after = text[left:start], text[end:right]
+    if len(before) > _CONTEXT:
+        before = "…" + before[-_CONTEXT:]
+    if len(after) > _CONTEXT:
+        after = after[:_CONTEXT] + "…"
+    return before, after
 
 
-def _edge_label(edge: Edge, lang: str) -> str:
-    return _say(edge.labels, lang, edge.relation)
+def _quotes(evidence: Sequence[Evidence], texts: Mapping[str, str]) -> tuple[VizQuote, ...]:
+    return tuple(
+        VizQuote(
+            ev.source, ev.quote, *_in_sentence(texts.get(ev.source), ev.start, ev.end, ev.quote)
+        )
+        for ev in evidence
+    )
 
 
-def _quotes(edge: Edge, notes: _Notes, indent: str = "") -> list[str]:
-    return [
-        f"{indent}“{ev.quote}” [{notes.cite(ev.source)}: {ev.start}–{ev.end}]"
-        for ev in edge.evidence
-    ]
-
-
-def _edge_tooltip(
-    edge: Edge, nodes: Mapping[str, Node], lang: str, sources: Mapping[str, _Source]
-) -> str:
-    ui = _UI[lang]
-    notes = _Notes(sources)
+def _edge_tooltip(edge: Edge, nodes: Mapping[str, Node], lang: str) -> str:
+    """Who, what, when, and the quotes: no more than the facts say."""
     source, target = nodes[edge.source], nodes[edge.target]
     lines = [
         f"{_all_names(source.labels, source.id)} → {_all_names(target.labels, target.id)}",
@@ -332,19 +406,13 @@ def _edge_tooltip(
         lines.append(edge.status)
     if edge.evidence:
         lines.append("")
-        lines.extend(_quotes(edge, notes))
-    return "\n".join(lines + notes.footer(ui))
+        lines.extend(f"“{ev.quote}”" for ev in edge.evidence)
+    lines += ["", _UI[lang]["click_edge"]]
+    return "\n".join(lines)
 
 
-def _node_tooltip(
-    node: Node,
-    edges: Sequence[Edge],
-    nodes: Mapping[str, Node],
-    lang: str,
-    sources: Mapping[str, _Source],
-) -> str:
+def _node_info(node: Node, lang: str) -> str:
     ui = _UI[lang]
-    notes = _Notes(sources)
     lines = [_all_names(node.labels, node.id)]
     kind = TYPE_NAMES.get(node.type, TYPE_NAMES["Other"])[lang]
     lines.append(f"{kind} · {node.kind}" if node.kind else kind)
@@ -353,27 +421,7 @@ def _node_tooltip(
     if alts:
         lines.append(f"{ui['aka']}: {', '.join(alts)}")
     lines.append(f"{ui['id']}: {node.id}")
-    order = list(RELATION_STYLES)
-    edges = sorted(
-        edges,
-        key=lambda e: (
-            order.index(e.relation) if e.relation in order else len(order),
-            e.start or e.date or "",
-        ),
-    )
-    for edge in edges[:_MAX_FACTS]:
-        fact = (
-            f"{nodes[edge.source].label(lang)} —{_edge_label(edge, lang)}→ "
-            f"{nodes[edge.target].label(lang)}"
-        )
-        when = _span(edge.start, edge.end, edge.date)
-        lines.append("")
-        lines.append(f"{fact} ({when})" if when else fact)
-        lines.extend(_quotes(edge, notes, "  "))
-    if len(edges) > _MAX_FACTS:
-        lines.append("")
-        lines.append(ui["more"].format(n=len(edges) - _MAX_FACTS))
-    return "\n".join(lines + notes.footer(ui))
+    return "\n".join(lines)
 
 
 def _check_lang(lang: str) -> None:
@@ -385,47 +433,56 @@ def viz_graph(
     graph: Graph | Projection,
     lang: str = "zh-Hans",
     relations: Path | None = None,
-    sources: Mapping[str, tuple[str, str]] | None = None,
+    sources: Mapping[str, tuple[str, str] | VizSource] | None = None,
 ) -> VizGraph:
-    """The page data of a built graph: names in *lang*, tooltips with the evidence.
+    """The page data of a built graph: names in *lang*, facts with their quotes and sources.
 
     Parameters
     ----------
     graph : rdflib.Graph or kg.projection.Projection
-        A built graph, or its projection (then *sources* may name the articles).
+        A built graph, or its projection (then *sources* may name the articles, and quotes
+        are shown without their sentences: a projection holds no text).
     lang : {'zh-Hans', 'zh-Hant', 'en'}
         The language of the names drawn; tooltips show every language.
     relations : path, optional
         The relation vocabulary, passed to :func:`kg.projection.project`.
     sources : mapping, optional
-        ``{source id: (headline, publisher)}``; read from *graph* when it is a Graph.
+        ``{source id: VizSource or (headline, publisher)}``; read from *graph* when it is
+        a Graph.
 
     Returns
     -------
     VizGraph
-        Nodes sorted by entity id, edges in the projection's order.
+        Nodes sorted by entity id: every entity with a fact or a forecast to draw. The
+        others are listed in ``notes`` with their tie (author, editor or publisher of an
+        article) or as having none.
     """
     from kg.projection import Projection, project
 
     _check_lang(lang)
+    texts: dict[str, str] = {}
     if isinstance(graph, Projection):
         proj = graph
-        found = {k: _Source(*v) for k, v in (sources or {}).items()}
+        found = {
+            k: v if isinstance(v, VizSource) else VizSource(*v) for k, v in (sources or {}).items()
+        }
         headline = ""
     else:
         proj = project(graph, relations)
-        found = _sources(graph, lang)
-        headline = ", ".join(f"《{s.headline}》" for _, s in sorted(found.items()))
+        found, texts = _sources(graph, lang)
+        headline = ", ".join(f"《{s.title}》" for _, s in sorted(found.items()))
     ui = _UI[lang]
-    touching: dict[str, list[Edge]] = {nid: [] for nid in proj.nodes}
-    for edge in proj.edges:
+    drawn = [*proj.edges, *proj.forecasts]
+    touching: Counter[str] = Counter()
+    for edge in drawn:
         if edge.source not in proj.nodes or edge.target not in proj.nodes:
             raise DataError(f"edge {edge.key or edge.relation} joins an unknown entity")
-        touching[edge.source].append(edge)
-        if edge.target != edge.source:
-            touching[edge.target].append(edge)
+        touching[edge.source] += 1
+        touching[edge.target] += 1
     nodes = []
     for nid, node in sorted(proj.nodes.items()):
+        if not touching[nid]:
+            continue
         names = [node.labels[x] for x in LANGS if node.labels.get(x)]
         names += [a for a in node.alt_labels if a not in names]
         nodes.append(
@@ -434,25 +491,42 @@ def viz_graph(
                 type=node.type,
                 label=_say(node.labels, lang, nid),
                 names=(*names, nid),
-                tooltip=_node_tooltip(node, touching[nid], proj.nodes, lang, found),
+                tooltip=_node_info(node, lang),
             )
         )
+    notes = []
+    credited = set()
+    for credit in proj.credits:
+        if touching[credit.entity]:
+            continue
+        credited.add(credit.entity)
+        node = proj.nodes[credit.entity]
+        title = found[credit.source].title if credit.source in found else credit.source
+        notes.append(
+            ui[credit.role].format(name=_say(node.labels, lang, node.id), title=f"《{title}》")
+        )
+    for nid, node in sorted(proj.nodes.items()):
+        if not touching[nid] and nid not in credited:
+            notes.append(ui["no_tie"].format(name=_say(node.labels, lang, nid)))
     edges = [
         VizEdge(
             source=e.source,
             target=e.target,
             relation=e.relation,
-            label=_edge_label(e, lang),
-            tooltip=_edge_tooltip(e, proj.nodes, lang, found),
+            label=_say(e.labels, lang, e.relation),
+            tooltip=_edge_tooltip(e, proj.nodes, lang),
+            when=_span(e.start, e.end, e.date),
+            status=e.status or "",
+            quotes=_quotes(e.evidence, texts),
         )
-        for e in proj.edges
+        for e in drawn
     ]
     relation_names = {}
-    for e in proj.edges:
+    for e in drawn:
         if e.relation == "role":
             relation_names["role"] = _ROLE_NAMES[lang]
         elif e.relation not in relation_names:
-            relation_names[e.relation] = _edge_label(e, lang)
+            relation_names[e.relation] = _say(e.labels, lang, e.relation)
     return VizGraph(
         nodes=nodes,
         edges=edges,
@@ -460,46 +534,24 @@ def viz_graph(
         title=ui["title"],
         subtitle=headline,
         relation_names=relation_names,
+        sources=found,
+        notes=notes,
     )
 
 
-# --- layout ----------------------------------------------------------------------------
-
-
-def _layout(n: int, pairs: Sequence[tuple[int, int]], seed: int) -> list[tuple[int, int]]:
-    """Seeded Fruchterman–Reingold positions (igraph), scaled to vis-network pixels.
-
-    The grid variant is used above STABILIZE_LIMIT nodes (near-linear: 20,000 in about 2 s).
-    Coordinates are rounded to whole pixels so the file is byte-stable.
-    """
-    if n == 0:
-        return []
-    try:
-        import igraph
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise KGError(
-            "igraph is needed for the layout; install it with pip install 'kg[viz]'"
-        ) from exc
-    rng = random.Random(seed)
-    half = math.sqrt(n) / 2  # igraph's own starting box; a wider one slows grid FR down 7x
-    start = [(rng.uniform(-half, half), rng.uniform(-half, half)) for _ in range(n)]
-    g = igraph.Graph(n=n, edges=sorted({(a, b) for a, b in pairs if a != b}), directed=False)
-    igraph.set_random_number_generator(random.Random(seed))
-    try:
-        coords = g.layout_fruchterman_reingold(seed=start, grid=n > STABILIZE_LIMIT).coords
-    finally:
-        igraph.set_random_number_generator(random)
-    # Scale so that a typical edge is about 100 px (small graphs) or 120 px (large ones:
-    # dense, so they get more room between labels when zoomed in).
-    lengths = sorted(math.dist(coords[a], coords[b]) for a, b in pairs if a != b) or [1.0]
-    typical = lengths[len(lengths) // 2] or 1.0
-    scale = (100.0 if n <= STABILIZE_LIMIT else 120.0) / typical
-    cx = sum(x for x, _ in coords) / n
-    cy = sum(y for _, y in coords) / n
-    return [(round((x - cx) * scale), round((y - cy) * scale)) for x, y in coords]
-
-
 # --- the page --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _static() -> tuple[str, str, str]:
+    """The page's markup, style and script (``kg/static/graph.*``)."""
+    try:
+        return tuple(  # type: ignore[return-value]
+            (_STATIC / name).read_text(encoding="utf-8")
+            for name in ("graph.html", "graph.css", "graph.js")
+        )
+    except OSError as exc:  # pragma: no cover - a broken installation
+        raise KGError(f"the page's files are missing from {_STATIC}: {exc}") from exc
 
 
 @functools.lru_cache(maxsize=1)
@@ -585,32 +637,33 @@ def _options(vg: VizGraph, seed: int, stabilize: int, type_keys: Sequence[str]) 
         "nodes": {
             "borderWidth": 1.5,
             "borderWidthSelected": 3,
+            "chosen": {"node": True, "label": False},
             "font": {
                 "face": face,
-                "size": 15,
+                "size": 14,
                 "color": "#1A1A1A",
                 "strokeWidth": 4,
                 "strokeColor": "#FFFFFF",
             },
-            "scaling": {
-                "min": 9,
-                "max": 30,
-                "label": {"enabled": True, "min": 16, "max": 28, "drawThreshold": 6},
-            },
+            # Sizes and label fonts come per node from kg.vizlayout (as in the exports).
+            "scaling": {"label": {"drawThreshold": 6}},
         },
         "edges": {
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.55}},
             "arrowStrikethrough": False,
             "font": {
                 "face": face,
-                "size": 12,
+                "size": EDGE_FONT,
                 "color": "#4A4A4A",
                 "strokeWidth": 3,
                 "strokeColor": "#FFFFFF",
                 "align": "horizontal",
             },
-            "smooth": False if big else {"enabled": True, "type": "dynamic"},
+            # Straight lines, so they stay where the layout (and the exports) put them;
+            # parallel edges get their own curve (see _bends).
+            "smooth": False if big else {"enabled": False, "type": "continuous"},
             "selectionWidth": 1.5,
+            "chosen": {"edge": True, "label": False},  # a bold label would grow into others
             "hoverWidth": 0.8,
         },
         "interaction": {
@@ -625,8 +678,20 @@ def _options(vg: VizGraph, seed: int, stabilize: int, type_keys: Sequence[str]) 
     }
 
 
-def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
-    """The page's data: compact arrays indexed by opaque integer ids."""
+@dataclass(frozen=True)
+class _Placed:
+    """The page's nodes and edges in drawing order, with the layout of the nodes."""
+
+    nodes: list[VizNode]
+    edges: list[VizEdge]
+    pairs: list[tuple[int, int]]
+    x: list[int]
+    y: list[int]
+    size: list[float]
+    font: list[int]
+
+
+def _place(vg: VizGraph, seed: int) -> _Placed:
     _check_lang(vg.lang)
     nodes = sorted(vg.nodes, key=lambda n: n.id)
     index: dict[str, int] = {}
@@ -644,9 +709,39 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
                     f"names an unknown node {end!r}; add the node or drop the edge"
                 )
         pairs.append((index[edge.source], index[edge.target]))
-    degree = Counter(i for pair in pairs for i in pair)
-    positions = _layout(len(nodes), pairs, seed)
+    placed = layout(len(nodes), pairs, [n.label for n in nodes], seed)
+    return _Placed(nodes, edges, pairs, placed.x, placed.y, placed.size, placed.font)
 
+
+def page_layout(vg: VizGraph, seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Where and how the page draws each node: ``{id: {x, y, size, font, fill, border}}``.
+
+    The exports use it, so Gephi shows the page's positions (vis-network's y axis points
+    down), sizes (radius in px) and colours.
+    """
+    placed = _place(vg, seed)
+    return {
+        n.id: {
+            "x": placed.x[i],
+            "y": placed.y[i],
+            "size": placed.size[i],
+            "font": placed.font[i],
+            "fill": TYPE_STYLES[_type(n.type)]["fill"],
+            "border": TYPE_STYLES[_type(n.type)]["border"],
+        }
+        for i, n in enumerate(placed.nodes)
+    }
+
+
+def relation_style(relation: str) -> dict[str, Any]:
+    """Colour, width and dashes of a relation's edges on the page."""
+    return {"dashes": False, **RELATION_STYLES.get(relation, _DEFAULT_RELATION_STYLE)}
+
+
+def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
+    """The page's data: compact arrays indexed by opaque integer ids."""
+    placed = _place(vg, seed)
+    nodes, edges, pairs = placed.nodes, placed.edges, placed.pairs
     types = sorted({_type(n.type) for n in nodes}, key=_TYPE_ORDER.index)
     type_ix = {t: i for i, t in enumerate(types)}
     order = list(RELATION_STYLES)
@@ -656,11 +751,19 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
     rel_ix = {r: i for i, r in enumerate(rels)}
     type_counts = Counter(_type(n.type) for n in nodes)
     rel_counts = Counter(e.relation for e in edges)
-    ui = dict(_UI[vg.lang])
+    cited = sorted({q.source for e in edges for q in e.quotes})
+    source_ix = {s: i for i, s in enumerate(cited)}
+    sources = []
+    for sid in cited:
+        src = vg.sources.get(sid, VizSource(sid))
+        sources.append([src.title, src.publisher, src.date, src.url])
+    small = len(nodes) <= LABEL_LIMIT
     return {
         "seed": seed,
         "stabilize": stabilize,
-        "ui": ui,
+        "placeLabels": small and not stabilize,
+        "minScale": MIN_SCALE if small else 0,
+        "ui": dict(_UI[vg.lang]),
         "options": _options(vg, seed, stabilize, types),
         "types": [
             {
@@ -676,25 +779,39 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
                 "key": r,
                 "name": vg.relation_names.get(r, r),
                 "count": rel_counts[r],
-                **{"dashes": False, **RELATION_STYLES.get(r, _DEFAULT_RELATION_STYLE)},
+                **relation_style(r),
             }
             for r in rels
         ],
-        # [type, label, degree, x, y, tooltip, names]
+        "sources": sources,
+        "notes": list(vg.notes),
+        # [type, label, size, x, y, info, names, font]
         "nodes": [
             [
                 type_ix[_type(n.type)],
                 n.label,
-                degree[i],
-                *positions[i],
+                placed.size[i],
+                placed.x[i],
+                placed.y[i],
                 n.tooltip,
                 list(dict.fromkeys((n.label, *n.names))),
+                placed.font[i],
             ]
             for i, n in enumerate(nodes)
         ],
-        # [from, to, relation, label, tooltip, bend]
+        # [from, to, relation, label, tooltip, bend, when, status, quotes]
         "edges": [
-            [a, b, rel_ix[e.relation], e.label, e.tooltip, bend]
+            [
+                a,
+                b,
+                rel_ix[e.relation],
+                e.label,
+                e.tooltip,
+                bend,
+                e.when,
+                e.status,
+                [[source_ix[q.source], q.before, q.quote, q.after] for q in e.quotes],
+            ]
             for (a, b), e, bend in zip(pairs, edges, _bends(pairs), strict=True)
         ],
     }
@@ -732,29 +849,29 @@ def render_html(vg: VizGraph, seed: int = 0, stabilize: int | None = None) -> st
     vg : VizGraph
         The nodes, edges and texts to show.
     seed : int
-        Seeds the igraph layout and vis-network's ``layout.randomSeed``.
+        Seeds the layout (:func:`kg.vizlayout.layout`) and vis-network's ``randomSeed``.
     stabilize : int, optional
-        vis-network physics iterations to run from the precomputed layout before the
-        page freezes it (physics off). Default: 250 up to :data:`STABILIZE_LIMIT` nodes,
-        else 0 (drawn as laid out, physics off from the start).
+        vis-network physics iterations to run from the precomputed layout before the page
+        freezes it. Default 0: the page draws the layout as computed, the positions the
+        exports carry too (physics would move the nodes away from them).
 
     Returns
     -------
     str
         The HTML document.
     """
-    if stabilize is None:
-        stabilize = _STABILIZE_ITERATIONS if len(vg.nodes) <= STABILIZE_LIMIT else 0
+    stabilize = stabilize or 0
     if not vg.nodes:
         stabilize = 0  # vis-network announces no stabilization for an empty network
     if stabilize < 0:
         raise KGError(f"stabilize must be 0 or more iterations, not {stabilize}")
+    page, css, page_js = _static()
     vis_js, vis_css = _vis_assets()
     data = _json_for_html(_payload(vg, seed, stabilize))
     csp = "; ".join(
         [
             "default-src 'none'",
-            f"script-src {_csp_hash(vis_js)} {_csp_hash(_PAGE_JS)}",
+            f"script-src {_csp_hash(vis_js)} {_csp_hash(page_js)}",
             "style-src 'unsafe-inline'",
             "img-src data:",
             "font-src data:",
@@ -767,12 +884,13 @@ def render_html(vg: VizGraph, seed: int = 0, stabilize: int | None = None) -> st
         "SUBTITLE": html.escape(vg.subtitle),
         "FONT": _FONT_HANT if vg.lang == "zh-Hant" else _FONT,
         "VIS_CSS": vis_css,
+        "PAGE_CSS": css,
         "VIS_JS": vis_js,
-        "PAGE_JS": _PAGE_JS,
+        "PAGE_JS": page_js,
         "DATA": data,
     }
     # One pass, so text inserted for one field is never scanned for another.
-    return re.sub(r"@@([A-Z_]+)@@", lambda m: fields[m.group(1)], _PAGE)
+    return re.sub(r"@@([A-Z_]+)@@", lambda m: fields[m.group(1)], page)
 
 
 def _atomic_write_text(path: Path, text: str) -> Path:
@@ -829,259 +947,3 @@ def write_html(
 
         graph = load_graph(Path(graph))
     return write_viz_html(viz_graph(graph, lang, relations), out, seed=seed)
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="@@LANG@@">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="@@CSP@@">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>@@TITLE@@</title>
-<style>@@VIS_CSS@@</style>
-<style>
-html, body { margin: 0; height: 100%; overflow: hidden; }
-body { display: flex; font: 14px/1.45 @@FONT@@; color: #1A1A1A; background: #FFFFFF; }
-#kg-panel { box-sizing: border-box; width: 300px; flex: none; height: 100%; overflow-y: auto;
-  padding: 14px 16px; border-right: 1px solid #DDDDDD; background: #FAFAF7; }
-#kg-panel h1 { font-size: 18px; margin: 0 0 4px; }
-#kg-panel h2 { font-size: 13px; margin: 14px 0 6px; color: #555555; text-transform: uppercase;
-  letter-spacing: .04em; }
-#kg-subtitle { margin: 0 0 10px; color: #555555; font-size: 12px; }
-#kg-network { position: relative; flex: 1; height: 100%; min-width: 0; }
-#kg-search { box-sizing: border-box; width: 100%; padding: 7px 9px; font: inherit;
-  border: 1px solid #BBBBBB; border-radius: 6px; background: #FFFFFF; }
-#kg-results { list-style: none; margin: 4px 0 0; padding: 0; }
-#kg-results li { padding: 4px 8px; border-radius: 4px; cursor: pointer; }
-#kg-results li:hover, #kg-results li.kg-active { background: #E8F0FB; }
-#kg-results .kg-other { color: #666666; font-size: 12px; margin-left: 6px; }
-.kg-row { display: flex; align-items: center; gap: 7px; margin: 3px 0; cursor: pointer; }
-.kg-row input { margin: 0; }
-.kg-row svg { flex: none; }
-.kg-count { margin-left: auto; color: #777777; font-size: 12px; }
-#kg-shown, #kg-hint { color: #666666; font-size: 12px; }
-#kg-details { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12.5px;
-  background: #FFFFFF; border: 1px solid #DDDDDD; border-radius: 6px; padding: 8px; }
-div.vis-tooltip { white-space: pre-wrap; max-width: 460px; overflow-wrap: anywhere;
-  font: 13px/1.45 @@FONT@@; color: #1A1A1A; background: #FFFFF4;
-  border: 1px solid #B9B39A; border-radius: 6px; padding: 8px 10px;
-  box-shadow: 2px 3px 10px rgba(0, 0, 0, .18); }
-</style>
-</head>
-<body>
-<aside id="kg-panel">
-<h1 id="kg-title">@@TITLE@@</h1>
-<p id="kg-subtitle">@@SUBTITLE@@</p>
-<input id="kg-search" type="search" autocomplete="off" spellcheck="false">
-<ul id="kg-results"></ul>
-<h2 id="kg-types-title"></h2>
-<div id="kg-types"></div>
-<h2 id="kg-relations-title"></h2>
-<div id="kg-relations"></div>
-<p id="kg-shown"></p>
-<h2 id="kg-details-title" hidden></h2>
-<div id="kg-details" hidden></div>
-<p id="kg-hint"></p>
-</aside>
-<main id="kg-network"></main>
-<script type="application/json" id="kg-data">@@DATA@@</script>
-<script>@@VIS_JS@@</script>
-<script>@@PAGE_JS@@</script>
-</body>
-</html>
-"""
-
-# The page's script. Text only ever reaches the DOM through textContent (and vis-network's
-# string titles, which it shows with innerText); ids are integers.
-_PAGE_JS = r"""
-(function () {
-  "use strict";
-  var D = JSON.parse(document.getElementById("kg-data").textContent);
-  var U = D.ui;
-  var SVG = "http://www.w3.org/2000/svg";
-  function $(id) { return document.getElementById(id); }
-  function text(id, value) { $(id).textContent = value; }
-
-  text("kg-types-title", U.types);
-  text("kg-relations-title", U.relations);
-  text("kg-details-title", U.details);
-  text("kg-hint", U.hint);
-  $("kg-search").placeholder = U.search;
-
-  var typeOn = D.types.map(function () { return true; });
-  var relOn = D.relations.map(function () { return true; });
-  var nodeType = D.nodes.map(function (n) { return n[0]; });
-  var edgeRel = D.edges.map(function (e) { return e[2]; });
-
-  var nodes = new vis.DataSet(D.nodes.map(function (n, i) {
-    return {id: i, group: D.types[n[0]].key, label: n[1], value: n[2], x: n[3], y: n[4],
-            title: n[5]};
-  }));
-  var edges = new vis.DataSet(D.edges.map(function (e, i) {
-    var r = D.relations[e[2]];
-    var item = {id: i, from: e[0], to: e[1], label: e[3], title: e[4], dashes: r.dashes,
-                width: r.width, color: {color: r.color, highlight: "#C9302C", hover: r.color}};
-    if (e[5] && D.options.edges.smooth) {
-      item.smooth = {enabled: true, type: e[5] > 0 ? "curvedCW" : "curvedCCW",
-                     roundness: Math.abs(e[5])};
-    }
-    return item;
-  }));
-  var nodeView = new vis.DataView(nodes, {filter: function (n) { return typeOn[nodeType[n.id]]; }});
-  var edgeView = new vis.DataView(edges, {filter: function (e) {
-    return relOn[edgeRel[e.id]] && typeOn[nodeType[e.from]] && typeOn[nodeType[e.to]];
-  }});
-  var network = new vis.Network($("kg-network"), {nodes: nodeView, edges: edgeView}, D.options);
-
-  function shown() {
-    text("kg-shown", U.shown.replace("{n}", nodeView.length).replace("{N}", D.nodes.length)
-      .replace("{m}", edgeView.length).replace("{M}", D.edges.length));
-  }
-  function refresh() { nodeView.refresh(); edgeView.refresh(); shown(); }
-
-  function swatch(style, isEdge) {
-    var svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("width", "22");
-    svg.setAttribute("height", "16");
-    var shape;
-    if (isEdge) {
-      shape = document.createElementNS(SVG, "line");
-      shape.setAttribute("x1", "1"); shape.setAttribute("y1", "8");
-      shape.setAttribute("x2", "21"); shape.setAttribute("y2", "8");
-      shape.setAttribute("stroke", style.color);
-      shape.setAttribute("stroke-width", String(style.width + 0.6));
-      if (style.dashes) { shape.setAttribute("stroke-dasharray", style.dashes.join(" ")); }
-    } else {
-      var points = {square: "5,2 17,2 17,14 5,14", diamond: "11,1 18,8 11,15 4,8",
-                    triangle: "11,1 19,15 3,15"}[style.shape];
-      if (points) {
-        shape = document.createElementNS(SVG, "polygon");
-        shape.setAttribute("points", points);
-      } else {
-        shape = document.createElementNS(SVG, "circle");
-        shape.setAttribute("cx", "11");
-        shape.setAttribute("cy", "8");
-        shape.setAttribute("r", "6.5");
-      }
-      shape.setAttribute("fill", style.fill);
-      shape.setAttribute("stroke", style.border);
-      shape.setAttribute("stroke-width", "1.5");
-    }
-    svg.appendChild(shape);
-    return svg;
-  }
-  function filters(box, list, on, isEdge) {
-    list.forEach(function (item, i) {
-      var row = document.createElement("label");
-      row.className = "kg-row";
-      var box2 = document.createElement("input");
-      box2.type = "checkbox";
-      box2.checked = true;
-      box2.setAttribute("data-key", item.key);
-      box2.addEventListener("change", function () { on[i] = box2.checked; refresh(); });
-      var name = document.createElement("span");
-      name.textContent = item.name;
-      var count = document.createElement("span");
-      count.className = "kg-count";
-      count.textContent = String(item.count);
-      row.appendChild(box2);
-      row.appendChild(swatch(item, isEdge));
-      row.appendChild(name);
-      row.appendChild(count);
-      $(box).appendChild(row);
-    });
-  }
-  filters("kg-types", D.types, typeOn, false);
-  filters("kg-relations", D.relations, relOn, true);
-  shown();
-
-  function details(value) {
-    var box = $("kg-details");
-    box.textContent = value || "";
-    box.hidden = !value;
-    $("kg-details-title").hidden = !value;
-  }
-  network.on("click", function (p) {
-    if (p.nodes.length) { details(D.nodes[p.nodes[0]][5]); }
-    else if (p.edges.length) { details(D.edges[p.edges[0]][4]); }
-    else { details(""); }
-  });
-
-  // Search by any name: exact matches first, then prefixes, then substrings.
-  function norm(s) { return String(s).normalize("NFKC").toLowerCase(); }
-  var names = D.nodes.map(function (n) { return n[6].map(norm); });
-  function find(query) {
-    var q = norm(query.trim());
-    if (!q) { return []; }
-    var ranked = [[], [], []];
-    for (var i = 0; i < names.length; i++) {
-      var best = 3;
-      for (var j = 0; j < names[i].length && best > 0; j++) {
-        var name = names[i][j];
-        if (name === q) { best = 0; }
-        else if (best > 1 && name.lastIndexOf(q, 0) === 0) { best = 1; }
-        else if (best > 2 && name.indexOf(q) >= 0) { best = 2; }
-      }
-      if (best < 3) { ranked[best].push(i); }
-    }
-    return ranked[0].concat(ranked[1], ranked[2]).slice(0, 12);
-  }
-  function select(i) {
-    if (!typeOn[nodeType[i]]) {
-      typeOn[nodeType[i]] = true;
-      document.querySelectorAll("#kg-types input")[nodeType[i]].checked = true;
-      refresh();
-    }
-    network.selectNodes([i]);
-    network.focus(i, {scale: Math.max(network.getScale(), 1.1),
-                      animation: {duration: 400, easingFunction: "easeInOutQuad"}});
-    details(D.nodes[i][5]);
-  }
-  var found = [];
-  function show(query) {
-    var list = $("kg-results");
-    list.textContent = "";
-    found = find(query);
-    if (query.trim() && !found.length) {
-      var none = document.createElement("li");
-      none.textContent = U.none;
-      list.appendChild(none);
-    }
-    found.forEach(function (i, k) {
-      var item = document.createElement("li");
-      if (k === 0) { item.className = "kg-active"; }
-      item.textContent = D.nodes[i][1];
-      var other = document.createElement("span");
-      other.className = "kg-other";
-      other.textContent = D.nodes[i][6].slice(1, 4).join(" · ");
-      item.appendChild(other);
-      item.addEventListener("click", function () { select(i); });
-      list.appendChild(item);
-    });
-  }
-  var search = $("kg-search");
-  search.addEventListener("input", function () { show(search.value); });
-  search.addEventListener("keydown", function (ev) {
-    if (ev.key === "Enter" && found.length) { select(found[0]); }
-    if (ev.key === "Escape") { search.value = ""; show(""); }
-  });
-
-  // Settle once, then stay still: physics is switched off for good.
-  function ready() {
-    network.setOptions({physics: {enabled: false}});
-    window.kgReady = performance.now();
-    document.body.setAttribute("data-ready", "1");
-  }
-  if (D.stabilize > 0) {
-    network.once("stabilizationIterationsDone", function () {
-      network.setOptions({physics: {enabled: false}});
-      network.once("afterDrawing", ready);
-      network.redraw();
-    });
-  } else {
-    network.once("afterDrawing", ready);
-  }
-  window.kg = {network: network, nodes: nodes, edges: edges, find: find, select: select,
-               data: D};
-})();
-"""

@@ -31,6 +31,8 @@ from kg.viz import (
     VizEdge,
     VizGraph,
     VizNode,
+    VizSource,
+    _in_sentence,
     render_html,
     viz_graph,
     write_html,
@@ -126,6 +128,8 @@ def test_the_page_is_deterministic_and_ignores_input_order() -> None:
         vg.title,
         vg.subtitle,
         dict(reversed(list(vg.relation_names.items()))),
+        dict(reversed(list(vg.sources.items()))),
+        list(vg.notes),
     )
     assert render_html(shuffled, seed=3) == first
 
@@ -167,32 +171,75 @@ def test_names_follow_the_language(graph: Any) -> None:
     assert labels["zh-Hans"]["person/lu-qi"] == "陆奇"
     assert labels["zh-Hant"]["person/lu-qi"] == "陸奇"
     assert labels["en"]["person/lu-qi"] == "Qi Lu"
-    # Relations have no zh-Hant label in the data: it is converted from zh-Hans.
+    # Relations have their zh-Hant labels in the data (data/relations.yaml).
     assert by_lang["zh-Hant"].relation_names["alumniOf"] == "曾任職於"
+    assert by_lang["zh-Hant"].relation_names["partnerOf"] == "合作夥伴"
     assert by_lang["en"].relation_names["founder"] == "founded"
 
 
-def test_tooltips_carry_names_dates_quotes_and_sources(projection: Projection, graph: Any) -> None:
+def test_tooltips_and_details_carry_names_dates_quotes_and_sources(
+    projection: Projection, graph: Any
+) -> None:
     vg = viz_graph(graph)
     lu = next(n for n in vg.nodes if n.id == "person/lu-qi")
-    assert "陆奇 · 陸奇 · Qi Lu" in lu.tooltip
+    assert lu.tooltip.startswith("陆奇 · 陸奇 · Qi Lu\n人物")
     assert {"陆奇", "陸奇", "Qi Lu", "硅谷华人传奇"} <= set(lu.names)
-    quotes = [
-        ev.quote
-        for e in projection.edges
-        if "person/lu-qi" in (e.source, e.target)
-        for ev in e.evidence
-    ]
-    assert quotes and all(q in lu.tooltip for q in quotes[:2])
-    assert "百度AI十年启示录" in lu.tooltip and "界面新闻" in lu.tooltip
-    assert "2017 – 2018-05" in lu.tooltip
+    # Every fact of Lu Qi is an edge of the page, with its quotes inside their sentences.
+    facts = [e for e in vg.edges if "person/lu-qi" in (e.source, e.target)]
+    expected = [e for e in projection.edges if "person/lu-qi" in (e.source, e.target)]
+    assert len(facts) == len(expected)
+    for fact, edge in zip(
+        sorted(facts, key=lambda e: (e.relation, e.target, e.label)),
+        sorted(expected, key=lambda e: (e.relation, e.target, e.label("zh-Hans"))),
+        strict=True,
+    ):
+        assert [q.quote for q in fact.quotes] == [ev.quote for ev in edge.evidence]
+        for q in fact.quotes:
+            assert q.before or q.after  # the rest of the sentence
+            assert "\n" not in q.before + q.after
+    tenure = next(e for e in facts if e.relation == "role" and e.label == "首席运营官")
+    assert tenure.when == "2017 – 2018-05"
+    # The source: title and publisher; no URL or date is recorded for the article.
+    assert vg.sources["jiemian-baidu-ai-decade"] == VizSource(
+        "百度AI十年启示录:一颗芯片的变现与一场人才的离散", "界面新闻", "", ""
+    )
     for edge in vg.edges:
         assert edge.tooltip and "→" in edge.tooltip
+        assert not re.search(r"\[\d+: \d+", edge.tooltip)  # no bare offsets any more
     founded = next(e for e in vg.edges if e.relation == "founder")
     assert "创立 · 創立 · founded" in founded.tooltip
     role = next(e for e in vg.edges if e.relation == "role" and e.source == "person/lu-qi")
     assert role.tooltip.startswith("陆奇 · 陸奇 · Qi Lu → 百度 · Baidu\n")
     assert "2017 – 2018-05" in role.tooltip
+
+
+def test_a_quote_is_shown_in_its_sentence() -> None:
+    text = "上一句。”2018年5月,陆奇因“个人和家庭原因”突然卸任。下一句"
+    start = text.index("陆奇")
+    quote = "陆奇因“个人和家庭原因”突然卸任"
+    before, after = _in_sentence(text, start, start + len(quote), quote)
+    assert (before, after) == ("2018年5月,", "。")
+    assert _in_sentence(text, 0, 3, "不对的") == ("", "")  # offsets that do not hold the quote
+    long = "长" * 200 + quote + "。"
+    before, _ = _in_sentence(long, 200, 200 + len(quote), quote)
+    assert before.startswith("…") and len(before) < 100
+
+
+def test_isolated_entities_are_named_in_the_legend_or_drawn(graph: Any) -> None:
+    vg = viz_graph(graph)
+    ids = {n.id for n in vg.nodes}
+    assert not {"person/pei-lin", "person/mu-feng", "org/jiemian"} & ids
+    title = "《百度AI十年启示录:一颗芯片的变现与一场人才的离散》"
+    assert vg.notes == [f"沛林:{title}的作者", f"沐风:{title}的编辑", f"界面新闻:{title}的出版方"]
+    forecast = [e for e in vg.edges if e.relation == "forecast"]
+    assert [(e.source, e.target, e.label, e.when) for e in forecast] == [
+        ("org/jpmorgan", "org/kunlunxin", "预测", "2026")
+    ]
+    assert all("摩根大通" in q.quote for q in forecast[0].quotes)
+    # Every entity drawn has something to draw.
+    ends = {x for e in vg.edges for x in (e.source, e.target)}
+    assert ids == ends
+    assert viz_graph(graph, "en").notes[0] == f"Pei Lin: author of {title}"
 
 
 def test_large_graphs_are_drawn_with_physics_off() -> None:
@@ -326,31 +373,153 @@ def hover_node(seen: Visit, index: int) -> str:
     return str(tooltip.inner_text())
 
 
+def drawn_labels(seen: Visit) -> list[dict[str, Any]]:
+    """Every label on the canvas: its box (canvas px), text and font size on screen."""
+    return list(
+        seen.evaluate(
+            """() => {
+      var net = kg.network, scale = net.getScale(), out = [];
+      function box(s, text, font, kind) {
+        var a = net.canvasToDOM({x: s.left, y: s.top});
+        var b = net.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
+        out.push({kind: kind, text: text, left: a.x, top: a.y, right: b.x, bottom: b.y,
+                  px: font * scale});
+      }
+      net.body.nodeIndices.forEach(function (id) {
+        var n = net.body.nodes[id];
+        box(n.labelModule.size, n.options.label, n.options.font.size, "node");
+      });
+      net.body.edgeIndices.forEach(function (id) {
+        var e = net.body.edges[id];
+        if (e.options.label) {
+          box(e.labelModule.size, e.options.label, e.options.font.size, "edge");
+        }
+      });
+      return out;
+    }"""
+        )
+    )
+
+
+def overlapping(labels: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [
+        (a["text"], b["text"])
+        for k, a in enumerate(labels)
+        for b in labels[k + 1 :]
+        if a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    ]
+
+
 def test_article_page_offline_complete_and_still(
-    visit: Any, article_html: Path, projection: Projection
+    visit: Any, article_html: Path, graph: Any
 ) -> None:
+    vg = viz_graph(graph)
     seen = visit(article_html)
     drawn = seen.evaluate(
         "() => ({nodes: kg.network.body.nodeIndices.length,"
         " edges: kg.network.body.edgeIndices.length,"
         " physics: kg.network.physics.physicsEnabled})"
     )
-    assert drawn == {
-        "nodes": len(projection.nodes),
-        "edges": len(projection.edges),
-        "physics": False,
-    }
-    # The layout stays still once settled.
+    assert drawn == {"nodes": len(vg.nodes), "edges": len(vg.edges), "physics": False}
+    # The layout stays still once drawn.
     before = seen.evaluate("() => kg.network.getPositions()")
     seen.page.wait_for_timeout(400)
     assert seen.evaluate("() => kg.network.getPositions()") == before
-    # The legend names every type with its shape and colour.
+    # The legend names every type with its shape and colour, and who is not drawn and why.
     legend = seen.page.locator("#kg-types").inner_text()
     assert all(name in legend for name in ("人物", "机构", "产品", "股票市场"))
     assert seen.page.locator("#kg-types svg").count() == 4
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    seen.page.screenshot(path=str(SCREENSHOT))
+    assert seen.page.locator("#kg-notdrawn li").all_inner_texts() == vg.notes
+    assert "预测" in seen.page.locator("#kg-relations").inner_text()
     assert seen.external() == [] and seen.errors == [] and seen.dialogs == []
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "en"])
+def test_every_label_is_legible_at_the_starting_zoom(
+    visit: Any, graph: Any, tmp_path: Path, lang: str
+) -> None:
+    page = write_html(graph, tmp_path / f"graph-{lang}.html", lang=lang)
+    seen = visit(page)
+    labels = drawn_labels(seen)
+    nodes = [x for x in labels if x["kind"] == "node"]
+    assert len(nodes) == len(viz_graph(graph, lang).nodes)  # every node label is drawn
+    assert sum(x["kind"] == "edge" for x in labels) >= 12  # and a good share of relation names
+    assert overlapping(labels) == []
+    assert min(x["px"] for x in labels) >= 11.5  # no label drawn smaller than 11.5 px
+    hidden = seen.evaluate("() => window.kgHiddenLabels.length")
+    note = seen.page.locator("#kg-labels-note")
+    assert hidden == 0 or str(hidden) in note.inner_text()
+    shot = SCREENSHOT.with_name(f"graph-{lang}.png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    seen.page.screenshot(path=str(shot))
+    assert seen.errors == [] and seen.external() == []
+
+
+def test_a_busy_node_lists_every_fact_in_a_panel_that_scrolls(
+    visit: Any, article_html: Path, graph: Any
+) -> None:
+    vg = viz_graph(graph)
+    seen = visit(article_html)
+    baidu = node_index(seen, "百度")
+    seen.evaluate("(i) => kg.select(i)", baidu)
+    panel = seen.page.locator("#kg-side")
+    assert panel.is_visible()
+    facts = [e for e in vg.edges if "org/baidu" in (e.source, e.target)]
+    assert seen.page.locator("#kg-details .kg-fact").count() == len(facts) > 20
+    assert f"{len(facts)} 条事实" in panel.inner_text()
+    scroll = seen.evaluate(
+        "() => { var p = document.getElementById('kg-side');"
+        " return [p.scrollHeight, p.clientHeight, getComputedStyle(p).overflowY]; }"
+    )
+    assert scroll[0] > scroll[1] and scroll[2] == "auto"  # longer than the window: it scrolls
+    # Each quote sits in its sentence, marked, with the source's title and publisher.
+    marks = seen.page.locator("#kg-details .kg-quote mark").all_inner_texts()
+    assert sorted(marks) == sorted(q.quote for e in facts for q in e.quotes)
+    first = seen.page.locator("#kg-details .kg-quote").first.inner_text()
+    quote = facts and next(q for e in facts for q in e.quotes if q.before or q.after)
+    assert any(q.before + q.quote + q.after == t for e in facts for q in e.quotes for t in [first])
+    assert quote
+    cite = seen.page.locator("#kg-details .kg-cite").first.inner_text()
+    assert cite == (
+        "《百度AI十年启示录:一颗芯片的变现与一场人才的离散》 · 界面新闻 · 发布日期未记录"
+        " · 原文链接未记录"
+    )
+    assert seen.page.locator("#kg-details a").count() == 0  # no URL is recorded: no link
+    # A short tooltip on hover: names and how many facts, not the facts themselves.
+    seen.page.locator("#kg-close").click()
+    assert not panel.is_visible()
+    text = hover_node(seen, baidu)
+    assert text.startswith("百度 · Baidu") and f"全部 {len(facts)} 条事实" in text
+    box = seen.page.locator("div.vis-tooltip").bounding_box()
+    assert box["height"] < 250 and box["width"] <= 372
+    shot = SCREENSHOT.with_name("graph-details.png")
+    seen.evaluate("(i) => kg.select(i)", baidu)
+    seen.page.screenshot(path=str(shot))
+    assert seen.errors == [] and seen.external() == []
+
+
+def test_a_recorded_url_and_date_are_shown_and_linked(
+    visit: Any, data_copy: Path, tmp_path: Path
+) -> None:
+    meta = data_copy / "data" / "sources" / "jiemian-baidu-ai-decade.meta.yaml"
+    text = meta.read_text(encoding="utf-8").replace(
+        "language: zh\n",
+        'language: zh\nurl: "https://a.example/article?x=1&y=2"\n'
+        'url_source: "https://b.example/list"\ndate: 2025-07\ndate_source: "https://b.example/list"\n',
+    )
+    meta.write_text(text, encoding="utf-8")
+    built = build_graph(load_dataset(data_copy / "data"))
+    seen = visit(write_html(built, tmp_path / "graph.html"))
+    seen.evaluate("(i) => kg.select(i)", node_index(seen, "陆奇"))
+    cite = seen.page.locator("#kg-details .kg-cite").first
+    assert "2025-07" in cite.inner_text() and "日期未记录" not in cite.inner_text()
+    link = cite.locator("a")
+    assert link.get_attribute("href") == "https://a.example/article?x=1&y=2"
+    assert link.get_attribute("rel") == "noopener noreferrer" and link.inner_text() == "原文"
+    assert seen.errors == [] and seen.external() == []
 
 
 def test_search_by_any_name_selects_the_node(visit: Any, article_html: Path) -> None:
@@ -367,41 +536,49 @@ def test_search_by_any_name_selects_the_node(visit: Any, article_html: Path) -> 
     assert seen.errors == []
 
 
-def test_hovering_a_node_shows_its_evidence(
-    visit: Any, article_html: Path, projection: Projection
+def test_hovering_an_edge_shows_its_quote_without_offsets(
+    visit: Any, article_html: Path, graph: Any
 ) -> None:
     seen = visit(article_html)
-    text = hover_node(seen, node_index(seen, "陆奇"))
-    quotes = {
-        ev.quote
-        for e in projection.edges
-        if "person/lu-qi" in (e.source, e.target)
-        for ev in e.evidence
-    }
-    assert "Qi Lu" in text and any(q in text for q in quotes)
-    assert "百度AI十年启示录" in text
+    vg = viz_graph(graph)
+    index = seen.evaluate("() => kg.data.edges.findIndex((e) => e[3] === '招揽')")
+    edge = next(e for e in vg.edges if e.relation == "recruited")
+    box = seen.page.locator("#kg-network canvas").bounding_box()
+    point = seen.evaluate(
+        "(i) => { var e = kg.data.edges[i], p = kg.network.getPositions([e[0], e[1]]);"
+        " return kg.network.canvasToDOM({x: (p[e[0]].x * 2 + p[e[1]].x) / 3,"
+        " y: (p[e[0]].y * 2 + p[e[1]].y) / 3}); }",
+        index,
+    )
+    seen.page.mouse.move(box["x"] + point["x"] + 30, box["y"] + point["y"] + 30)
+    seen.page.mouse.move(box["x"] + point["x"], box["y"] + point["y"], steps=4)
+    tooltip = seen.page.locator("div.vis-tooltip")
+    tooltip.wait_for(state="visible", timeout=5_000)
+    text = tooltip.inner_text()
+    assert edge.quotes[0].quote in text and not re.search(r"\[\d+: \d+", text)
     assert seen.errors == []
 
 
-def test_filters_hide_types_and_relations(
-    visit: Any, article_html: Path, projection: Projection
-) -> None:
+def test_filters_hide_types_and_relations(visit: Any, article_html: Path, graph: Any) -> None:
+    vg = viz_graph(graph)
     seen = visit(article_html)
     counts = "() => [kg.network.body.nodeIndices.length, kg.network.body.edgeIndices.length]"
     seen.page.locator('#kg-types input[data-key="Person"]').uncheck()
-    people = {k for k, n in projection.nodes.items() if n.type == "Person"}
-    without_people = [e for e in projection.edges if not {e.source, e.target} & people]
-    assert seen.evaluate(counts) == [len(projection.nodes) - len(people), len(without_people)]
+    people = {n.id for n in vg.nodes if n.type == "Person"}
+    without_people = [e for e in vg.edges if not {e.source, e.target} & people]
+    assert seen.evaluate(counts) == [len(vg.nodes) - len(people), len(without_people)]
     seen.page.locator('#kg-types input[data-key="Person"]').check()
     seen.page.locator('#kg-relations input[data-key="competitorOf"]').uncheck()
-    competing = [e for e in projection.edges if e.relation == "competitorOf"]
-    assert seen.evaluate(counts) == [len(projection.nodes), len(projection.edges) - len(competing)]
+    competing = [e for e in vg.edges if e.relation == "competitorOf"]
+    assert seen.evaluate(counts) == [len(vg.nodes), len(vg.edges) - len(competing)]
     assert seen.errors == []
 
 
 def test_hostile_text_stays_inert_and_literal(visit: Any, tmp_path: Path) -> None:
     img, script, quote = HOSTILE
-    seen = visit(write_viz_html(hostile_viz(), tmp_path / "hostile.html"))
+    vg = hostile_viz()
+    vg.sources[f"src{quote}"] = VizSource(script, img, quote, "javascript:alert(3)")
+    seen = visit(write_viz_html(vg, tmp_path / "hostile.html"))
     assert seen.evaluate("() => window.pwned") is None
     assert seen.evaluate("() => document.querySelectorAll('img, iframe').length") == 0
     assert seen.evaluate("() => document.scripts.length") == 3
@@ -411,7 +588,7 @@ def test_hostile_text_stays_inert_and_literal(visit: Any, tmp_path: Path) -> Non
     assert seen.page.locator("#kg-subtitle").inner_text() == f"副标题 {quote} href"
     # vis-network shows the tooltip as text even though titles contain "href".
     tooltip = hover_node(seen, node_index(seen, f"陆奇{img}"))
-    assert f"引文{img}{script} href" in tooltip
+    assert f"陆奇{img}" in tooltip and script in tooltip
     tags = "() => [...document.querySelector('div.vis-tooltip').children].map((c) => c.tagName)"
     assert set(seen.evaluate(tags)) == {"BR"}  # innerText turns newlines into <br>, nothing else
     # The search finds names made of markup and lists them as text.
@@ -420,6 +597,9 @@ def test_hostile_text_stays_inert_and_literal(visit: Any, tmp_path: Path) -> Non
     seen.page.press("#kg-search", "Enter")
     details = seen.page.locator("#kg-details").inner_text()
     assert f"引文{img}{script} href" in details and script in details
+    # A source's javascript: URL is never a link; its texts stay text.
+    assert seen.page.locator("#kg-details a").count() == 0
+    assert f"《{script}》 · {img} · {quote}" in details
     assert seen.evaluate("() => window.pwned") is None
     assert seen.dialogs == [] and seen.errors == [] and seen.external() == []
 
