@@ -1301,7 +1301,7 @@ def plot_timeline(
         handles: list[Any] = [
             Line2D([], [], marker="o", linestyle="none", color=color, label=words[lang])
             for kind, (color, words) in _EVENT_KINDS.items()
-            if kind in seen
+            if kind in seen and kind != "figure"  # figures: the grey square below
         ]
         grey = "#555555"
         handles += [

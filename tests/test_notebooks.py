@@ -7,13 +7,13 @@ interpreter's, so the notebooks test the code of this checkout.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
+import nbclient
+import nbformat
 import pytest
-
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -70,3 +70,36 @@ def test_notebook_is_committed_with_its_outputs(path):
     if path.stem.startswith("01"):
         images = [o for o in outputs if "image/png" in o.get("data", {})]
         assert len(images) >= 2, "the timeline plot and the diaspora tree"
+
+
+def _texts(nb) -> list[str]:
+    out = []
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            out.append(o.get("text", ""))
+            out += [v for k, v in o.get("data", {}).items() if k in ("text/plain", "text/html")]
+    return out
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_says_what_the_tools_do(path):
+    nb = nbformat.read(path, as_version=4)
+    source = "\n".join(c.source for c in nb.cells)
+    assert "--param" not in source  # the option is --bind
+    assert "../build/" not in source  # nothing outside the notebook is needed to show it
+    for text in [t for t in _texts(nb) if "<iframe srcdoc=" not in t]:  # not the page's script
+        assert not re.search(r"\bNone\b", text), text[:200]
+        assert not re.search(r"\bNaN\b", text), text[:200]
+
+
+def test_diaspora_notebook_embeds_the_graph_and_keeps_ouyang_jian_inside_the_group():
+    nb = nbformat.read(NOTEBOOKS / "01_talent_diaspora.ipynb", as_version=4)
+    pages = [t for t in _texts(nb) if "<iframe srcdoc=" in t]
+    assert len(pages) == 1 and "&lt;!DOCTYPE html&gt;" in pages[0]
+    assert 'src="' not in pages[0].split("srcdoc=", 1)[0]  # the page is inline, not linked
+    alumni = next(t for t in _texts(nb) if "left the group" in t and "欧阳剑" in t)
+    assert "moved to 昆仑芯 (subsidiary), inside the group" in "".join(_texts(nb))
+    assert "took the role in 2020" in alumni
+    text = "".join(_texts(nb))
+    assert "欧阳剑加入" not in text  # a role's start is not joining
+    assert text.count("陆奇离开百度") == 2  # one departure: in the table and once more in the list
