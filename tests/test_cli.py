@@ -302,3 +302,23 @@ def test_analyze_of_an_unknown_organisation_is_an_error(built):
         1,
         "Error: '陆奇' is person/lu-qi (陆奇, 陸奇, Qi Lu), a person, not an organisation\n",
     )
+
+
+def test_bind_in_a_query_of_your_own_takes_names_where_its_default_is_an_entity(built, tmp_path):
+    mine = tmp_path / "mine.rq"
+    mine.write_text(
+        "SELECT ?person WHERE {\n"
+        "  VALUES $org { <https://w3id.org/china-ai-kg/org/baidu> }\n"
+        "  ?person schema:alumniOf $org\n"
+        "} ORDER BY ?person LIMIT 1\n",
+        encoding="utf-8",
+    )
+    by_id = run_kg(built, "query", str(mine), "--bind", "org=org/baidu", "--format", "csv")
+    assert by_id[0] == 0 and by_id[1].splitlines()[1].endswith("/person/andrew-ng")
+    assert run_kg(built, "query", str(mine), "--bind", "org=百度", "--format", "csv") == by_id
+    code, _, err = run_kg(built, "query", str(mine), "--bind", "org=陆奇")
+    assert (code, err) == (
+        1,
+        "Error: --bind org=陆奇: '陆奇' is person/lu-qi (陆奇, 陸奇, Qi Lu), a person, "
+        "not an organisation\n",
+    )
