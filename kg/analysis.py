@@ -943,12 +943,12 @@ def shortest_connection(graph: Any, a: str, b: str, lang: str = "zh-Hans") -> Co
 
 
 def diaspora_report(
-    graph: Graph, org: str = "org/baidu", lang: str = "zh-Hans", *, top: int = 5, seed: int = 0
+    graph: Graph, org: str = "org/baidu", lang: str = "zh-Hans", *, top: int = 5
 ) -> dict[str, Any]:
     """Everything ``kg analyze`` shows, as plain data: :func:`kg.report.diaspora_report`."""
     from kg.report import diaspora_report as report
 
-    return report(graph, org, lang, top=top, seed=seed)
+    return report(graph, org, lang, top=top)
 
 
 # --- drawing ------------------------------------------------------------------------

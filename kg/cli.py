@@ -518,14 +518,7 @@ def _render_diaspora_md(report: dict[str, Any]) -> str:
     default=5,
     show_default=True,
     type=click.IntRange(min=1),
-    help="How many to list per measure.",
-)
-@click.option(
-    "--seed",
-    default=0,
-    show_default=True,
-    type=int,
-    help="Seed for community detection.",
+    help="How many of the most linked entities to list.",
 )
 @click.option(
     "--format",
@@ -536,9 +529,10 @@ def _render_diaspora_md(report: dict[str, Any]) -> str:
     help="Output format.",
 )
 @_friendly
-def analyze(out: Path | None, lang: str, org: str, top: int, seed: int, fmt: str) -> None:
-    """Report where an organisation's people went: alumni, their companies, co-founders,
-    top people and companies by degree, betweenness and PageRank, and the timeline.
+def analyze(out: Path | None, lang: str, org: str, top: int, fmt: str) -> None:
+    """Report where an organisation's people went: alumni (and whether they left the group
+    or moved inside it), their companies, co-founders, the group's figures, the most linked
+    entities and the timeline, each fact with its quote.
 
     Reads the graph built in --out (run `kg build` first). --org takes the
     organisation's id or any of its names, in any script (百度, Baidu, baidu).
@@ -555,7 +549,7 @@ def analyze(out: Path | None, lang: str, org: str, top: int, seed: int, fmt: str
     graph = load_graph(_out(out) / "kg.nt")
     names = entity_names(graph)
     org_id = find_entity(names, org, "org")
-    report = diaspora_report(graph, org_id, lang, top=top, seed=seed)
+    report = diaspora_report(graph, org_id, lang, top=top)
     if not report["alumni"]:
         click.echo(
             f"Warning: {names.shown(org_id)} has no alumni in the graph: no one worked there "

@@ -201,7 +201,7 @@ def _english_former_name(graph: Graph, entity: str, english: str, former: str) -
 
 
 def diaspora_report(
-    graph: Graph, org: str = "org/baidu", lang: str = "zh-Hans", *, top: int = 5, seed: int = 0
+    graph: Graph, org: str = "org/baidu", lang: str = "zh-Hans", *, top: int = 5
 ) -> dict[str, Any]:
     """Everything ``kg analyze`` shows, as JSON-ready plain data.
 
@@ -215,8 +215,6 @@ def diaspora_report(
         Language of every name and description.
     top : int
         How many organisations and people to list as most linked.
-    seed : int
-        Kept for the command line's ``--seed``; nothing in the report is random.
 
     Returns
     -------
@@ -370,7 +368,6 @@ def diaspora_report(
     return {
         "org": ent(d.org),
         "lang": lang,
-        "seed": seed,
         "group": group,
         "alumni": alumni,
         "departures": [ent(p) for p in d.departures],
