@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from kg.build import atomic_write
 from kg.clean import to_traditional
 from kg.errors import DataError, KGError
-from kg.vizlayout import LABEL_LIMIT, layout
+from kg.vizlayout import EDGE_FONT, LABEL_LIMIT, layout
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -74,7 +74,6 @@ LANGS = ("zh-Hans", "zh-Hant", "en")
 STABILIZE_LIMIT = LABEL_LIMIT
 #: The page starts at no smaller zoom than this (node labels of 14 px stay 12.6 px or more).
 MIN_SCALE = 0.9
-EDGE_FONT = 13
 _VIS = "vis-9.1.2"
 _STATIC = Path(__file__).resolve().parent / "static"
 _FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", ' + (
@@ -650,7 +649,7 @@ def _options(vg: VizGraph, seed: int, stabilize: int, type_keys: Sequence[str]) 
         },
         "edges": {
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.55}},
-            "arrowStrikethrough": False,
+            "arrowStrikethrough": True,  # so a label sits at the middle between the centres
             "font": {
                 "face": face,
                 "size": EDGE_FONT,
@@ -659,9 +658,10 @@ def _options(vg: VizGraph, seed: int, stabilize: int, type_keys: Sequence[str]) 
                 "strokeColor": "#FFFFFF",
                 "align": "horizontal",
             },
-            # Straight lines, so they stay where the layout (and the exports) put them;
-            # parallel edges get their own curve (see _bends).
-            "smooth": False if big else {"enabled": False, "type": "continuous"},
+            # Straight lines, so they stay where the layout (and the exports) put them and
+            # each label sits at the middle of its edge, where kg.vizlayout kept room for it
+            # (edges between the same two nodes are drawn as one, see _drawn_labels).
+            "smooth": False,
             "selectionWidth": 1.5,
             "chosen": {"edge": True, "label": False},  # a bold label would grow into others
             "hoverWidth": 0.8,
@@ -689,6 +689,7 @@ class _Placed:
     y: list[int]
     size: list[float]
     font: list[int]
+    drawn: list[str]
 
 
 def _place(vg: VizGraph, seed: int) -> _Placed:
@@ -709,8 +710,26 @@ def _place(vg: VizGraph, seed: int) -> _Placed:
                     f"names an unknown node {end!r}; add the node or drop the edge"
                 )
         pairs.append((index[edge.source], index[edge.target]))
-    placed = layout(len(nodes), pairs, [n.label for n in nodes], seed)
-    return _Placed(nodes, edges, pairs, placed.x, placed.y, placed.size, placed.font)
+    drawn = _drawn_labels(pairs, [e.label for e in edges])
+    ends = [(pairs[i][0], pairs[i][1], text) for i, text in enumerate(drawn) if text]
+    placed = layout(len(nodes), pairs, [n.label for n in nodes], seed, ends)
+    return _Placed(nodes, edges, pairs, placed.x, placed.y, placed.size, placed.font, drawn)
+
+
+def _drawn_labels(pairs: Sequence[tuple[int, int]], labels: Sequence[str]) -> list[str]:
+    """The label drawn on each edge: edges between the same two nodes share one.
+
+    The first edge of a pair carries the pair's relation names, one line each (a name twice
+    only once); the others are drawn without a label.
+    """
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, (a, b) in enumerate(pairs):
+        groups.setdefault((min(a, b), max(a, b)), []).append(i)
+    drawn = [""] * len(pairs)
+    for members in groups.values():
+        names = [labels[i] for i in members if labels[i]]
+        drawn[members[0]] = "\n".join(dict.fromkeys(names))
+    return drawn
 
 
 def page_layout(vg: VizGraph, seed: int = 0) -> dict[str, dict[str, Any]]:
@@ -799,7 +818,7 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
             ]
             for i, n in enumerate(nodes)
         ],
-        # [from, to, relation, label, tooltip, bend, when, status, quotes]
+        # [from, to, relation, label, tooltip, bend, when, status, quotes, drawn label]
         "edges": [
             [
                 a,
@@ -811,19 +830,26 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
                 e.when,
                 e.status,
                 [[source_ix[q.source], q.before, q.quote, q.after] for q in e.quotes],
+                drawn,
             ]
-            for (a, b), e, bend in zip(pairs, edges, _bends(pairs), strict=True)
+            for (a, b), e, bend, drawn in zip(
+                pairs, edges, _bends(pairs, small), placed.drawn, strict=True
+            )
         ],
     }
 
 
-def _bends(pairs: Sequence[tuple[int, int]]) -> list[float]:
+def _bends(pairs: Sequence[tuple[int, int]], merged: bool = False) -> list[float]:
     """How much to curve each edge so that edges between the same two nodes fan out.
 
     A lone edge gets 0 (drawn with the default smoothing); the k-th of m parallel edges gets
     a signed roundness, its sign taken relative to the pair's own orientation so that
-    A -> B and B -> A bend to different sides.
+    A -> B and B -> A bend to different sides. With *merged* (the small graphs, where the
+    edges of a pair share one label, see :func:`_drawn_labels`) every edge is straight, so
+    a pair is drawn as one line with one label.
     """
+    if merged:
+        return [0.0] * len(pairs)
     groups: dict[tuple[int, int], list[int]] = {}
     for i, (a, b) in enumerate(pairs):
         groups.setdefault((min(a, b), max(a, b)), []).append(i)

@@ -6,11 +6,13 @@ page. The steps:
 
 1. a seeded Fruchterman–Reingold layout (igraph; the grid variant above
    :data:`LABEL_LIMIT` nodes, near-linear at 20,000 nodes), scaled so a typical edge is
-   about 110 px;
+   170 px (100 px when edge labels are placed, which then push out the room they need);
 2. node sizes and label fonts from the degree (square root, so hubs do not swamp the page);
 3. up to :data:`LABEL_LIMIT` nodes, the node boxes (shape and the label under it, its width
-   estimated from the characters) are pushed apart until no two overlap, so every node label
-   can be read at the page's starting zoom.
+   estimated from the characters) and the edge labels (drawn at the middle of their edge,
+   one per pair of nodes) are pushed apart until no two overlap, so every label can be read
+   at the page's starting zoom. An edge label pushed moves both ends of its edge; one that
+   touches an end of its own edge lengthens the edge.
 
 Coordinates are rounded to whole pixels, so the same graph and seed give the same numbers.
 """
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 
 from kg.errors import KGError
 
-__all__ = ["LABEL_LIMIT", "Layout", "layout", "node_size", "text_width"]
+__all__ = ["EDGE_FONT", "LABEL_LIMIT", "Layout", "layout", "node_size", "text_width"]
 
 #: Up to this many nodes the layout keeps node labels apart (pairwise, so bounded).
 LABEL_LIMIT = 500
@@ -35,8 +37,15 @@ SIZE_RANGE = (9.0, 30.0)
 FONT_RANGE = (14, 22)
 #: Room kept between two node boxes, in px.
 GAP = 8.0
+#: Edge label font in px.
+EDGE_FONT = 13
+#: Width over height of the window the layout is squeezed towards (a page beside its sidebar).
+ASPECT = 1.45
 _EDGE_LENGTH = 170.0
+# With edge labels in the collision pass, start tighter: the pushes make the room they need.
+_LABELLED_EDGE_LENGTH = 100.0
 _ROUNDS = 400
+_SQUEEZE = 100  # rounds that also draw the nodes together (with edge labels only)
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def _box(x: float, y: float, size: float, font: int, label: str) -> tuple[float,
 
 
 def _fruchterman_reingold(
-    n: int, pairs: Sequence[tuple[int, int]], seed: int
+    n: int, pairs: Sequence[tuple[int, int]], seed: int, edge_length: float = _EDGE_LENGTH
 ) -> list[tuple[float, float]]:
     try:
         import igraph
@@ -98,20 +107,84 @@ def _fruchterman_reingold(
         igraph.set_random_number_generator(random)
     lengths = sorted(math.dist(coords[a], coords[b]) for a, b in pairs if a != b) or [1.0]
     typical = lengths[len(lengths) // 2] or 1.0
-    scale = _EDGE_LENGTH / typical
+    scale = edge_length / typical
     cx = sum(x for x, _ in coords) / n
     cy = sum(y for _, y in coords) / n
     return [((x - cx) * scale, (y - cy) * scale) for x, y in coords]
 
 
+def _label_box(x: float, y: float, text: str) -> tuple[float, ...]:
+    """An edge label centred on (x, y), one line per line of *text*."""
+    lines = text.split("\n")
+    half_w = max(text_width(line, EDGE_FONT) for line in lines) / 2 + 4
+    half_h = len(lines) * EDGE_FONT * 0.7 + 3
+    return (x - half_w, y - half_h, x + half_w, y + half_h)
+
+
 def _separate(
-    points: list[list[float]], sizes: Sequence[float], fonts: Sequence[int], labels: Sequence[str]
+    points: list[list[float]],
+    sizes: Sequence[float],
+    fonts: Sequence[int],
+    labels: Sequence[str],
+    edge_labels: Sequence[tuple[int, int, str]] = (),
 ) -> None:
-    """Push overlapping node boxes apart, along the axis they overlap least, until none do."""
+    """Push overlapping boxes apart, along the axis they overlap least, until none do.
+
+    Items ``0 .. n-1`` are the nodes; item ``n + k`` is ``edge_labels[k]``, at the middle of
+    its edge: moving it moves both ends.
+    """
     n = len(points)
-    for _ in range(_ROUNDS):
+    ends = [(a, b) for a, b, _ in edge_labels]
+    degree = [1] * n
+    for u, v in ends:
+        degree[u] += 1
+        degree[v] += 1
+    # A hub moves less than a leaf: pushes are split by weight, and a label moves mostly
+    # the lighter end of its edge (so the labels round a hub turn their edges about it).
+    weight = [math.sqrt(d) for d in degree] + [1.0] * len(ends)
+    share = [
+        (2 * degree[v] / (degree[u] + degree[v]), 2 * degree[u] / (degree[u] + degree[v]))
+        for u, v in ends
+    ]
+
+    def move(item: int, dx: float, dy: float) -> None:
+        if item < n:
+            points[item][0] += dx
+            points[item][1] += dy
+            return
+        for node, part in zip(ends[item - n], share[item - n], strict=True):
+            points[node][0] += dx * part
+            points[node][1] += dy * part
+
+    def centre(item: int) -> tuple[float, float]:
+        if item < n:
+            return points[item][0], points[item][1]
+        a, b = ends[item - n]
+        return (points[a][0] + points[b][0]) / 2, (points[a][1] + points[b][1]) / 2
+
+    def lengthen(a: int, b: int, by: float) -> None:
+        ux, uy = points[b][0] - points[a][0], points[b][1] - points[a][1]
+        norm = math.hypot(ux, uy)
+        ux, uy = (ux / norm, uy / norm) if norm > 1e-6 else (1.0, 0.0)
+        points[a][0] -= ux * by / 2
+        points[a][1] -= uy * by / 2
+        points[b][0] += ux * by / 2
+        points[b][1] += uy * by / 2
+
+    total = n + len(edge_labels)
+    for round_ in range(_ROUNDS + _SQUEEZE):
+        if round_ < _SQUEEZE and edge_labels:
+            _squeeze(points, round_)
         boxes = [_box(points[i][0], points[i][1], sizes[i], fonts[i], labels[i]) for i in range(n)]
-        order = sorted(range(n), key=lambda i: boxes[i][0])
+        for u, v, text in edge_labels:
+            mx, my = (points[u][0] + points[v][0]) / 2, (points[u][1] + points[v][1]) / 2
+            boxes.append(_label_box(mx, my, text))
+        order = sorted(range(total), key=lambda i: (boxes[i][0], i))
+        bias = 1.6
+        if edge_labels:  # push sideways more while the drawing is taller than ASPECT
+            width = max(b[2] for b in boxes) - min(b[0] for b in boxes)
+            height = max(b[3] for b in boxes) - min(b[1] for b in boxes)
+            bias = min(3.0, max(0.3, width / (height * ASPECT)))
         moved = False
         for k, i in enumerate(order):
             a = boxes[i]
@@ -124,18 +197,39 @@ def _separate(
                 if dx <= 0 or dy <= 0:
                     continue
                 moved = True
-                pi, pj = points[i], points[j]
+                lo, hi = min(i, j), max(i, j)
+                if lo < n <= hi and lo in ends[hi - n]:
+                    # A label touching an end of its own edge: the edge is too short.
+                    lengthen(*ends[hi - n], min(dx, dy))
+                    continue
+                ci, cj = centre(i), centre(j)
+                wi = weight[j] / (weight[i] + weight[j])  # i's part of the push
                 # Split the push between the two; ties broken by index, so it is deterministic.
-                if dx * 1.6 < dy:  # boxes are wide: moving sideways is cheaper only when small
-                    sign = 1.0 if (pj[0], j) >= (pi[0], i) else -1.0
-                    pi[0] -= sign * dx / 2
-                    pj[0] += sign * dx / 2
+                if dx * bias < dy:  # boxes are wide: moving sideways is cheaper only when small
+                    sign = 1.0 if (cj[0], j) >= (ci[0], i) else -1.0
+                    move(i, -sign * dx * wi, 0.0)
+                    move(j, sign * dx * (1 - wi), 0.0)
                 else:
-                    sign = 1.0 if (pj[1], j) >= (pi[1], i) else -1.0
-                    pi[1] -= sign * dy / 2
-                    pj[1] += sign * dy / 2
-        if not moved:
+                    sign = 1.0 if (cj[1], j) >= (ci[1], i) else -1.0
+                    move(i, 0.0, -sign * dy * wi)
+                    move(j, 0.0, sign * dy * (1 - wi))
+        if not moved and round_ >= _SQUEEZE:
             return
+
+
+def _squeeze(points: list[list[float]], round_: int) -> None:
+    """Draw every node a little towards the middle, more along the longer side (towards
+    :data:`ASPECT`), so that the pushes apart end in a compact drawing that fits a window."""
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    width, height = max(xs) - min(xs) or 1.0, max(ys) - min(ys) or 1.0
+    pull = 0.03 * (1 - round_ / _SQUEEZE)
+    fx = 1 - pull * min(1.0, width / (height * ASPECT))
+    fy = 1 - pull * min(1.0, height * ASPECT / width)
+    for p in points:
+        p[0] = cx + (p[0] - cx) * fx
+        p[1] = cy + (p[1] - cy) * fy
 
 
 def layout(
@@ -143,6 +237,7 @@ def layout(
     pairs: Sequence[tuple[int, int]],
     labels: Sequence[str],
     seed: int = 0,
+    edge_labels: Sequence[tuple[int, int, str]] = (),
 ) -> Layout:
     """Positions, sizes and label fonts for *n* nodes joined by *pairs* (index pairs).
 
@@ -156,6 +251,9 @@ def layout(
         The label drawn under each node, to keep labels apart.
     seed : int
         Seeds the starting positions and igraph's random numbers.
+    edge_labels : sequence of (int, int, str)
+        Edge labels drawn at the middle of the edge between two nodes (lines split by
+        ``\\n``), kept apart from each other and from the nodes as well.
 
     Examples
     --------
@@ -174,9 +272,11 @@ def layout(
     sized = [node_size(d, low, high) for d in degree]
     sizes = [s for s, _ in sized]
     fonts = [f for _, f in sized]
-    points = [list(p) for p in _fruchterman_reingold(n, pairs, seed)]
+    placed = [e for e in edge_labels if e[0] != e[1]] if n <= LABEL_LIMIT else []
+    length = _LABELLED_EDGE_LENGTH if placed else _EDGE_LENGTH
+    points = [list(p) for p in _fruchterman_reingold(n, pairs, seed, length)]
     if n <= LABEL_LIMIT:
-        _separate(points, sizes, fonts, labels)
+        _separate(points, sizes, fonts, labels, placed)
     return Layout(
         x=[round(p[0]) for p in points],
         y=[round(p[1]) for p in points],

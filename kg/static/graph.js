@@ -23,7 +23,8 @@
   $("kg-search").placeholder = U.search;
 
   // Node: [type, label, size, x, y, info, names, font]
-  // Edge: [from, to, relation, label, tooltip, bend, when, status, quotes]
+  // Edge: [from, to, relation, label, tooltip, bend, when, status, quotes, drawn label]
+  //   drawn label: edges between the same two nodes share one label (the first carries it)
   //   quote: [source index, text before, quote, text after]
   var typeOn = D.types.map(function () { return true; });
   var relOn = D.relations.map(function () { return true; });
@@ -43,12 +44,13 @@
   }));
   var edgeItems = D.edges.map(function (e, i) {
     var r = D.relations[e[2]];
-    var item = {id: i, from: e[0], to: e[1], label: e[3], title: e[4], dashes: r.dashes,
+    var item = {id: i, from: e[0], to: e[1], title: e[4], dashes: r.dashes,
                 width: r.width, color: {color: r.color, highlight: "#C9302C", hover: r.color}};
     if (e[5] && D.options.edges.smooth) {
       item.smooth = {enabled: true, type: e[5] > 0 ? "curvedCW" : "curvedCCW",
                      roundness: Math.abs(e[5])};
     }
+    if (e[9]) { item.label = e[9]; }
     return item;
   });
   var edges = new vis.DataSet(edgeItems);
@@ -62,7 +64,40 @@
     text("kg-shown", U.shown.replace("{n}", nodeView.length).replace("{N}", D.nodes.length)
       .replace("{m}", edgeView.length).replace("{M}", D.edges.length));
   }
-  function refresh() { nodeView.refresh(); edgeView.refresh(); shown(); }
+  // Edges between the same two nodes: one label, carried by the first edge still shown.
+  var groupOf = {}, groups = [];
+  D.edges.forEach(function (e, i) {
+    var key = Math.min(e[0], e[1]) + "-" + Math.max(e[0], e[1]);
+    if (!(key in groupOf)) { groupOf[key] = groups.length; groups.push([]); }
+    groups[groupOf[key]].push(i);
+    e.group = groupOf[key];
+  });
+  var labelOff = {};  // groups whose label did not fit at the start (see placeLabels)
+  var labelNow = D.edges.map(function (e) { return e[9]; });
+  function relabel() {
+    var changed = [];
+    groups.forEach(function (members, g) {
+      var on = members.filter(function (i) { return edgeView.get(i) !== null; });
+      var names = [];
+      on.forEach(function (i) {
+        if (D.edges[i][3] && names.indexOf(D.edges[i][3]) < 0) { names.push(D.edges[i][3]); }
+      });
+      members.forEach(function (i) {
+        var want = (!labelOff[g] && i === on[0]) ? names.join("\n") : "";
+        if (want !== labelNow[i]) { labelNow[i] = want; changed.push(i); }
+      });
+    });
+    if (changed.length) {
+      // Re-added (vis-network keeps a label that an update empties).
+      edges.remove(changed);
+      edges.add(changed.map(function (i) {
+        var item = Object.assign({}, edgeItems[i]);
+        if (labelNow[i]) { item.label = labelNow[i]; } else { delete item.label; }
+        return item;
+      }));
+    }
+  }
+  function refresh() { nodeView.refresh(); edgeView.refresh(); relabel(); shown(); }
 
   function swatch(style, isEdge) {
     var svg = document.createElementNS(SVG, "svg");
@@ -178,7 +213,8 @@
     list.forEach(function (k) { parts.push(fact(k)); });
     open(parts);
   }
-  function edgeDetails(i) { open([fact(i)]); }
+  // An edge's details: every fact between its two nodes (they share one drawn label).
+  function edgeDetails(i) { open(groups[D.edges[i].group].map(fact)); }
   $("kg-close").addEventListener("click", function () { close(); network.unselectAll(); });
   network.on("click", function (p) {
     if (p.nodes.length) { nodeDetails(p.nodes[0]); }
@@ -262,19 +298,16 @@
     var hidden = [];
     order.forEach(function (id) {
       var edge = network.body.edges[id];
-      if (!D.edges[id][3]) { return; }
+      if (!D.edges[id][9]) { return; }
       var box = labelBox(edge);
       var clash = boxes.some(function (b) { return overlaps(box, b); });
       if (clash) { hidden.push(id); } else { boxes.push(box); }
     });
     if (hidden.length) {
-      // Re-added without a label (vis-network keeps a label that an update empties).
-      edges.remove(hidden);
-      edges.add(hidden.map(function (id) {
-        var item = Object.assign({}, edgeItems[id]);
-        delete item.label;
-        return item;
-      }));
+      hidden.forEach(function (id) { labelOff[D.edges[id].group] = true; });
+      // Every fact of those pairs goes unnamed on the canvas: count them all.
+      hidden = [].concat.apply([], hidden.map(function (id) { return groups[D.edges[id].group]; }));
+      relabel();
       text("kg-labels-note", U.labels_hidden.replace("{k}", hidden.length));
       $("kg-labels-note").hidden = false;
     }
