@@ -250,3 +250,35 @@ def test_the_pages_load_only_their_own_static_files(hostile_server):
 
     with pytest.raises(urllib.error.HTTPError, match="404"):
         urllib.request.urlopen(hostile_server.base + "/static/query.html.bak")
+
+
+def test_the_entity_page_gives_the_graph_panels_view_of_every_fact(chromium, hostile_server):
+    """Roles name their organisation and dates; each quote is highlighted inside its
+    sentence, with the source's title, publisher, and what is not recorded."""
+    context, page, seen = open_page(
+        chromium, hostile_server, "/entity?id=person/lu-qi&lang=zh-Hans"
+    )
+    try:
+        lines = page.locator("#facts .statement").all_inner_texts()
+        assert "陆奇 —首席运营官→ 百度 (2017–2018-05)" in lines
+        assert "陆奇 —集团总裁→ 百度 (2017–2018-05)" in lines
+        assert "陆奇 — 在任天数: 486 days" in lines or any("在任天数: 486" in x for x in lines)
+        first = page.locator("#facts blockquote").first
+        whole = first.inner_text()
+        marked = first.locator("mark").inner_text()
+        assert marked in whole and len(whole) > len(marked)  # the sentence around the quote
+        assert "《百度AI十年启示录" in whole and "界面新闻" in whole and "发布日期未记录" in whole
+        assert page.locator("#facts blockquote a").count() == 0  # no URL recorded: no link
+        assert not any(
+            x.startswith("”") for x in page.locator("#facts blockquote").all_inner_texts()
+        )
+        # The organisation's page names the person who held the role.
+        page.goto(hostile_server.base + "/entity?id=org/kunlunxin&lang=en")
+        page.wait_for_function("() => document.body.dataset.ready === '1'")
+        assert (
+            "Ouyang Jian —CEO→ Kunlunxin (2021–)"
+            in page.locator("#facts .statement").all_inner_texts()
+        )
+        assert seen["errors"] == []
+    finally:
+        context.close()

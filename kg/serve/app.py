@@ -260,7 +260,8 @@ def queries_listing() -> bytes:
 def labels_listing() -> bytes:
     """Display labels of the predicates and classes the pages show, by IRI and language.
 
-    From ``data/relations.yaml`` (relations) and ``ontology.ttl`` (the other terms); a
+    From ``data/relations.yaml`` (relations; figure measures under ``measure:NAME``) and
+    ``ontology.ttl`` (the other terms); a
     zh-Hant label the vocabulary lacks is converted from zh-Hans with OpenCC.
     """
     from rdflib import Graph, Literal
@@ -276,9 +277,14 @@ def labels_listing() -> bytes:
     for subject, label in ontology.subject_objects(RDFS.label):
         if isinstance(label, Literal) and label.language:
             labels.setdefault(str(subject), {})[label.language] = str(label)
-    for relation in load_vocabulary(root / "data" / "relations.yaml").relations.values():
+    vocabulary = load_vocabulary(root / "data" / "relations.yaml")
+    for relation in vocabulary.relations.values():
         prefix, _, local = relation.predicate.partition(":")
         labels[PREFIXES.get(prefix, prefix + ":") + local] = dict(relation.labels)
+    for name, texts in vocabulary.measures.items():  # figures' measures, as "measure:NAME"
+        labels["measure:" + name] = {
+            k: v for k, v in texts.items() if k in ("en", "zh-Hans", "zh-Hant")
+        }
     for texts in labels.values():
         if "zh-Hant" not in texts and "zh-Hans" in texts:
             texts["zh-Hant"] = to_traditional(texts["zh-Hans"])

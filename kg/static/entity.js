@@ -44,45 +44,162 @@ async function show() {
   $("names").textContent = others.length ? "also: " + others.join(" · ") : "";
   $("types").textContent = rows.filter((b) => b.p.value.endsWith("#type"))
     .map((b) => label(labels, b.o.value)).join(", ");
-  // Every fact, with its evidence.
-  const evidence = queries.find((q) => q.name === "evidence");
-  let text = KG.setParam(evidence.text, "entity", "<" + iri + ">");
-  text = KG.setParam(text, "lang", KG.quote(lang));
-  const facts = await KG.query(text);
+  // Every fact, with its evidence: the same view as the graph page's details panel (the
+  // quote in its sentence, the source's title, publisher, date and link).
+  const facts = await KG.query(factsQuery(iri));
   if (!facts.response.ok) { status(facts.response.status + ": " + facts.body, true); return; }
   const grouped = new Map();
   for (const b of JSON.parse(facts.body).results.bindings) {
-    const key = [b.direction.value, b.predicate.value, b.other.value].join(" ");
-    if (!grouped.has(key)) grouped.set(key, { b, quotes: [] });
-    grouped.get(key).quotes.push(b);
+    const key = b.st.value;
+    if (!grouped.has(key)) grouped.set(key, { b, quotes: new Map() });
+    grouped.get(key).quotes.set(b.span.value, b);
   }
+  const sources = await sourceInfo([...new Set(JSON.parse(facts.body).results.bindings.map((b) => b.source.value))]);
   const box = $("facts");
   box.replaceChildren();
+  const self = $("name").textContent;
   for (const { b, quotes } of grouped.values()) {
     const div = document.createElement("div");
     div.className = "fact";
-    const other = KG.isEntity(b.other)
-      ? KG.entityLink(b.other.value, b.otherLabel ? b.otherLabel.value : null, lang)
-      : document.createTextNode(b.otherLabel ? b.otherLabel.value : b.other.value);
-    const relation = document.createElement("span");
-    relation.className = "relation";
-    relation.textContent = " —" + label(labels, b.predicate.value) + "→ ";
-    const self = document.createTextNode($("name").textContent);
-    if (b.direction.value === "in") div.append(other, relation, self);
-    else div.append(self, relation, other);
-    for (const q of quotes) {
-      const block = document.createElement("blockquote");
-      block.textContent = "“" + q.quote.value + "”";
-      const offsets = document.createElement("span");
-      offsets.className = "offsets";
-      offsets.textContent = " (characters " + q.startOffset.value + "–" + q.endOffset.value + " of the source's clean text)";
-      block.appendChild(offsets);
-      div.appendChild(block);
-    }
+    div.appendChild(statement(b, labels, self));
+    for (const q of quotes.values()) div.appendChild(evidenceBlock(q, sources[q.source.value]));
     box.appendChild(div);
   }
   await KG.nameLinks(box, lang);
   status(grouped.size + " fact" + (grouped.size === 1 ? "" : "s") + " about " + id + ", each with its evidence");
   document.body.dataset.ready = "1";
 }
+
+/** Every statement about *iri* (relations both ways, roles, figures, events) with each span. */
+function factsQuery(iri) {
+  const e = "<" + iri + ">";
+  return "SELECT ?st ?kind ?predicate ?other ?role ?roleLabel ?start ?end ?date ?value ?min ?max ?unit ?span ?source ?quote ?from ?to WHERE {\n" +
+    "  { ?st rdf:subject " + e + " ; rdf:predicate ?predicate ; rdf:object ?other . BIND (\"out\" AS ?kind) }\n" +
+    "  UNION { ?st rdf:object " + e + " ; rdf:predicate ?predicate ; rdf:subject ?other . BIND (\"in\" AS ?kind) }\n" +
+    "  UNION { ?st a org:Membership ; org:member " + e + " ; org:organization ?other ; org:role ?role . BIND (\"role\" AS ?kind) }\n" +
+    "  UNION { ?st a org:Membership ; org:organization " + e + " ; org:member ?other ; org:role ?role . BIND (\"member\" AS ?kind) }\n" +
+    "  UNION { ?st a kg:Figure ; schema:about " + e + " ; kg:measure ?other . BIND (\"figure\" AS ?kind)\n" +
+    "          OPTIONAL { ?st schema:value ?value } OPTIONAL { ?st schema:minValue ?min } OPTIONAL { ?st schema:maxValue ?max }\n" +
+    "          OPTIONAL { ?st schema:unitText ?unit } }\n" +
+    "  UNION { ?st a schema:Event ; schema:about " + e + " ; rdfs:label ?other . BIND (\"event\" AS ?kind)\n" +
+    "          FILTER (langMatches(lang(?other), " + KG.quote(lang) + ")) }\n" +
+    "  OPTIONAL { ?role rdfs:label ?roleLabel FILTER (langMatches(lang(?roleLabel), " + KG.quote(lang) + ")) }\n" +
+    "  OPTIONAL { ?st schema:startDate ?start } OPTIONAL { ?st schema:endDate ?end } OPTIONAL { ?st kg:date ?date }\n" +
+    "  ?st prov:wasDerivedFrom ?span . ?span oa:hasSource ?source ; oa:hasSelector ?q , ?pos .\n" +
+    "  ?q oa:exact ?quote . ?pos oa:start ?from ; oa:end ?to .\n" +
+    "} ORDER BY ?from ?to";
+}
+
+/** Title, publisher, date, link and clean text of each source: {iri: info}. */
+async function sourceInfo(iris) {
+  if (!iris.length) return {};
+  const text = "SELECT ?s ?title ?publisher ?date ?url ?text WHERE { VALUES ?s { " +
+    iris.map((i) => "<" + i + ">").join(" ") + " }\n" +
+    "  OPTIONAL { ?s schema:headline ?title FILTER (langMatches(lang(?title), " + KG.quote(lang) + ")) }\n" +
+    "  OPTIONAL { ?s schema:headline ?title FILTER (langMatches(lang(?title), \"zh-Hans\")) }\n" +
+    "  OPTIONAL { ?s schema:publisher/rdfs:label ?publisher FILTER (langMatches(lang(?publisher), " + KG.quote(lang) + ")) }\n" +
+    "  OPTIONAL { ?s schema:datePublished ?date } OPTIONAL { ?s schema:url ?url }\n" +
+    "  OPTIONAL { ?s schema:text ?text FILTER (langMatches(lang(?text), \"zh-Hans\")) } }";
+  const { response, body } = await KG.query(text);
+  const out = {};
+  if (!response.ok) return out;
+  for (const b of JSON.parse(body).results.bindings) {
+    if (out[b.s.value]) continue;
+    out[b.s.value] = {
+      title: b.title ? b.title.value : "", publisher: b.publisher ? b.publisher.value : "",
+      date: b.date ? b.date.value : "", url: b.url ? b.url.value : "", text: b.text ? b.text.value : ""
+    };
+  }
+  return out;
+}
+
+function link(cell, labels) {
+  return KG.isEntity(cell) ? KG.entityLink(cell.value, null, lang)
+    : document.createTextNode(cell.type === "uri" ? label(labels, cell.value) : cell.value);
+}
+
+function dates(b) {
+  if (b.date) return b.date.value;
+  if (b.start || b.end) return (b.start ? b.start.value : "") + "–" + (b.end ? b.end.value : "");
+  return "";
+}
+
+/** One line for the fact: who —relation→ whom, with its dates. */
+function statement(b, labels, self) {
+  const line = document.createElement("div");
+  line.className = "statement";
+  const relation = document.createElement("span");
+  relation.className = "relation";
+  const kind = b.kind.value;
+  const me = document.createTextNode(self);
+  if (kind === "role" || kind === "member") {
+    relation.textContent = " —" + (b.roleLabel ? b.roleLabel.value : label(labels, b.role.value)) + "→ ";
+    if (kind === "role") line.append(me, relation, link(b.other, labels));
+    else line.append(link(b.other, labels), relation, me);
+  } else if (kind === "figure") {
+    const measure = labels["measure:" + b.other.value] || {};
+    relation.textContent = " — " + (measure[lang] || measure["zh-Hans"] || b.other.value) + ": ";
+    const value = b.value ? b.value.value : [b.min, b.max].filter(Boolean).map((v) => v.value).join("–");
+    line.append(me, relation, document.createTextNode(value + (b.unit ? " " + b.unit.value : "")));
+  } else if (kind === "event") {
+    line.append(document.createTextNode(b.other.value));
+  } else {
+    relation.textContent = " —" + label(labels, b.predicate.value) + "→ ";
+    if (kind === "in") line.append(link(b.other, labels), relation, me);
+    else line.append(me, relation, link(b.other, labels));
+  }
+  const when = dates(b);
+  if (when) {
+    const span = document.createElement("span");
+    span.className = "dates";
+    span.textContent = " (" + when + ")";
+    line.appendChild(span);
+  }
+  return line;
+}
+
+const UNRECORDED = { "zh-Hans": ["发布日期未记录", "原文链接未记录"], "zh-Hant": ["發布日期未記錄", "原文連結未記錄"],
+  en: ["date not recorded", "no link to the original recorded"] };
+
+/** The quote, highlighted in its sentence, and where it comes from. */
+function evidenceBlock(q, source) {
+  const block = document.createElement("blockquote");
+  const from = Number(q.from.value), to = Number(q.to.value);
+  const text = source && source.text && source.text.slice(from, to) === q.quote.value ? source.text : "";
+  const mark = document.createElement("mark");
+  mark.textContent = q.quote.value;
+  if (text) {
+    let start = from, end = to;
+    while (start > 0 && !"。！？\n".includes(text[start - 1])) start--;
+    while (start < from && "”’」』 ".includes(text[start])) start++;  // a closing quote ends the last sentence
+    while (end < text.length && !"。！？\n".includes(text[end])) end++;
+    if (end < text.length && text[end] !== "\n") end++;
+    while (end < text.length && "”’」』".includes(text[end])) end++;
+    block.append(document.createTextNode(text.slice(start, from)), mark, document.createTextNode(text.slice(to, end)));
+  } else {
+    block.append(mark);
+  }
+  const cite = document.createElement("div");
+  cite.className = "cite";
+  const parts = [];
+  if (source) {
+    if (source.title) parts.push("《" + source.title + "》");
+    if (source.publisher) parts.push(source.publisher);
+    parts.push(source.date || UNRECORDED[lang][0]);
+  }
+  const offsets = " · characters " + q.from.value + "–" + q.to.value + " of the source's clean text";
+  cite.textContent = parts.join(" · ") + offsets;
+  if (source && /^https?:\/\//.test(source.url)) {
+    const a = document.createElement("a");
+    a.href = source.url;
+    a.rel = "noopener noreferrer";
+    a.textContent = " · original";
+    cite.appendChild(a);
+  } else if (source) {
+    cite.appendChild(document.createTextNode(" · " + UNRECORDED[lang][1]));
+  }
+  block.appendChild(cite);
+  return block;
+}
+
 show().catch((e) => status(String(e), true));
