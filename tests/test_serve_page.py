@@ -19,12 +19,40 @@ def hostile_server(tmp_path_factory, built):
         "<https://w3id.org/china-ai-kg/org/evil> <http://www.w3.org/2000/01/rdf-schema#label> "
         f'"{label}"@zh-Hans .\n'
         "<https://w3id.org/china-ai-kg/org/evil> <https://schema.org/founder> "
-        "<https://w3id.org/china-ai-kg/person/yu-kai> .\n"
+        "<https://w3id.org/china-ai-kg/person/yu-kai> .\n" + _hostile_fact(label)
     )
     graph.write_text((built.out / "kg.nt").read_text(encoding="utf-8") + extra, encoding="utf-8")
     running = Server(graph, "--workers", "2")
     yield running
     running.stop()
+
+
+def _hostile_fact(label):
+    """A statement about org/evil quoted from a source whose every field is hostile."""
+    kg, oa = "https://w3id.org/china-ai-kg/", "http://www.w3.org/ns/oa#"
+    text = "前文。" + label + "后文。"
+    start, end = len("前文。"), len("前文。") + len(HOSTILE)  # HOSTILE needs no escapes
+    span = f"<{kg}evidence/evil/{start}-{end}>"
+    source = f"<{kg}source/evil>"
+    st = f"<{kg}statement/evil>"
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    lines = [
+        f"{st} <{rdf}type> <{rdf}Statement>",
+        f"{st} <{rdf}subject> <{kg}org/evil>",
+        f"{st} <{rdf}predicate> <https://schema.org/founder>",
+        f"{st} <{rdf}object> <{kg}person/yu-kai>",
+        f"{st} <http://www.w3.org/ns/prov#wasDerivedFrom> {span}",
+        f"{span} <{oa}hasSource> {source}",
+        f"{span} <{oa}hasSelector> {span[:-1]}/quote>",
+        f"{span} <{oa}hasSelector> {span[:-1]}/position>",
+        f'{span[:-1]}/quote> <{oa}exact> "{label}"',
+        f'{span[:-1]}/position> <{oa}start> "{start}"^^<http://www.w3.org/2001/XMLSchema#integer>',
+        f'{span[:-1]}/position> <{oa}end> "{end}"^^<http://www.w3.org/2001/XMLSchema#integer>',
+        f'{source} <https://schema.org/headline> "{label}"@zh-Hans',
+        f'{source} <https://schema.org/text> "{text}"@zh-Hans',
+        f'{source} <https://schema.org/url> "javascript:window.pwned=3"',
+    ]
+    return "".join(line + " .\n" for line in lines)
 
 
 def open_page(chromium, server, path="/"):
@@ -107,6 +135,13 @@ def test_text_from_the_graph_is_shown_as_text(chromium, hostile_server):
         page.goto(hostile_server.base + "/entity?id=org/evil")
         page.wait_for_function("() => document.body.dataset.ready === '1'")
         assert page.inner_text("#name") == HOSTILE
+        # A fact quoted from a hostile source: quote, sentence and title stay text, and a
+        # javascript: URL makes no link.
+        fact = page.locator("#facts blockquote")
+        assert fact.locator("mark").inner_text() == HOSTILE
+        assert fact.locator(".sentence").inner_text() == HOSTILE + "后文。"  # its sentence
+        assert "《" + HOSTILE + "》" in fact.locator(".cite").inner_text()
+        assert fact.locator("a").count() == 0 and "原文链接未记录" in fact.inner_text()
         assert page.evaluate("() => window.pwned") is None
         assert page.locator("img").count() == 0
         assert seen["dialogs"] == [] and seen["errors"] == []
@@ -252,7 +287,7 @@ def test_the_pages_load_only_their_own_static_files(hostile_server):
         urllib.request.urlopen(hostile_server.base + "/static/query.html.bak")
 
 
-def test_the_entity_page_gives_the_graph_panels_view_of_every_fact(chromium, hostile_server):
+def test_the_entity_page_gives_the_graph_panels_view_of_every_fact(chromium, hostile_server, graph):
     """Roles name their organisation and dates; each quote is highlighted inside its
     sentence, with the source's title, publisher, and what is not recorded."""
     context, page, seen = open_page(
@@ -272,13 +307,44 @@ def test_the_entity_page_gives_the_graph_panels_view_of_every_fact(chromium, hos
         assert not any(
             x.startswith("”") for x in page.locator("#facts blockquote").all_inner_texts()
         )
+        # Every quote sits in the sentence the graph page's details panel shows it in.
+        from rdflib import URIRef
+
+        from kg.viz import _in_sentence
+
+        (text,) = [
+            str(o)
+            for o in graph.objects(None, URIRef("https://schema.org/text"))
+            if o.language == "zh-Hans"
+        ]
+        shown = page.evaluate(
+            """() => [...document.querySelectorAll('#facts blockquote')].map(b => [
+                 Number(b.dataset.start), Number(b.dataset.end),
+                 [...b.querySelector('.sentence').childNodes].map(n => n.textContent)])"""
+        )
+        assert len(shown) >= 18
+        for start, end, parts in shown:
+            before, after = _in_sentence(text, start, end, text[start:end])
+            assert parts == [p for p in (before, text[start:end], after) if p], (start, end)
+        # Events and every other fact in zh-Hant too (an event named only in zh-Hans keeps it).
+        page.goto(hostile_server.base + "/entity?id=person/lu-qi&lang=zh-Hant")
+        page.wait_for_function("() => document.body.dataset.ready === '1'")
+        lines = page.locator("#facts .statement").all_inner_texts()
+        assert len(lines) == 9 and "陸奇 —首席運營官→ 百度 (2017–2018-05)" in lines
+        assert "發布日期未記錄" in page.inner_text("#facts")
         # The organisation's page names the person who held the role.
         page.goto(hostile_server.base + "/entity?id=org/kunlunxin&lang=en")
         page.wait_for_function("() => document.body.dataset.ready === '1'")
+        lines = page.locator("#facts .statement").all_inner_texts()
+        assert "Ouyang Jian —CEO→ Kunlunxin (2021–)" in lines
+        # A figure says what the source says: a forecast, by whom, "more than", "nearly".
+        assert "Kunlunxin — revenue: more than 3,500,000,000 CNY (2025) · forecast" in lines
         assert (
-            "Ouyang Jian —CEO→ Kunlunxin (2021–)"
-            in page.locator("#facts .statement").all_inner_texts()
+            "Kunlunxin — revenue growth multiple: nearly 6 times (2026) · forecast by JPMorgan Chase"
+            in lines
         )
+        assert "Kunlunxin — revenue: approximately 2,000,000,000 CNY (2024)" in lines
+        assert "publication date not recorded" in page.inner_text("#facts")
         assert seen["errors"] == []
     finally:
         context.close()

@@ -1,5 +1,5 @@
-// The entity page of `kg serve`: every fact about one entity, each with the quotes that
-// state it (the evidence named query), as the graph page's details panel shows them.
+// The entity page of `kg serve`: every fact about one entity, each quote highlighted in its
+// sentence with its source, as the graph page's details panel shows them (two queries of its own).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -72,19 +72,23 @@ async function show() {
 
 /** Every statement about *iri* (relations both ways, roles, figures, events) with each span. */
 function factsQuery(iri) {
-  const e = "<" + iri + ">";
-  return "SELECT ?st ?kind ?predicate ?other ?role ?roleLabel ?start ?end ?date ?value ?min ?max ?unit ?span ?source ?quote ?from ?to WHERE {\n" +
+  const e = "<" + iri + ">", inLang = (v) => "FILTER (langMatches(lang(" + v + "), " + KG.quote(lang) + "))";
+  return "SELECT ?st ?kind ?predicate ?other ?otherHans ?role ?roleLabel ?start ?end ?date ?period ?value ?min ?max ?unit " +
+    "?qualifier ?forecast ?forecaster ?status ?span ?source ?quote ?from ?to WHERE {\n" +
     "  { ?st rdf:subject " + e + " ; rdf:predicate ?predicate ; rdf:object ?other . BIND (\"out\" AS ?kind) }\n" +
     "  UNION { ?st rdf:object " + e + " ; rdf:predicate ?predicate ; rdf:subject ?other . BIND (\"in\" AS ?kind) }\n" +
     "  UNION { ?st a org:Membership ; org:member " + e + " ; org:organization ?other ; org:role ?role . BIND (\"role\" AS ?kind) }\n" +
     "  UNION { ?st a org:Membership ; org:organization " + e + " ; org:member ?other ; org:role ?role . BIND (\"member\" AS ?kind) }\n" +
     "  UNION { ?st a kg:Figure ; schema:about " + e + " ; kg:measure ?other . BIND (\"figure\" AS ?kind)\n" +
     "          OPTIONAL { ?st schema:value ?value } OPTIONAL { ?st schema:minValue ?min } OPTIONAL { ?st schema:maxValue ?max }\n" +
-    "          OPTIONAL { ?st schema:unitText ?unit } }\n" +
-    "  UNION { ?st a schema:Event ; schema:about " + e + " ; rdfs:label ?other . BIND (\"event\" AS ?kind)\n" +
-    "          FILTER (langMatches(lang(?other), " + KG.quote(lang) + ")) }\n" +
-    "  OPTIONAL { ?role rdfs:label ?roleLabel FILTER (langMatches(lang(?roleLabel), " + KG.quote(lang) + ")) }\n" +
+    "          OPTIONAL { ?st schema:unitText ?unit } OPTIONAL { ?st kg:qualifier ?qualifier }\n" +
+    "          OPTIONAL { ?st kg:isForecast ?forecast } OPTIONAL { ?st kg:forecastBy ?forecaster } }\n" +
+    "  UNION { ?st a schema:Event ; schema:about " + e + " . BIND (\"event\" AS ?kind)\n" +
+    "          OPTIONAL { ?st rdfs:label ?other " + inLang("?other") + " }\n" +
+    "          OPTIONAL { ?st rdfs:label ?otherHans FILTER (langMatches(lang(?otherHans), \"zh-Hans\")) } }\n" +
+    "  OPTIONAL { ?role rdfs:label ?roleLabel " + inLang("?roleLabel") + " }\n" +
     "  OPTIONAL { ?st schema:startDate ?start } OPTIONAL { ?st schema:endDate ?end } OPTIONAL { ?st kg:date ?date }\n" +
+    "  OPTIONAL { ?st kg:period ?period } OPTIONAL { ?st kg:status ?status }\n" +
     "  ?st prov:wasDerivedFrom ?span . ?span oa:hasSource ?source ; oa:hasSelector ?q , ?pos .\n" +
     "  ?q oa:exact ?quote . ?pos oa:start ?from ; oa:end ?to .\n" +
     "} ORDER BY ?from ?to";
@@ -107,7 +111,7 @@ async function sourceInfo(iris) {
     if (out[b.s.value]) continue;
     out[b.s.value] = {
       title: b.title ? b.title.value : "", publisher: b.publisher ? b.publisher.value : "",
-      date: b.date ? b.date.value : "", url: b.url ? b.url.value : "", text: b.text ? b.text.value : ""
+      date: b.date ? b.date.value : "", url: b.url ? b.url.value : "", chars: b.text ? Array.from(b.text.value) : null
     };
   }
   return out;
@@ -120,8 +124,38 @@ function link(cell, labels) {
 
 function dates(b) {
   if (b.date) return b.date.value;
+  if (b.period) return b.period.value;
   if (b.start || b.end) return (b.start ? b.start.value : "") + "–" + (b.end ? b.end.value : "");
   return "";
+}
+
+// The graph page's details panel's words (kg/viz.py's UI table), and the figures' qualifiers.
+const WORDS = {
+  "zh-Hans": { noDate: "发布日期未记录", noUrl: "原文链接未记录", original: "原文", forecast: "预测",
+    by: "，预测方：", offsets: "来源正文第 {a}–{b} 字" },
+  "zh-Hant": { noDate: "發布日期未記錄", noUrl: "原文連結未記錄", original: "原文", forecast: "預測",
+    by: "，預測方：", offsets: "來源正文第 {a}–{b} 字" },
+  en: { noDate: "publication date not recorded", noUrl: "link to the original not recorded",
+    original: "original", forecast: "forecast", by: " by ",
+    offsets: "characters {a}–{b} of the source's clean text" }
+}[lang];
+const QUALIFIERS = {
+  approximately: { "zh-Hans": "约", "zh-Hant": "約", en: "approximately" },
+  "more than": { "zh-Hans": "超过", "zh-Hant": "超過", en: "more than" },
+  nearly: { "zh-Hans": "近", "zh-Hant": "近", en: "nearly" },
+  "at most": { "zh-Hans": "至多", "zh-Hant": "至多", en: "at most" }
+};
+
+function number(cell) {
+  const n = Number(cell.value);
+  return Number.isSafeInteger(Math.round(n)) ? new Intl.NumberFormat(lang).format(n) : cell.value;
+}
+
+function span(cls, text) {
+  const node = document.createElement("span");
+  node.className = cls;
+  node.textContent = text;
+  return node;
 }
 
 /** One line for the fact: who —relation→ whom, with its dates. */
@@ -139,64 +173,83 @@ function statement(b, labels, self) {
   } else if (kind === "figure") {
     const measure = labels["measure:" + b.other.value] || {};
     relation.textContent = " — " + (measure[lang] || measure["zh-Hans"] || b.other.value) + ": ";
-    const value = b.value ? b.value.value : [b.min, b.max].filter(Boolean).map((v) => v.value).join("–");
-    line.append(me, relation, document.createTextNode(value + (b.unit ? " " + b.unit.value : "")));
+    const value = b.value ? number(b.value) : [b.min, b.max].filter(Boolean).map(number).join("–");
+    const qualifier = b.qualifier ? (QUALIFIERS[b.qualifier.value] || {})[lang] || b.qualifier.value : "";
+    line.append(me, relation, document.createTextNode(
+      (qualifier ? qualifier + " " : "") + value + (b.unit ? " " + b.unit.value : "")));
   } else if (kind === "event") {
-    line.append(document.createTextNode(b.other.value));
+    line.append(document.createTextNode((b.other || b.otherHans || b.st).value));
   } else {
     relation.textContent = " —" + label(labels, b.predicate.value) + "→ ";
     if (kind === "in") line.append(link(b.other, labels), relation, me);
     else line.append(me, relation, link(b.other, labels));
   }
   const when = dates(b);
-  if (when) {
-    const span = document.createElement("span");
-    span.className = "dates";
-    span.textContent = " (" + when + ")";
-    line.appendChild(span);
+  if (when) line.appendChild(span("dates", " (" + when + ")"));
+  if (b.status) line.appendChild(span("dates", " · " + b.status.value));
+  if (b.forecast && b.forecast.value === "true") {
+    const note = span("dates", " · " + WORDS.forecast);
+    if (b.forecaster) note.append(WORDS.by, link(b.forecaster, labels));
+    line.appendChild(note);
   }
   return line;
 }
 
-const UNRECORDED = { "zh-Hans": ["发布日期未记录", "原文链接未记录"], "zh-Hant": ["發布日期未記錄", "原文連結未記錄"],
-  en: ["date not recorded", "no link to the original recorded"] };
+// The sentence around a quote, cut as kg/viz.py's _in_sentence cuts it for the graph page.
+const SENTENCE_ENDS = "。！？!?\n", CLOSERS = "”’」』)）", CONTEXT = 90;
+
+/** [before, after]: the rest of the sentence around chars[from:to] (empty if it is not *quote*). */
+function inSentence(chars, from, to, quote) {
+  if (!chars || chars.slice(from, to).join("") !== quote) return ["", ""];
+  let left = from;
+  while (left > 0 && !SENTENCE_ENDS.includes(chars[left - 1])) left--;
+  while (left < from && CLOSERS.includes(chars[left])) left++;  // a closing quote ends the last sentence
+  let right = to;
+  while (right < chars.length && !SENTENCE_ENDS.includes(chars[right])) right++;
+  if (right < chars.length && chars[right] !== "\n") {
+    right++;  // keep the full stop, and the closing quotes after it
+    while (right < chars.length && CLOSERS.includes(chars[right])) right++;
+  }
+  let before = chars.slice(left, from), after = chars.slice(to, right);
+  before = (before.length > CONTEXT ? "…" : "") + before.slice(-CONTEXT).join("");
+  after = after.slice(0, CONTEXT).join("") + (after.length > CONTEXT ? "…" : "");
+  return [before, after];
+}
 
 /** The quote, highlighted in its sentence, and where it comes from. */
 function evidenceBlock(q, source) {
   const block = document.createElement("blockquote");
+  block.dataset.start = q.from.value;
+  block.dataset.end = q.to.value;
   const from = Number(q.from.value), to = Number(q.to.value);
-  const text = source && source.text && source.text.slice(from, to) === q.quote.value ? source.text : "";
+  const [before, after] = inSentence(source && source.chars, from, to, q.quote.value);
+  const sentence = document.createElement("div");
+  sentence.className = "sentence";
   const mark = document.createElement("mark");
   mark.textContent = q.quote.value;
-  if (text) {
-    let start = from, end = to;
-    while (start > 0 && !"。！？\n".includes(text[start - 1])) start--;
-    while (start < from && "”’」』 ".includes(text[start])) start++;  // a closing quote ends the last sentence
-    while (end < text.length && !"。！？\n".includes(text[end])) end++;
-    if (end < text.length && text[end] !== "\n") end++;
-    while (end < text.length && "”’」』".includes(text[end])) end++;
-    block.append(document.createTextNode(text.slice(start, from)), mark, document.createTextNode(text.slice(to, end)));
-  } else {
-    block.append(mark);
-  }
+  if (before) sentence.appendChild(document.createTextNode(before));
+  sentence.appendChild(mark);
+  if (after) sentence.appendChild(document.createTextNode(after));
+  block.appendChild(sentence);
   const cite = document.createElement("div");
   cite.className = "cite";
   const parts = [];
   if (source) {
     if (source.title) parts.push("《" + source.title + "》");
     if (source.publisher) parts.push(source.publisher);
-    parts.push(source.date || UNRECORDED[lang][0]);
+    parts.push(source.date || WORDS.noDate);
   }
-  const offsets = " · characters " + q.from.value + "–" + q.to.value + " of the source's clean text";
-  cite.textContent = parts.join(" · ") + offsets;
-  if (source && /^https?:\/\//.test(source.url)) {
+  parts.push(WORDS.offsets.replace("{a}", q.from.value).replace("{b}", q.to.value));
+  cite.textContent = parts.join(" · ") + " · ";
+  if (source && /^https?:\/\//i.test(source.url)) {
     const a = document.createElement("a");
     a.href = source.url;
+    a.target = "_blank";
     a.rel = "noopener noreferrer";
-    a.textContent = " · original";
+    a.textContent = WORDS.original;
     cite.appendChild(a);
-  } else if (source) {
-    cite.appendChild(document.createTextNode(" · " + UNRECORDED[lang][1]));
+  } else {
+    cite.appendChild(document.createTextNode(WORDS.noUrl));
   }
   block.appendChild(cite);
   return block;
