@@ -328,3 +328,12 @@ def canary():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}", _Canary.hits
     server.shutdown()
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> Path:
+    """Replace the first *old* with *new* in the copy's file *rel* (which must hold it)."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path

@@ -9,16 +9,9 @@ import pytest
 
 from kg.errors import DataError, QuoteNotFoundError, SourceError
 from kg.statements import load_dataset
+from tests.conftest import edit
 
 STATEMENTS = "data/statements/jiemian-baidu-ai-decade.yaml"
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> Path:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
 
 
 def line_of(path: Path, needle: str) -> int:

@@ -17,20 +17,13 @@ import pytest
 
 from kg.clean import clean_file, clean_page, decode
 from kg.errors import SourceError
+from tests.conftest import edit
 
 STATEMENTS = "data/statements/jiemian-baidu-ai-decade.yaml"
 ENTITIES = "data/entities.yaml"
 RELATIONS = "data/relations.yaml"
 META = "data/sources/jiemian-baidu-ai-decade.meta.yaml"
 RAW = "data/sources/jiemian-baidu-ai-decade.raw.txt"
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> Path:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
 
 
 def append(root: Path, rel: str, text: str) -> Path:
