@@ -192,24 +192,46 @@ class _Builder:
                     self.add(node, "skos:altLabel", self.text(label, lang))
 
     def sources(self) -> None:
+        from kg.sources import TYPES
+
         for src in self.data.sources.values():
             node = self.article(src.id)
             meta = src.meta
-            self.add(node, "rdf:type", self.t("schema:NewsArticle"))
-            self.add(node, "schema:headline", self.text(meta["headline"], "zh-Hans"))
+            self.add(node, "rdf:type", self.t("schema:CreativeWork"))
+            self.add(node, "rdf:type", self.t(TYPES[str(meta.get("type") or "NewsArticle")]))
+            chinese = meta["language"] != "en"
+            self.add(node, "schema:headline", self.text(meta["headline"], _tag(meta["language"])))
             if meta.get("headline_zh_hant"):
                 self.add(node, "schema:headline", self.text(meta["headline_zh_hant"], "zh-Hant"))
             for key in ("publisher", "author", "editor"):
-                if meta.get(key):
+                if meta.get(key) in self.data.entities:
                     self.add(node, f"schema:{key}", self.e(meta[key]))
+                elif meta.get(key):  # a name, not an entity of the graph (a page's authors)
+                    self.add(node, f"schema:{key}", self.text(str(meta[key])))
             self.add(node, "schema:inLanguage", self.text(meta["language"]))
             self.add(node, "kg:sha256", self.text(src.sha256))
-            self.add(node, "schema:text", self.text(src.clean.text, "zh-Hans"))
-            self.add(node, "schema:text", self.text(src.clean.text_hant, "zh-Hant"))
+            if chinese:
+                self.add(node, "schema:text", self.text(src.clean.text, "zh-Hans"))
+                self.add(node, "schema:text", self.text(src.clean.text_hant, "zh-Hant"))
+            else:
+                self.add(node, "schema:text", self.text(src.clean.text, "en"))
             if meta.get("date"):
                 self.add(node, "schema:datePublished", self.date(str(meta["date"])))
             if meta.get("url"):
                 self.add(node, "schema:url", self.Literal(meta["url"], datatype=self.XSD.anyURI))
+            for key, curie in (
+                ("url_source", "kg:urlSource"),
+                ("date_source", "kg:dateSource"),
+                ("license_url", "schema:license"),
+            ):
+                if meta.get(key):
+                    self.add(node, curie, self.URIRef(str(meta[key])))
+            if meta.get("license"):
+                self.add(node, "schema:usageInfo", self.text(str(meta["license"])))
+            if meta.get("retrieved"):
+                self.add(node, "kg:retrieved", self.date(str(meta["retrieved"])))
+            if meta.get("opening"):
+                self.add(node, "kg:isOpening", self.Literal(True))
 
     def qualify(self, node: URIRef, **dates: str | None) -> None:
         for key, curie in (
@@ -283,6 +305,11 @@ class _Builder:
                 self.add(node, "schema:about", self.e(entity))
             self.qualify(node, date=ev.date)
             self.evidence(node, ev.evidence)
+
+
+def _tag(language: str) -> str:
+    """The language tag of a source's own text: ``zh`` (the seed's spelling) is zh-Hans."""
+    return "zh-Hans" if language == "zh" else language
 
 
 def _decimal(number: float) -> str:

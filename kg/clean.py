@@ -325,18 +325,30 @@ def _remove_hidden(text: str, number: int, report: CleanReport) -> str:
     return "".join(kept)
 
 
-def decode(data: bytes, name: str = "<bytes>") -> str:
-    """Decode UTF-8 (a BOM is dropped); raise :class:`SourceError` naming the bad byte."""
+def decode(data: bytes, name: str = "<bytes>", encoding: str = "utf-8") -> str:
+    """Decode *encoding* (UTF-8 by default; a BOM is dropped); raise :class:`SourceError`
+    naming the bad byte. GBK, GB18030 and Big5 pages are read with ``encoding="gbk"`` etc."""
+    import codecs
+
     try:
-        text = data.decode("utf-8")
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise SourceError(f"{name}: unknown encoding {encoding!r}") from None
+    try:
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
         ends = list(_LINE_END_BYTES.finditer(data, 0, exc.start))
         line = len(ends) + 1
         column = exc.start - (ends[-1].end() if ends else 0) + 1
         bad = data[exc.start : exc.end]
+        hint = (
+            "save the page as UTF-8, or name its encoding (--encoding gbk, big5, gb18030)"
+            if codec == "utf-8"
+            else "is that the page's encoding? (--encoding)"
+        )
         raise SourceError(
-            f"{name}:{line}:{column}: not valid UTF-8 (byte offset {exc.start}, {bad!r}); "
-            "save the page as UTF-8 and try again"
+            f"{name}:{line}:{column}: not valid {codec.upper()} (byte offset {exc.start}, {bad!r}); "
+            f"{hint}"
         ) from None
     return text.removeprefix("\ufeff")
 

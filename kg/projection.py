@@ -268,7 +268,7 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
         )
 
     credits = []
-    for article in graph.subjects(RDF.type, URIRef(schema + "NewsArticle")):
+    for article in graph.subjects(RDF.type, URIRef(schema + "CreativeWork")):
         sid = _local(str(article)).removeprefix("source/")
         for credit in CREDITS:
             for who in graph.objects(article, URIRef(schema + credit)):

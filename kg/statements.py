@@ -444,6 +444,20 @@ def _load_entities(path: Path) -> dict[str, Entity]:
     return entities
 
 
+def _load_all_entities(root: Path) -> dict[str, Entity]:
+    """``data/entities.yaml`` and every ``data/entities/*.yaml`` (one file per source or
+    topic, so that sources added side by side do not edit one file); an id is declared once."""
+    entities = _load_entities(root / "entities.yaml")
+    where = dict.fromkeys(entities, root / "entities.yaml")
+    for path in sorted((root / "entities").glob("*.yaml")):
+        for eid, entity in _load_entities(path).items():
+            if eid in entities:
+                raise DataError(f"duplicate entity id {eid!r}, declared in {where[eid]} too", path)
+            entities[eid] = entity
+            where[eid] = path
+    return entities
+
+
 def _occurrences(text: str, quote: str) -> list[int]:
     """Every offset where *quote* starts in *text*, overlapping ones included.
 
@@ -847,7 +861,7 @@ def load_dataset(root: str | Path = "data") -> Dataset:
     data = Dataset(
         root=root,
         sources=load_sources(root / "sources"),
-        entities=_load_entities(root / "entities.yaml"),
+        entities=_load_all_entities(root),
         relations=vocabulary.relations,
         measures=vocabulary.measures,
         qualifiers=vocabulary.qualifiers,

@@ -335,7 +335,7 @@ def _sources(graph: Graph, lang: str) -> tuple[dict[str, VizSource], dict[str, s
 
     schema = PREFIXES["schema"]
     found, texts = {}, {}
-    for article in graph.subjects(RDF.type, URIRef(schema + "NewsArticle")):
+    for article in graph.subjects(RDF.type, URIRef(schema + "CreativeWork")):
         sid = str(article).removeprefix(BASE + "source/")
 
         def texts_of(node: Any, prop: str) -> dict[str, str]:
@@ -355,7 +355,8 @@ def _sources(graph: Graph, lang: str) -> tuple[dict[str, VizSource], dict[str, s
             date=str(date) if date is not None else "",
             url=str(url) if url is not None else "",
         )
-        body = texts_of(article, schema + "text").get("zh-Hans")
+        bodies = texts_of(article, schema + "text")
+        body = bodies.get("zh-Hans", bodies.get("en"))
         if body is not None:
             texts[sid] = body
     return found, texts

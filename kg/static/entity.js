@@ -101,9 +101,11 @@ async function sourceInfo(iris) {
     iris.map((i) => "<" + i + ">").join(" ") + " }\n" +
     "  OPTIONAL { ?s schema:headline ?title FILTER (langMatches(lang(?title), " + KG.quote(lang) + ")) }\n" +
     "  OPTIONAL { ?s schema:headline ?title FILTER (langMatches(lang(?title), \"zh-Hans\")) }\n" +
+    "  OPTIONAL { ?s schema:headline ?title }\n" +
     "  OPTIONAL { ?s schema:publisher/rdfs:label ?publisher FILTER (langMatches(lang(?publisher), " + KG.quote(lang) + ")) }\n" +
     "  OPTIONAL { ?s schema:datePublished ?date } OPTIONAL { ?s schema:url ?url }\n" +
-    "  OPTIONAL { ?s schema:text ?text FILTER (langMatches(lang(?text), \"zh-Hans\")) } }";
+    "  OPTIONAL { ?s schema:text ?text FILTER (langMatches(lang(?text), \"zh-Hans\") ||\n" +
+    "    langMatches(lang(?text), \"en\")) } }";
   const { response, body } = await KG.query(text);
   const out = {};
   if (!response.ok) return out;

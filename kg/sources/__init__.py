@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from kg._yaml import LINE, load_yaml
-from kg.clean import CleanText, clean_page
+from kg.clean import CleanText
 from kg.errors import DataError, SourceError
+from kg.sources.formats import FORMATS, LANGUAGES, clean_source
 
-__all__ = ["SOURCE_ID", "Source", "load_source", "load_sources"]
+__all__ = ["SOURCE_ID", "TYPES", "Source", "load_source", "load_sources"]
 
 #: What a source id may be: 1-100 lower-case ASCII letters, digits and hyphens, not starting
 #: with a hyphen (``jiemian-baidu-ai-decade``). An id names files (the build's
@@ -25,6 +26,12 @@ _REQUIRED = ("id", "raw", "sha256", "headline", "publisher", "language")
 #: and ``date_source`` say where each was found, as the rules ask of any outside fact.
 _OPTIONAL = (
     "type",
+    "format",
+    "encoding",
+    "license",
+    "license_url",
+    "retrieved",
+    "opening",
     "headline_zh_hant",
     "author",
     "editor",
@@ -34,6 +41,16 @@ _OPTIONAL = (
     "url_source",
     "note",
 )
+#: A source's ``type`` and the schema.org class it is (every source is also a
+#: ``schema:CreativeWork``).
+TYPES = {
+    "NewsArticle": "schema:NewsArticle",
+    "Article": "schema:Article",
+    "EncyclopediaArticle": "schema:Article",
+    "Report": "schema:Report",
+    "Filing": "schema:DigitalDocument",
+    "WebPage": "schema:WebPage",
+}
 
 
 @dataclass
@@ -71,6 +88,13 @@ def load_source(meta_path: Path) -> Source:
             meta_path,
             _key_line(meta_path, "id", meta.get(LINE)),
         )
+    for key, allowed in (("type", TYPES), ("format", FORMATS), ("language", LANGUAGES)):
+        if meta.get(key) is not None and meta[key] not in allowed:
+            raise DataError(
+                f"{key} {meta[key]!r} is not one of {', '.join(allowed)}",
+                meta_path,
+                _key_line(meta_path, key, meta.get(LINE)),
+            )
     raw_path, real = _raw_file(meta_path, meta["raw"], meta.get(LINE))
     try:
         data = real.read_bytes()
@@ -88,7 +112,13 @@ def load_source(meta_path: Path) -> Source:
         meta=meta,
         raw_path=raw_path,
         sha256=digest,
-        clean=clean_page(data, str(raw_path)),
+        clean=clean_source(
+            data,
+            str(raw_path),
+            str(meta.get("format") or "scrape"),
+            str(meta["language"]),
+            str(meta.get("encoding") or "utf-8"),
+        ),
     )
 
 
