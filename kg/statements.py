@@ -828,8 +828,16 @@ def _check_source(src: Source, entities: dict[str, Entity]) -> None:
     meta = src.meta
     path = getattr(meta, "path", None) or src.raw_path
     for key in ("publisher", "author", "editor"):
-        if meta.get(key) and meta[key] not in entities:
-            raise DataError(f"unknown entity id {meta[key]!r} in {key}", path, key_line(meta, key))
+        value = meta.get(key)
+        if not value or value in entities:
+            continue
+        if key == "publisher" or _ID.match(str(value)):
+            # A publisher is an organisation of the graph; an author or editor is an entity
+            # id or, where the graph has no entity for them, a plain name.
+            close = difflib.get_close_matches(str(value), entities, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else "; add it to data/entities/"
+            raise DataError(f"unknown entity id {value!r} in {key}{hint}", path, key_line(meta, key))
+        check_text(value, key, path, key_line(meta, key))
     for key in ("headline", "headline_zh_hant", "language"):
         if meta.get(key) is not None:
             check_text(meta[key], key, path, key_line(meta, key))
