@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.errors import DataError, KGError, ValidationError
 from kg.sources import SOURCE_ID
-from kg.statements import Dataset, Evidence, load_dataset
+from kg.statements import Dataset, Evidence, Membership, load_dataset
 
 if TYPE_CHECKING:
     from rdflib import Graph, URIRef
@@ -116,6 +116,8 @@ class _Builder:
         self.graph = Graph()
         self.Literal, self.URIRef, self.RDF, self.XSD = Literal, URIRef, RDF, XSD
         self.ns = {k: Namespace(v) for k, v in PREFIXES.items()}
+        #: (source, statement id) -> the node that holds it (for kg:conflictsWith)
+        self.nodes: dict[tuple[str, str], URIRef] = {}
         for prefix, ns in PREFIXES.items():
             self.graph.bind(prefix, ns, override=True)
 
@@ -158,10 +160,13 @@ class _Builder:
             )
             self.add(position, "oa:end", self.Literal(ev.end, datatype=self.XSD.nonNegativeInteger))
 
-    def reify(self, s: Any, p: str, o: Any) -> URIRef:
-        """Add a direct triple and its rdf:Statement node; return the node."""
+    def reify(self, s: Any, p: str, o: Any, *extra: str) -> URIRef:
+        """Add a direct triple and its rdf:Statement node; return the node.
+
+        *extra* tells apart several statement nodes of one triple (one per source's
+        statement, where sources disagree on its dates)."""
         self.add(s, p, o)
-        node = self.URIRef(f"{BASE}statement/{_digest(s, expand(p), o.n3())}")
+        node = self.URIRef(f"{BASE}statement/{_digest(s, expand(p), o.n3(), *extra)}")
         self.add(node, "rdf:type", self.t("rdf:Statement"))
         self.add(node, "rdf:subject", s)
         self.add(node, "rdf:predicate", self.t(p))
@@ -185,6 +190,10 @@ class _Builder:
             self.sourced(node, "rdfs:label", self.text(ent.labels["en"], "en"), ent.en_source)
             if ent.kind:
                 self.add(node, "schema:category", self.text(ent.kind, "en"))
+            if ent.wikidata:
+                qid, source = ent.wikidata
+                item = self.URIRef(f"http://www.wikidata.org/entity/{qid}")
+                self.sourced(node, "schema:sameAs", item, source)
             for label, lang, source in ent.alt_labels:
                 if source:
                     self.sourced(node, "skos:altLabel", self.text(label, lang), source)
@@ -244,7 +253,10 @@ class _Builder:
                 self.add(node, curie, self.date(str(dates[key])))
 
     def statements(self) -> None:
-        for st in self.data.statements:
+        from kg.merge import merge
+
+        for fact in merge(self.data):
+            st = fact.records[0]
             rel = self.data.relations[st.relation]
             subject = self.e(st.subject)
             if rel.literal:
@@ -254,27 +266,50 @@ class _Builder:
                     self.add(subject, "skos:altLabel", obj)
             else:
                 obj = self.e(str(st.object))
-            node = self.reify(subject, rel.predicate, obj)
-            self.evidence(node, st.evidence)
-            self.qualify(node, start=st.start, end=st.end, date=st.date)
-            if st.status:
-                self.add(node, "kg:status", self.text(st.status))
+            # One node per fact; where sources disagree on its dates, one per source's statement.
+            extra = (st.source, st.id) if fact.disputed else ()
+            node = self.reify(subject, rel.predicate, obj, *extra)
+            self.evidence(node, fact.evidence)
+            self.qualify(node, start=fact.start, end=fact.end, date=fact.date)
+            if fact.status:
+                self.add(node, "kg:status", self.text(fact.status))
+            for record in fact.records:
+                self.nodes[(record.source, record.id)] = node
 
     def memberships(self) -> None:
-        for m in self.data.memberships:
+        from kg.merge import merged_memberships
+
+        for fact in merged_memberships(self.data):
+            m = fact.records[0]
+            assert isinstance(m, Membership)
+            extra = (m.source, m.id) if fact.disputed else ()
             node = self.URIRef(
-                f"{BASE}membership/{_digest(m.member, m.organization, m.role, m.start)}"
+                f"{BASE}membership/{_digest(m.member, m.organization, m.role, fact.start, *extra)}"
             )
             self.add(node, "rdf:type", self.t("org:Membership"))
             self.add(node, "org:member", self.e(m.member))
             self.add(node, "org:organization", self.e(m.organization))
             self.add(node, "org:role", self.e(m.role))
-            self.qualify(node, start=m.start, end=m.end)
-            self.evidence(node, m.evidence)
+            self.qualify(node, start=fact.start, end=fact.end)
+            self.evidence(node, fact.evidence)
+            for record in fact.records:
+                self.nodes[(record.source, record.id)] = node
+
+    def conflicts(self) -> None:
+        """``kg:conflictsWith`` between the statements of sources that disagree (both ways)."""
+        from kg.merge import conflicts
+
+        for conflict in conflicts(self.data):
+            nodes = sorted({self.nodes[(s.source, s.record)] for s in conflict.sides})
+            for a in nodes:
+                for b in nodes:
+                    if a != b:
+                        self.add(a, "kg:conflictsWith", b)
 
     def figures(self) -> None:
         for f in self.data.figures:
             node = self.URIRef(f"{BASE}figure/{f.source}/{f.id}")
+            self.nodes[(f.source, f.id)] = node
             self.add(node, "rdf:type", self.t("kg:Figure"))
             self.add(node, "kg:measure", self.text(f.measure))
             self.add(node, "schema:about", self.e(f.subject))
@@ -329,6 +364,7 @@ def build_graph(data: Dataset) -> Graph:
     builder.memberships()
     builder.figures()
     builder.events()
+    builder.conflicts()
     return builder.graph
 
 

@@ -104,6 +104,7 @@ class Entity:
     en_source: str
     alt_labels: tuple[tuple[str, str, str | None], ...] = ()  # (label, lang, source)
     kind: str | None = None
+    wikidata: tuple[str, str] | None = None  #: (Q-id, the public page that identifies it)
 
     def label(self, lang: str = "zh-Hans") -> str:
         return self.labels.get(lang) or self.labels["zh-Hans"]
@@ -215,6 +216,11 @@ class Dataset:
     memberships: list[Membership] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    #: every entity by any of its names (statements may name an entity instead of its id)
+    names: Any = None
+    #: ``{id: the id it was merged into}`` by "same" judgements (data/judgements.yaml)
+    merged: dict[str, str] = field(default_factory=dict)
+    judgements: list[Any] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -377,7 +383,11 @@ def _load_entities(path: Path) -> dict[str, Entity]:
     entities: dict[str, Entity] = {}
     for item in doc["entities"]:
         item = _fields(
-            item, path, ("id", "type", "labels", "en_source"), ("alt_labels", "kind"), "entity"
+            item,
+            path,
+            ("id", "type", "labels", "en_source"),
+            ("alt_labels", "kind", "wikidata", "wikidata_source"),
+            "entity",
         )
         line = item[LINE]
         eid = str(item["id"])
@@ -433,8 +443,29 @@ def _load_entities(path: Path) -> dict[str, Entity]:
         kind = item.get("kind")
         if kind is not None:
             kind = check_text(kind, f"entity {eid}: kind", path, key_line(item, "kind"))
+        wikidata = None
+        if item.get("wikidata") is not None or item.get("wikidata_source") is not None:
+            qid = str(item.get("wikidata") or "")
+            if not re.fullmatch(r"Q[1-9][0-9]*", qid):
+                raise DataError(
+                    f"entity {eid}: wikidata must be an item id such as Q14772, not {qid!r}",
+                    path,
+                    key_line(item, "wikidata") or line,
+                )
+            if not item.get("wikidata_source"):
+                raise DataError(
+                    f"entity {eid}: wikidata {qid} needs wikidata_source, the public page "
+                    "that identifies the item (an identification is never guessed)",
+                    path,
+                    line,
+                )
+            wikidata = (
+                qid,
+                check_url(item["wikidata_source"], "wikidata_source", path, key_line(item, "wikidata_source")),
+            )
         entities[eid] = Entity(
             id=eid,
+            wikidata=wikidata,
             type=str(item["type"]),
             labels=_texts(labels, f"entity {eid}: label", path, labels_line, LANGS),
             en_source=en_source,
@@ -610,6 +641,9 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
 
     def entity(eid: Any, line: int, allowed: tuple[str, ...] | None = None) -> str:
         eid = str(eid)
+        if not _ID.match(eid) and data.names is not None:
+            eid = data.names.resolve(eid, (path, line))  # a name: the one entity it names
+        eid = data.merged.get(eid, eid)
         if eid not in data.entities:
             close = difflib.get_close_matches(eid, data.entities, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else "; add it to data/entities.yaml"
@@ -854,6 +888,13 @@ def _check_source(src: Source, entities: dict[str, Entity]) -> None:
         )
 
 
+def _names(entities: dict[str, Entity]) -> dict[str, list[str]]:
+    return {
+        eid: [*e.labels.values(), *(label for label, _, _ in e.alt_labels)]
+        for eid, e in entities.items()
+    }
+
+
 def load_dataset(root: str | Path = "data") -> Dataset:
     """Read and check the whole dataset under *root* (the ``data/`` folder).
 
@@ -874,7 +915,17 @@ def load_dataset(root: str | Path = "data") -> Dataset:
         measures=vocabulary.measures,
         qualifiers=vocabulary.qualifiers,
     )
+    from kg.resolve.judgements import apply_judgements, load_judgements
+    from kg.resolve.names import NameIndex
+
+    data.names = NameIndex(_names(data.entities))
+    data.judgements = load_judgements(root / "judgements.yaml", data.names)
+    data.merged = apply_judgements(data.judgements, data.entities)
+    data.names = NameIndex(_names(data.entities))
     for src in data.sources.values():
+        for key in ("publisher", "author", "editor"):
+            if src.meta.get(key) in data.merged:
+                src.meta[key] = data.merged[src.meta[key]]
         _check_source(src, data.entities)
     anchor = _Anchor(data.sources)
     seen: dict[str, str] = {}
