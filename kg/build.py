@@ -307,9 +307,13 @@ class _Builder:
                         self.add(a, "kg:conflictsWith", b)
 
     def figures(self) -> None:
-        for f in self.data.figures:
+        from kg.merge import merged_figures
+
+        for records in merged_figures(self.data):
+            f = records[0]
             node = self.URIRef(f"{BASE}figure/{f.source}/{f.id}")
-            self.nodes[(f.source, f.id)] = node
+            for record in records:
+                self.nodes[(record.source, record.id)] = node
             self.add(node, "rdf:type", self.t("kg:Figure"))
             self.add(node, "kg:measure", self.text(f.measure))
             self.add(node, "schema:about", self.e(f.subject))
@@ -328,7 +332,7 @@ class _Builder:
             if f.qualifier:
                 self.add(node, "kg:qualifier", self.text(f.qualifier))
             self.qualify(node, period=f.period, start=f.start, end=f.end)
-            self.evidence(node, f.evidence)
+            self.evidence(node, [ev for record in records for ev in record.evidence])
 
     def events(self) -> None:
         for ev in self.data.events:
@@ -340,6 +344,15 @@ class _Builder:
                 self.add(node, "schema:about", self.e(entity))
             self.qualify(node, date=ev.date)
             self.evidence(node, ev.evidence)
+
+
+def _conflict_counts(data: Dataset) -> dict[str, int]:
+    """How many disagreements between sources there are, by kind (``kg conflicts``)."""
+    from collections import Counter
+
+    from kg.merge import conflicts
+
+    return dict(sorted(Counter(c.kind for c in conflicts(data)).items()))
 
 
 def _tag(language: str) -> str:
@@ -560,6 +573,7 @@ def build(
             for s in data.sources.values()
         },
         "records": data.counts(),
+        "conflicts": _conflict_counts(data),
         "counts": counts(graph),
         "outputs": {name: hashlib.sha256(body).hexdigest() for name, body in sorted(files.items())},
         "validated": validate,

@@ -239,6 +239,7 @@ class CleanReport:
     repairs: list[Damage] = field(default_factory=list)
     unrepaired: list[Damage] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  #: what a format's reader did, in words
 
     def drop(self, reason: str, line: int) -> None:
         self.dropped.setdefault(reason, []).append(line)
@@ -255,6 +256,7 @@ class CleanReport:
             "repairs": [d.as_dict() for d in self.repairs],
             "unrepaired": [d.as_dict() for d in self.unrepaired],
             "conflicts": self.conflicts,
+            "notes": self.notes,
         }
 
     def summary(self) -> str:
@@ -270,7 +272,10 @@ class CleanReport:
         if len(self.body_copies) > 1:
             ranges = " and ".join(f"lines {a}-{b}" for a, b in self.body_copies)
             out.append(f"  body found twice ({ranges}); {self.lines_merged} line pairs merged")
-        out.append(f"  pinyin annotations removed: {self.annotations_removed}")
+        if self.annotations_removed or len(self.body_copies) > 1:  # a scraped page's cleaning
+            out.append(f"  pinyin annotations removed: {self.annotations_removed}")
+        for note in self.notes:
+            out.append(f"  {note}")
         for d in self.repairs:
             out.append(f"  repaired line {d.line}: {d.damaged!r} -> {d.replacement!r}")
         for d in self.unrepaired:

@@ -124,20 +124,22 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print the text only, without the report.")
 @_friendly
 def clean(file: Path, hant: bool, as_json: bool, quiet: bool) -> None:
-    """Clean a scraped article page: print its clean text, and the report on stderr.
+    """Clean a source: print its clean text (what quotes come from), the report on stderr.
 
-    Drops spam lines and page chrome, merges a body that appears twice (repairing
-    characters lost to '?' from the intact copy), removes pinyin annotations,
-    and converts to Simplified Chinese (OpenCC). Damage no copy can repair is
-    kept as U+FFFD and reported.
+    A registered source's raw file is read as its metadata says (format,
+    language, encoding). Any other file is read by its name: .html (main content
+    extracted), .md, or a scraped page (.txt): spam lines and page chrome dropped,
+    a body that appears twice merged (repairing characters lost to '?' from the
+    intact copy), pinyin annotations removed. Chinese is converted to Simplified
+    (OpenCC); damage no copy can repair is kept as U+FFFD and reported.
 
     \b
     Example:
       kg clean data/sources/jiemian-baidu-ai-decade.raw.txt > article.txt
     """
-    from kg.clean import clean_file
+    from kg.sources import clean_any
 
-    result = clean_file(file)
+    result = clean_any(file)
     if as_json:
         click.echo(json.dumps(result.report.as_dict(), ensure_ascii=False, indent=1))
         return
@@ -206,6 +208,15 @@ def build(root: Path | None, out: Path | None, lang: str, no_validate: bool) -> 
                 f"{first.column}); the cleaning report lists each (kg clean {src.raw_path})",
                 err=True,
             )
+    found = result.manifest["conflicts"]
+    if found:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in found.items())
+        click.echo(
+            f"{sum(found.values())} conflict(s) between sources ({kinds}): both sides are "
+            "kept; `kg conflicts` lists them with their quotes"
+        )
+    else:
+        click.echo(f"no conflicts between the {len(result.data.sources)} sources")
     click.echo("a few facts with their evidence:")
     for fact in sample_facts(result.data, 5, lang):
         click.echo(f"  {fact['subject']} —{fact['relation']}→ {fact['object']}")
@@ -806,6 +817,10 @@ def viz(graph_file: Path | None, lang: str, out: Path | None, seed: int) -> None
     target = out if out is not None else _out(None) / "graph.html"
     path = write_html(_graph(graph_file), target, lang=lang, seed=seed)
     click.echo(f"Wrote {_shown(Path(path))}")
+
+
+# The commands of many sources live in their own module; importing it registers them.
+from kg import cli_sources  # noqa: E402, F401
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,15 @@ from dataclasses import dataclass, field
 
 from kg.statements import Dataset, Evidence, Figure, Membership, RelationStatement
 
-__all__ = ["Conflict", "MergedFact", "Side", "conflicts", "merge", "merged_memberships"]
+__all__ = [
+    "Conflict",
+    "MergedFact",
+    "Side",
+    "conflicts",
+    "merge",
+    "merged_figures",
+    "merged_memberships",
+]
 
 _DATE_FIELDS = ("start", "end", "date")
 
@@ -110,7 +118,9 @@ def _agree(values: Iterable[str | None]) -> tuple[bool, str | None]:
 
 
 def _says(record: RelationStatement | Membership) -> str:
-    parts = [f"{name} {getattr(record, name)}" for name in _DATE_FIELDS if getattr(record, name, None)]
+    parts = [
+        f"{name} {getattr(record, name)}" for name in _DATE_FIELDS if getattr(record, name, None)
+    ]
     return ", ".join(parts) or "no date"
 
 
@@ -128,7 +138,9 @@ def _merge_groups(
 ) -> tuple[list[MergedFact], list[Conflict]]:
     facts: list[MergedFact] = []
     found: list[Conflict] = []
-    for key, members in groups.items():
+    for key, unsorted in sorted(groups.items()):
+        # The order statements are read in must not change the graph.
+        members = sorted(unsorted, key=lambda r: (r.source, r.id))
         merged: dict[str, str | None] = {}
         ok = True
         for name in _DATE_FIELDS:
@@ -187,6 +199,29 @@ def merged_memberships(data: Dataset) -> list[MergedFact]:
     """Every role held (person, organisation, role) once, with every source's evidence."""
     facts, _ = _merge_groups(_group(data.memberships, _membership_key))
     return facts
+
+
+def merged_figures(data: Dataset) -> list[tuple[Figure, ...]]:
+    """Figures that say the same (measure, subject, period, value, unit, forecast) once,
+    with every source's figure record; the first record names the node."""
+    groups: dict[tuple[object, ...], list[Figure]] = {}
+    for f in data.figures:
+        key = (
+            f.measure,
+            f.subject,
+            f.period,
+            f.start,
+            f.end,
+            f.forecast,
+            f.forecaster,
+            f.unit,
+            f.value,
+            f.min,
+            f.max,
+            f.qualifier,
+        )
+        groups.setdefault(key, []).append(f)
+    return [tuple(sorted(members, key=lambda f: (f.source, f.id))) for members in groups.values()]
 
 
 # --- conflicts ------------------------------------------------------------------------

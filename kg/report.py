@@ -16,6 +16,8 @@ from :mod:`kg.analysis`, the timeline from :mod:`kg.timeline`.
 
 from __future__ import annotations
 
+import contextvars
+
 import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -70,7 +72,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "as_role": {"en": " as {r}", "zh-Hans": ",任{r}", "zh-Hant": ",任{r}"},
     "since": {"en": ", from {d}", "zh-Hans": ",{d}年起", "zh-Hant": ",{d}年起"},
-    "unknown_where": {"en": "not in the article", "zh-Hans": "文中未提及", "zh-Hant": "文中未提及"},
+    "unknown_where": {"en": "not in the sources", "zh-Hans": "来源未提及", "zh-Hant": "來源未提及"},
     "yes_inside": {"en": "yes", "zh-Hans": "是", "zh-Hant": "是"},
     "no_left": {"en": "no: left", "zh-Hans": "否,已离开", "zh-Hant": "否,已離開"},
     "companies": {
@@ -79,18 +81,18 @@ WORDS: dict[str, dict[str, str]] = {
         "zh-Hant": "前員工創立的公司({n}家)",
     },
     "companies_head": {
-        "en": "| company | founders | listed on | what the article says of it | evidence |",
-        "zh-Hans": "| 公司 | 创始人 | 上市地 | 文中所述 | 原文 |",
-        "zh-Hant": "| 公司 | 創始人 | 上市地 | 文中所述 | 原文 |",
+        "en": "| company | founders | founded | listed on | what the sources say of it | evidence |",
+        "zh-Hans": "| 公司 | 创始人 | 创立时间 | 上市地 | 来源所述 | 原文 |",
+        "zh-Hant": "| 公司 | 創始人 | 創立時間 | 上市地 | 來源所述 | 原文 |",
     },
     "formerly": {"en": "formerly {v}", "zh-Hans": "原名{v}", "zh-Hant": "原名{v}"},
     "renamed": {"en": "renamed", "zh-Hans": "曾更名", "zh-Hant": "曾更名"},
     "rival": {"en": "a rival of {org}", "zh-Hans": "{org}的劲敌", "zh-Hant": "{org}的勁敵"},
     "no_founding_dates": {
-        "en": "The article dates none of these foundings, so the time from leaving to founding "
-        "cannot be measured.",
-        "zh-Hans": "文中未给出这些公司的创立时间,因此无法计算从离职到创业相隔多久。",
-        "zh-Hant": "文中未給出這些公司的創立時間,因此無法計算從離職到創業相隔多久。",
+        "en": "The sources do not date both a founder's time at the organisation and the "
+        "founding, so the time from leaving to founding cannot be measured.",
+        "zh-Hans": "来源没有同时给出创始人在该机构的任职时间和公司的创立时间,因此无法计算从离职到创业相隔多久。",
+        "zh-Hant": "來源沒有同時給出創始人在該機構的任職時間和公司的創立時間,因此無法計算從離職到創業相隔多久。",
     },
     "time_to_founding": {
         "en": "- {p} → {c} (founded {d}): {l} years after leaving, {j} after joining",
@@ -99,9 +101,9 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "cofounders": {"en": "Co-founders", "zh-Hans": "联合创始人", "zh-Hant": "聯合創始人"},
     "undated_figures": {
-        "en": "Figures the article gives without a date",
-        "zh-Hans": "文中未注明时间的数据",
-        "zh-Hant": "文中未註明時間的數據",
+        "en": "Figures the sources give without a date",
+        "zh-Hans": "来源未注明时间的数据",
+        "zh-Hant": "來源未註明時間的數據",
     },
     "figures_head": {
         "en": "| about | figure | evidence |",
@@ -110,9 +112,9 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "links": {"en": "Most linked", "zh-Hans": "关联最多", "zh-Hant": "關聯最多"},
     "links_note": {
-        "en": "How many other entities the article links each one to, and by which facts.",
-        "zh-Hans": "文中与每个实体相关联的其他实体数量,以及关联方式。",
-        "zh-Hant": "文中與每個實體相關聯的其他實體數量,以及關聯方式。",
+        "en": "How many other entities the sources link each one to, and by which facts.",
+        "zh-Hans": "来源中与每个实体相关联的其他实体数量,以及关联方式。",
+        "zh-Hant": "來源中與每個實體相關聯的其他實體數量,以及關聯方式。",
     },
     "links_head": {
         "en": "| entity | linked to | by |",
@@ -390,7 +392,47 @@ def diaspora_report(
             {k: (None if v is None else v) for k, v in row.items()}
             for row in events.to_dict(orient="records")
         ],
+        "cite": _citations(graph, lang),
     }
+
+
+def _citations(graph: Graph, lang: str) -> dict[str, str]:
+    """``{quote: the sources that hold it}``, where the graph has several sources (with one,
+    every quote is the article's and is shown bare)."""
+    from rdflib import URIRef
+    from rdflib.namespace import RDF, RDFS
+
+    from kg.build import PREFIXES
+
+    schema, oa = PREFIXES["schema"], PREFIXES["oa"]
+    works = list(graph.subjects(RDF.type, URIRef(schema + "CreativeWork")))
+    if len(works) < 2:
+        return {}
+
+    def said(node: Any, prop: str) -> str:
+        found = {getattr(o, "language", None): str(o) for o in graph.objects(node, prop)}
+        for key in (lang, "zh-Hans", "en", None):
+            if key in found:
+                return found[key]
+        return next(iter(found.values()), "")
+
+    per_publisher: dict[Any, int] = {}
+    for w in works:
+        pub = graph.value(w, URIRef(schema + "publisher"))
+        per_publisher[pub] = per_publisher.get(pub, 0) + 1
+    names = {}
+    for w in works:
+        pub = graph.value(w, URIRef(schema + "publisher"))
+        who = said(pub, RDFS.label) if pub is not None else ""
+        title = said(w, URIRef(schema + "headline"))
+        names[w] = f"{who} · {title}" if per_publisher[pub] > 1 or not who else who
+    cite: dict[str, list[str]] = {}
+    for span, work in graph.subject_objects(URIRef(oa + "hasSource")):
+        for selector in graph.objects(span, URIRef(oa + "hasSelector")):
+            exact = graph.value(selector, URIRef(oa + "exact"))
+            if exact is not None and names.get(work) not in cite.setdefault(str(exact), []):
+                cite[str(exact)].append(names[work])
+    return {q: "; ".join(sorted(w)) for q, w in sorted(cite.items())}
 
 
 def _made_by(G: Any, product: str) -> set[str]:
@@ -439,8 +481,14 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+_CITE: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("cite", default={})
+
+
 def _quotes(quotes: list[str]) -> str:
-    return _cell(" … ".join(f"“{q}”" for q in quotes)) if quotes else "—"
+    """The quotes, each with its sources where the report has several (``report["cite"]``)."""
+    cite = _CITE.get()
+    shown = [f"“{q}”" + (f"({cite[q]})" if q in cite else "") for q in dict.fromkeys(quotes)]
+    return _cell(" … ".join(shown)) if quotes else "—"
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -454,6 +502,14 @@ def render_markdown(report: dict[str, Any]) -> str:
     >>> render_markdown(diaspora_report(g, lang="zh-Hans")).splitlines()[0]
     '# 百度人才去向'
     """
+    token = _CITE.set(report.get("cite") or {})
+    try:
+        return _render(report)
+    finally:
+        _CITE.reset(token)
+
+
+def _render(report: dict[str, Any]) -> str:
     lang = report["lang"]
     sep = _SEP[lang]
     org = report["org"]["name"]
@@ -533,7 +589,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         )
     companies = report["companies"]
     lines += ["", f"## {_w('companies', lang, n=len(companies))}", ""]
-    lines += [WORDS["companies_head"][lang], "|---|---|---|---|---|"]
+    lines += [WORDS["companies_head"][lang], "|---|---|---|---|---|---|"]
     for c in companies:
         notes = [_w("formerly", lang, v=n) for n in c["former_names"]]
         if c["renamed"] and not c["former_names"]:
@@ -545,7 +601,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             dict.fromkeys([*c["evidence"], *(q for f in c["figures"] for q in f["quotes"])])
         )
         lines.append(
-            f"| {_cell(c['name'])} | {names(c['founders'])} | {names(c['listed_on'])} | "
+            f"| {_cell(c['name'])} | {names(c['founders'])} | {c['founded'] or '—'} | "
+            f"{names(c['listed_on'])} | "
             f"{_cell(_NOTE_SEP[lang].join(notes)) or '—'} | {_quotes(quotes)} |"
         )
     lines.append("")

@@ -495,18 +495,22 @@ def viz_graph(
             )
         )
     notes = []
-    credited = set()
+    credited: dict[tuple[str, str], list[str]] = {}  # (entity, role) -> titles, in order
     for credit in proj.credits:
         if touching[credit.entity]:
             continue
-        credited.add(credit.entity)
-        node = proj.nodes[credit.entity]
         title = found[credit.source].title if credit.source in found else credit.source
+        credited.setdefault((credit.entity, credit.role), []).append(f"《{title}》")
+    for (entity, role), titles in credited.items():
+        node = proj.nodes[entity]
         notes.append(
-            ui[credit.role].format(name=_say(node.labels, lang, node.id), title=f"《{title}》")
+            ui[role].format(
+                name=_say(node.labels, lang, node.id),
+                title=("、" if lang != "en" else ", ").join(dict.fromkeys(titles)),
+            )
         )
     for nid, node in sorted(proj.nodes.items()):
-        if not touching[nid] and nid not in credited:
+        if not touching[nid] and nid not in {e for e, _ in credited}:
             notes.append(ui["no_tie"].format(name=_say(node.labels, lang, nid)))
     edges = [
         VizEdge(

@@ -307,7 +307,14 @@ def test_timeline_events(graph):
     assert ("2017", "李彦宏招揽陆奇") in said("recruited")
     assert ("2024", "昆仑芯推出昆仑芯P800") in said("launched")
     assert ("2026", "昆仑芯计划推出昆仑芯M100") in said("planned launch")
-    assert df[df.event == "founded"].empty  # never invented
+    # A founding is dated only where a source dates it, with that source's quote.
+    founded = df[df.event == "founded"]
+    assert sorted(zip(founded.date, founded.subject_id, strict=True)) == [
+        ("2000-01-18", "person/robin-li"),
+        ("2015", "person/yu-kai"),
+    ]
+    horizon = founded[founded.subject_id == "person/yu-kai"].iloc[0]
+    assert "founded in 2015" in horizon.quote
     spans = df[df.end.notna()]
     # figures over a span: the 2015-2018 departures, and those of Lu Qi's tenure
     assert {tuple(x) for x in spans[["date", "end"]].values.tolist()} == {
@@ -440,7 +447,10 @@ def test_chinese_reports_are_chinese(graph, lang):
     assert len(headings) >= 6
     for heading in headings:
         assert not re.search(r"[A-Za-z]", heading), heading
-    table_heads = [line for line in md.splitlines() if line.startswith("| ") and "---" not in line]
+    lines = md.splitlines()
+    # The header row of each table (the line above its |---| rule); quotes in the rows are
+    # the sources' own words, English where the source is.
+    table_heads = [lines[i - 1] for i, line in enumerate(lines) if line.startswith("|---")]
     assert not any(re.search(r"\b(alumnus|company|evidence|date)\b", h) for h in table_heads)
     assert ("原名景驰科技" if lang == "zh-Hans" else "原名景馳科技") in md
 

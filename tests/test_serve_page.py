@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Server
+from tests.conftest import FOUNDED, Server
 
 HOSTILE = "<img src=x onerror=window.pwned=1></script><script>window.pwned=2</script> href"
 
@@ -234,7 +234,7 @@ def test_results_download_as_csv_and_json(chromium, hostile_server, tmp_path):
         page.click("#run")
         page.wait_for_selector("#results table tbody tr")
         shown = page.locator("#results tbody tr").count()
-        assert shown == 9  # the article's 8 founders and the hostile graph's one more
+        assert shown == FOUNDED + 1  # the data's founder facts and the hostile graph's one more
         with page.expect_download() as csv_download:
             page.click("#csv")
         csv_path = tmp_path / "founders.csv"
@@ -312,18 +312,19 @@ def test_the_entity_page_gives_the_graph_panels_view_of_every_fact(chromium, hos
 
         from kg.viz import _in_sentence
 
-        (text,) = [
-            str(o)
-            for o in graph.objects(None, URIRef("https://schema.org/text"))
-            if o.language == "zh-Hans"
-        ]
+        texts = {  # each source's canonical text (Simplified, or English)
+            str(s): str(o)
+            for s, o in graph.subject_objects(URIRef("https://schema.org/text"))
+            if o.language in ("zh-Hans", "en")
+        }
         shown = page.evaluate(
             """() => [...document.querySelectorAll('#facts blockquote')].map(b => [
-                 Number(b.dataset.start), Number(b.dataset.end),
+                 b.dataset.source, Number(b.dataset.start), Number(b.dataset.end),
                  [...b.querySelector('.sentence').childNodes].map(n => n.textContent)])"""
         )
         assert len(shown) >= 18
-        for start, end, parts in shown:
+        for source, start, end, parts in shown:
+            text = texts[source]
             before, after = _in_sentence(text, start, end, text[start:end])
             assert parts == [p for p in (before, text[start:end], after) if p], (start, end)
         # Events and every other fact in zh-Hant too (an event named only in zh-Hans keeps it).

@@ -14,7 +14,7 @@ from kg.clean import CleanText
 from kg.errors import DataError, SourceError
 from kg.sources.formats import FORMATS, LANGUAGES, clean_source
 
-__all__ = ["SOURCE_ID", "TYPES", "Source", "load_source", "load_sources"]
+__all__ = ["SOURCE_ID", "TYPES", "Source", "clean_any", "load_source", "load_sources"]
 
 #: What a source id may be: 1-100 lower-case ASCII letters, digits and hyphens, not starting
 #: with a hyphen (``jiemian-baidu-ai-decade``). An id names files (the build's
@@ -171,3 +171,24 @@ def load_sources(directory: Path) -> dict[str, Source]:
             raise DataError(f"duplicate source id {source.id!r}", meta_path)
         sources[source.id] = source
     return sources
+
+
+def clean_any(path: Path) -> CleanText:
+    """The clean text of *path*: as its metadata says if it is a registered source's raw
+    file (a ``*.meta.yaml`` beside it names it), else by its name (``.html``, ``.md``; any
+    other file is read as a scraped page)."""
+    from kg.sources.formats import detect_format
+
+    for meta_path in sorted(path.parent.glob("*.meta.yaml")):
+        try:
+            meta = load_yaml(meta_path)
+        except DataError:
+            continue
+        if isinstance(meta, dict) and meta.get("raw") == path.name:
+            return load_source(meta_path).clean
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}") from None
+    fmt = detect_format(path.name, data)
+    return clean_source(data, str(path), "scrape" if fmt == "text" else fmt, "zh")

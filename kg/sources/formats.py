@@ -81,9 +81,17 @@ def clean_source(
     if fmt == "html":
         numbered = list(enumerate(_html_lines(raw, name), start=1))
         report.raw_lines = len(raw_lines(raw))
+        report.notes.append(
+            f"main content extracted by trafilatura: {len(numbered)} line(s) kept; navigation, "
+            "headers, footers, comments and markup dropped (line numbers are the extracted text's)"
+        )
     elif fmt == "markdown":
         numbered = _markdown_lines(raw)
         report.raw_lines = len(raw_lines(raw))
+        report.notes.append(
+            f"Markdown read with markdown-it-py: {len(numbered)} block(s) of text kept; markup, "
+            "link targets and images dropped"
+        )
     else:
         numbered = list(enumerate(raw_lines(raw), start=1))
         report.raw_lines = len(numbered)

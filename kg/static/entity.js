@@ -223,6 +223,7 @@ function evidenceBlock(q, source) {
   const block = document.createElement("blockquote");
   block.dataset.start = q.from.value;
   block.dataset.end = q.to.value;
+  block.dataset.source = q.source.value;
   const from = Number(q.from.value), to = Number(q.to.value);
   const [before, after] = inSentence(source && source.chars, from, to, q.quote.value);
   const sentence = document.createElement("div");

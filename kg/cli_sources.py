@@ -1,0 +1,207 @@
+"""The ``kg`` commands of many sources: ``add-source``, ``resolve`` and ``conflicts``.
+
+A thin layer, like :mod:`kg.cli`: each parses its options and calls the library
+(:mod:`kg.sources.add`, :mod:`kg.resolve`, :mod:`kg.merge`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kg.cli import _friendly, main, root_option
+
+_TYPES = ("NewsArticle", "EncyclopediaArticle", "Article", "Report", "Filing", "WebPage")
+
+
+def _data(root: Path | None) -> Path:
+    from kg.build import project_root
+
+    return (root or project_root()) / "data"
+
+
+@main.command("add-source")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--title", required=True, help="The text's title, as the text gives it.")
+@click.option(
+    "--publisher",
+    required=True,
+    help="Who published it: an organisation of the graph, by id (org/jiemian) or any name.",
+)
+@click.option("--author", help="Who wrote it: an entity id or name, or a plain name.")
+@click.option("--url", help="Where the original is (http or https).")
+@click.option("--date", help="When it was published: YYYY, YYYY-MM or YYYY-MM-DD, as precise as known.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh-Hans", "zh-Hant", "en"]),
+    help="The text's language and script [default: guessed from its characters].",
+)
+@click.option("--license", "license_", help="Its licence or status: 'CC BY-SA 4.0', 'public record'.")
+@click.option("--license-url", help="The licence's URL.")
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="The file's encoding: gbk, gb18030 or big5 for older Chinese pages.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "html", "scrape"]),
+    help="How to read it [default: by its name: .html, .md, else text]; scrape is the "
+    "seed article's cleaner for pages scraped with their chrome.",
+)
+@click.option("--type", "kind", type=click.Choice(_TYPES), help="What it is [default: NewsArticle].")
+@click.option("--id", "source_id", help="The source's id [default: from the title].")
+@click.option("--opening", is_flag=True, help="The file is the opening of a longer page.")
+@click.option("--note", help="A line about the copy: where it came from, what it covers.")
+@root_option
+@_friendly
+def add_source(file: Path, root: Path | None, **options: Any) -> None:
+    """Register a text as a source: kept byte for byte, with its metadata.
+
+    Plain text, Markdown and HTML pages saved from a browser are accepted (the
+    article body of an HTML page is extracted with trafilatura). A file already
+    registered is refused with its id. Writes data/sources/<id>.raw.*, its
+    <id>.meta.yaml and an empty data/statements/<id>.yaml to fill with facts.
+
+    \b
+    Example:
+      kg add-source page.html --title "Horizon Robotics" --publisher Wikipedia \\
+          --url https://en.wikipedia.org/wiki/Horizon_Robotics --license "CC BY-SA 4.0"
+    """
+    from kg.sources.add import add_source as run
+
+    options["license"] = options.pop("license_")
+    added = run(_data(root), file, **options)
+    click.echo(f"Registered source {added.id} ({added.format}, {added.language}"
+               f"{', guessed' if added.language_guessed else ''}):")
+    click.echo(f"  {added.raw}  (sha256 {added.sha256})")
+    click.echo(f"  {added.meta}")
+    click.echo(f"  {added.statements}  (add its facts here, each with its quote)")
+    click.echo(added.report, err=True)
+
+
+@main.command()
+@root_option
+@click.option(
+    "--judge",
+    nargs=2,
+    metavar="A B",
+    help="Record a judgement between two entities (ids or names) instead of listing.",
+)
+@click.option(
+    "--verdict",
+    type=click.Choice(["same", "different", "unsure"]),
+    help="With --judge: same (B is merged into A), different (never merged), unsure.",
+)
+@click.option("--by", "who", help="With --judge: who decides (a name).")
+@click.option("--why", help="With --judge: the evidence for the decision.")
+@click.option("--date", help="With --judge: when [default: today].")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_friendly
+def resolve(
+    root: Path | None,
+    judge: tuple[str, str] | None,
+    verdict: str | None,
+    who: str | None,
+    why: str | None,
+    date: str | None,
+    fmt: str,
+) -> None:
+    """List the entity pairs a person should judge, or record a judgement.
+
+    A pair is proposed when two entities share a name after normalisation, an
+    alias of one is a label of the other, or a Chinese name and a romanised one
+    have the same pinyin. Nothing is merged without a judgement in
+    data/judgements.yaml; a 'different' judgement blocks any later merge.
+
+    \b
+    Examples:
+      kg resolve
+      kg resolve --judge person/yu-kai person/kai-yu --verdict same \\
+          --by "Li Ming" --why "both founded Horizon Robotics in 2015"
+    """
+    from kg.statements import load_dataset
+
+    data_dir = _data(root)
+    if judge:
+        from kg.resolve.judgements import Judgement, apply_judgements, record_judgement
+
+        if not (verdict and who and why):
+            raise click.UsageError("--judge needs --verdict, --by and --why")
+        data = load_dataset(data_dir)
+        a, b = (data.names.resolve(x, ("--judge",)) for x in judge)
+        a, b = data.merged.get(a, a), data.merged.get(b, b)
+        if a == b and verdict == "same":
+            click.echo(f"{judge[0]} and {judge[1]} are one entity already ({a}); nothing recorded.")
+            return
+        when = date or dt.date.today().isoformat()
+        path = data_dir / "judgements.yaml"
+        # Check that the file still holds together with the new judgement (a 'different'
+        # blocks a merge) before writing it.
+        new = Judgement(a, b, verdict, who, when, why, "--judge", 0)
+        entities = dict(data.entities)
+        apply_judgements([*data.judgements, new], entities)
+        record_judgement(path, a, b, verdict, who, when, why)
+        click.echo(f"Recorded in {path}: {a} and {b}: {verdict}")
+        return
+    from kg.resolve.candidates import candidates
+
+    data = load_dataset(data_dir)
+    found = candidates(data)
+    if fmt == "json":
+        click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=1))
+        return
+    if not found:
+        click.echo(f"No pairs to judge among {len(data.entities)} entities.")
+        return
+    click.echo(f"{len(found)} pair(s) to judge (kg resolve --judge A B --verdict …):")
+    for c in found:
+        earlier = "  [judged unsure before]" if c.earlier else ""
+        click.echo(f"\n  {c.a}  ?  {c.b}{earlier}")
+        for reason in c.reasons:
+            click.echo(f"    why proposed: {reason}")
+        click.echo(f"    {c.a}: {', '.join(c.names_a)}; in {', '.join(c.sources_a) or 'no statement'}")
+        click.echo(f"    {c.b}: {', '.join(c.names_b)}; in {', '.join(c.sources_b) or 'no statement'}")
+
+
+@main.command()
+@root_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_friendly
+def conflicts(root: Path | None, fmt: str) -> None:
+    """List where sources disagree, with each source's quotes.
+
+    Different dates for the same fact or tenure, different founding years,
+    different roles for the same person and time, a person said to have left
+    and to still work there, different values of the same figure. Nothing is
+    resolved: both statements stay in the graph, linked by kg:conflictsWith.
+
+    \b
+    Example:
+      kg conflicts --format json
+    """
+    from kg.merge import conflicts as find
+    from kg.statements import load_dataset
+
+    data = load_dataset(_data(root))
+    found = find(data)
+    if fmt == "json":
+        click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=1))
+        return
+    if not found:
+        click.echo(f"No conflicts between the {len(data.sources)} sources.")
+        return
+    click.echo(f"{len(found)} conflict(s) between sources:")
+    for c in found:
+        click.echo(f"\n  [{c.kind}] {c.summary}")
+        for side in c.sides:
+            title = data.sources[side.source].meta.get("headline", side.source)
+            click.echo(f"    {side.source} ({title}) says: {side.says}   [{side.file}:{side.line}]")
+            for ev in side.evidence:
+                click.echo(f"      “{ev.exact}”")
