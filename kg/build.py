@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.errors import DataError, KGError, ValidationError
 from kg.sources import SOURCE_ID
-from kg.statements import Dataset, Evidence, Membership, load_dataset
+from kg.statements import Dataset, Evidence, Membership, RelationStatement, load_dataset
 
 if TYPE_CHECKING:
     from rdflib import Graph, URIRef
@@ -191,9 +191,9 @@ class _Builder:
             if ent.kind:
                 self.add(node, "schema:category", self.text(ent.kind, "en"))
             if ent.wikidata:
-                qid, source = ent.wikidata
+                qid, identified_by = ent.wikidata
                 item = self.URIRef(f"http://www.wikidata.org/entity/{qid}")
-                self.sourced(node, "schema:sameAs", item, source)
+                self.sourced(node, "schema:sameAs", item, identified_by)
             for label, lang, source in ent.alt_labels:
                 if source:
                     self.sourced(node, "skos:altLabel", self.text(label, lang), source)
@@ -257,6 +257,7 @@ class _Builder:
 
         for fact in merge(self.data):
             st = fact.records[0]
+            assert isinstance(st, RelationStatement)
             rel = self.data.relations[st.relation]
             subject = self.e(st.subject)
             if rel.literal:

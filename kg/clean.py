@@ -352,8 +352,8 @@ def decode(data: bytes, name: str = "<bytes>", encoding: str = "utf-8") -> str:
             else "is that the page's encoding? (--encoding)"
         )
         raise SourceError(
-            f"{name}:{line}:{column}: not valid {codec.upper()} (byte offset {exc.start}, {bad!r}); "
-            f"{hint}"
+            f"{name}:{line}:{column}: not valid {codec.upper()} "
+            f"(byte offset {exc.start}, {bad!r}); {hint}"
         ) from None
     return text.removeprefix("\ufeff")
 

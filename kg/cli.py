@@ -822,6 +822,5 @@ def viz(graph_file: Path | None, lang: str, out: Path | None, seed: int) -> None
 # The commands of many sources live in their own module; importing it registers them.
 from kg import cli_sources  # noqa: E402, F401
 
-
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -34,13 +34,17 @@ def _data(root: Path | None) -> Path:
 )
 @click.option("--author", help="Who wrote it: an entity id or name, or a plain name.")
 @click.option("--url", help="Where the original is (http or https).")
-@click.option("--date", help="When it was published: YYYY, YYYY-MM or YYYY-MM-DD, as precise as known.")
+@click.option(
+    "--date", help="When it was published: YYYY, YYYY-MM or YYYY-MM-DD, as precise as known."
+)
 @click.option(
     "--lang",
     type=click.Choice(["zh-Hans", "zh-Hant", "en"]),
     help="The text's language and script [default: guessed from its characters].",
 )
-@click.option("--license", "license_", help="Its licence or status: 'CC BY-SA 4.0', 'public record'.")
+@click.option(
+    "--license", "license_", help="Its licence or status: 'CC BY-SA 4.0', 'public record'."
+)
 @click.option("--license-url", help="The licence's URL.")
 @click.option(
     "--encoding",
@@ -55,7 +59,9 @@ def _data(root: Path | None) -> Path:
     help="How to read it [default: by its name: .html, .md, else text]; scrape is the "
     "seed article's cleaner for pages scraped with their chrome.",
 )
-@click.option("--type", "kind", type=click.Choice(_TYPES), help="What it is [default: NewsArticle].")
+@click.option(
+    "--type", "kind", type=click.Choice(_TYPES), help="What it is [default: NewsArticle]."
+)
 @click.option("--id", "source_id", help="The source's id [default: from the title].")
 @click.option("--opening", is_flag=True, help="The file is the opening of a longer page.")
 @click.option("--note", help="A line about the copy: where it came from, what it covers.")
@@ -78,8 +84,10 @@ def add_source(file: Path, root: Path | None, **options: Any) -> None:
 
     options["license"] = options.pop("license_")
     added = run(_data(root), file, **options)
-    click.echo(f"Registered source {added.id} ({added.format}, {added.language}"
-               f"{', guessed' if added.language_guessed else ''}):")
+    click.echo(
+        f"Registered source {added.id} ({added.format}, {added.language}"
+        f"{', guessed' if added.language_guessed else ''}):"
+    )
     click.echo(f"  {added.raw}  (sha256 {added.sha256})")
     click.echo(f"  {added.meta}")
     click.echo(f"  {added.statements}  (add its facts here, each with its quote)")
@@ -102,7 +110,9 @@ def add_source(file: Path, root: Path | None, **options: Any) -> None:
 @click.option("--by", "who", help="With --judge: who decides (a name).")
 @click.option("--why", help="With --judge: the evidence for the decision.")
 @click.option("--date", help="With --judge: when [default: today].")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @_friendly
 def resolve(
     root: Path | None,
@@ -166,13 +176,19 @@ def resolve(
         click.echo(f"\n  {c.a}  ?  {c.b}{earlier}")
         for reason in c.reasons:
             click.echo(f"    why proposed: {reason}")
-        click.echo(f"    {c.a}: {', '.join(c.names_a)}; in {', '.join(c.sources_a) or 'no statement'}")
-        click.echo(f"    {c.b}: {', '.join(c.names_b)}; in {', '.join(c.sources_b) or 'no statement'}")
+        click.echo(
+            f"    {c.a}: {', '.join(c.names_a)}; in {', '.join(c.sources_a) or 'no statement'}"
+        )
+        click.echo(
+            f"    {c.b}: {', '.join(c.names_b)}; in {', '.join(c.sources_b) or 'no statement'}"
+        )
 
 
 @main.command()
 @root_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @_friendly
 def conflicts(root: Path | None, fmt: str) -> None:
     """List where sources disagree, with each source's quotes.

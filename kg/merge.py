@@ -22,6 +22,7 @@ Only what the sources say is compared; a fact no other source speaks of is no co
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -111,7 +112,7 @@ def _agree(values: Iterable[str | None]) -> tuple[bool, str | None]:
     (False, None)
     """
     given = sorted({v for v in values if v}, key=len)
-    for shorter, longer in zip(given, given[1:], strict=False):
+    for shorter, longer in itertools.pairwise(given):
         if not (longer == shorter or longer.startswith(shorter + "-")):
             return False, None
     return True, (given[-1] if given else None)
@@ -151,7 +152,14 @@ def _merge_groups(
         ok = ok and len(statuses) <= 1
         if ok:
             facts.append(
-                MergedFact(key, tuple(members), status=next(iter(statuses), None), **merged)
+                MergedFact(
+                    key,
+                    tuple(members),
+                    start=merged["start"],
+                    end=merged["end"],
+                    date=merged["date"],
+                    status=next(iter(statuses), None),
+                )
             )
             continue
         for r in members:
@@ -344,15 +352,16 @@ def _figures(figures: Sequence[Figure]) -> list[Conflict]:
         key = (f.measure, f.subject, f.period, f.start, f.end, f.forecast, f.forecaster, f.unit)
         groups.setdefault(key, []).append(f)
     out = []
-    for key, members in groups.items():
+    for group, members in groups.items():
         values = {(f.value, f.min, f.max, f.qualifier) for f in members}
         if len({f.source for f in members}) < 2 or len(values) < 2:
             continue
         out.append(
             Conflict(
                 "figures",
-                (str(key[1]),),
-                f"{key[1]} {key[0]} ({key[2] or 'no period'}): the sources give different values",
+                (str(group[1]),),
+                f"{group[1]} {group[0]} ({group[2] or 'no period'}): "
+                "the sources give different values",
                 tuple(_side(f, f"{_figure_value(f)} {f.unit}") for f in members),
             )
         )

@@ -17,7 +17,6 @@ from :mod:`kg.analysis`, the timeline from :mod:`kg.timeline`.
 from __future__ import annotations
 
 import contextvars
-
 import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -81,7 +80,8 @@ WORDS: dict[str, dict[str, str]] = {
         "zh-Hant": "前員工創立的公司({n}家)",
     },
     "companies_head": {
-        "en": "| company | founders | founded | listed on | what the sources say of it | evidence |",
+        "en": "| company | founders | founded | listed on | what the sources say of it "
+        "| evidence |",
         "zh-Hans": "| 公司 | 创始人 | 创立时间 | 上市地 | 来源所述 | 原文 |",
         "zh-Hant": "| 公司 | 創始人 | 創立時間 | 上市地 | 來源所述 | 原文 |",
     },
@@ -91,8 +91,10 @@ WORDS: dict[str, dict[str, str]] = {
     "no_founding_dates": {
         "en": "The sources do not date both a founder's time at the organisation and the "
         "founding, so the time from leaving to founding cannot be measured.",
-        "zh-Hans": "来源没有同时给出创始人在该机构的任职时间和公司的创立时间,因此无法计算从离职到创业相隔多久。",
-        "zh-Hant": "來源沒有同時給出創始人在該機構的任職時間和公司的創立時間,因此無法計算從離職到創業相隔多久。",
+        "zh-Hans": "来源没有同时给出创始人在该机构的任职时间和公司的创立时间,"
+        "因此无法计算从离职到创业相隔多久。",
+        "zh-Hant": "來源沒有同時給出創始人在該機構的任職時間和公司的創立時間,"
+        "因此無法計算從離職到創業相隔多久。",
     },
     "time_to_founding": {
         "en": "- {p} → {c} (founded {d}): {l} years after leaving, {j} after joining",
@@ -409,7 +411,7 @@ def _citations(graph: Graph, lang: str) -> dict[str, str]:
     if len(works) < 2:
         return {}
 
-    def said(node: Any, prop: str) -> str:
+    def said(node: Any, prop: Any) -> str:
         found = {getattr(o, "language", None): str(o) for o in graph.objects(node, prop)}
         for key in (lang, "zh-Hans", "en", None):
             if key in found:
@@ -481,12 +483,12 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-_CITE: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("cite", default={})
+_CITE: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("cite", default=None)
 
 
 def _quotes(quotes: list[str]) -> str:
     """The quotes, each with its sources where the report has several (``report["cite"]``)."""
-    cite = _CITE.get()
+    cite = _CITE.get() or {}
     shown = [f"“{q}”" + (f"({cite[q]})" if q in cite else "") for q in dict.fromkeys(quotes)]
     return _cell(" … ".join(shown)) if quotes else "—"
 

@@ -461,7 +461,12 @@ def _load_entities(path: Path) -> dict[str, Entity]:
                 )
             wikidata = (
                 qid,
-                check_url(item["wikidata_source"], "wikidata_source", path, key_line(item, "wikidata_source")),
+                check_url(
+                    item["wikidata_source"],
+                    "wikidata_source",
+                    path,
+                    key_line(item, "wikidata_source"),
+                ),
             )
         entities[eid] = Entity(
             id=eid,
@@ -870,7 +875,9 @@ def _check_source(src: Source, entities: dict[str, Entity]) -> None:
             # id or, where the graph has no entity for them, a plain name.
             close = difflib.get_close_matches(str(value), entities, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else "; add it to data/entities/"
-            raise DataError(f"unknown entity id {value!r} in {key}{hint}", path, key_line(meta, key))
+            raise DataError(
+                f"unknown entity id {value!r} in {key}{hint}", path, key_line(meta, key)
+            )
         check_text(value, key, path, key_line(meta, key))
     for key in ("headline", "headline_zh_hant", "language"):
         if meta.get(key) is not None:

@@ -117,7 +117,9 @@ def apply_judgements(judgements: list[Judgement], entities: dict[str, Any]) -> d
     for j in judgements:
         if j.verdict == "different" and root(j.a) == root(j.b):
             joins = [
-                f"{x.file}:{x.line}" for x in judgements if x.verdict == "same" and {x.a, x.b} & {j.a, j.b}
+                f"{x.file}:{x.line}"
+                for x in judgements
+                if x.verdict == "same" and {x.a, x.b} & {j.a, j.b}
             ]
             raise DataError(
                 f"{j.a} and {j.b} were judged not the same here, but 'same' judgements "
@@ -137,7 +139,10 @@ def _absorb(keep: Any, other: Any) -> Any:
     have = {(label, lang) for label, lang, _ in keep.alt_labels}
     have |= {(label, lang) for lang, label in keep.labels.items()}
     alts = list(keep.alt_labels)
-    names = [(label, lang, other.en_source if lang == "en" else None) for lang, label in other.labels.items()]
+    names = [
+        (label, lang, other.en_source if lang == "en" else None)
+        for lang, label in other.labels.items()
+    ]
     for label, lang, source in [*names, *other.alt_labels]:
         if (label, lang) not in have:
             have.add((label, lang))
@@ -151,7 +156,9 @@ def _absorb(keep: Any, other: Any) -> Any:
     return replace(keep, alt_labels=tuple(alts), wikidata=wikidata)
 
 
-def record_judgement(path: Path, a: str, b: str, verdict: str, by: str, date: str, why: str) -> None:
+def record_judgement(
+    path: Path, a: str, b: str, verdict: str, by: str, date: str, why: str
+) -> None:
     """Append one judgement to *path* (created with its header if absent), atomically."""
     import json
 
@@ -166,7 +173,14 @@ def record_judgement(path: Path, a: str, b: str, verdict: str, by: str, date: st
         text = text.rstrip()[: -len("[]")].rstrip() + "\n"
     fields = ", ".join(
         f"{k}: {json.dumps(v, ensure_ascii=False)}"
-        for k, v in (("a", a), ("b", b), ("verdict", verdict), ("by", by), ("date", date), ("why", why))
+        for k, v in (
+            ("a", a),
+            ("b", b),
+            ("verdict", verdict),
+            ("by", by),
+            ("date", date),
+            ("why", why),
+        )
     )
     text = text.rstrip("\n") + f"\n  - {{{fields}}}\n"
     atomic_write(path, text.encode("utf-8"))

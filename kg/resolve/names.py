@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from kg.errors import DataError
 
@@ -116,7 +117,7 @@ class NameIndex:
         """The ids of every entity one of whose names is *name* (after normalisation)."""
         return sorted(self.by_key.get(identity_key(name), ()))
 
-    def resolve(self, name: str, where: tuple[object, ...] = ()) -> str:
+    def resolve(self, name: str, where: tuple[Any, ...] = ()) -> str:
         """The one entity named *name*; a clear error if none or several are."""
         found = self.find(name)
         if len(found) == 1:

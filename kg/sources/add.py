@@ -47,8 +47,8 @@ class AddedSource:
 def guess_language(text: str) -> str:
     """zh-Hans, zh-Hant or en, from the characters of *text*.
 
-    >>> guess_language("陸奇出任集團總裁"), guess_language("陆奇出任集团总裁"), guess_language("Qi Lu")
-    ('zh-Hant', 'zh-Hans', 'en')
+    >>> [guess_language(t) for t in ("陸奇出任集團總裁", "陆奇出任集团总裁", "Qi Lu")]
+    ['zh-Hant', 'zh-Hans', 'en']
     """
     from kg.clean import _t2s
 
@@ -167,7 +167,9 @@ def add_source(
         while (sources / f"{sid}.meta.yaml").exists():
             sid, n = f"{base}-{n}", n + 1
     elif (sources / f"{sid}.meta.yaml").exists():
-        raise DataError(f"a source with the id {sid!r} exists already", sources / f"{sid}.meta.yaml")
+        raise DataError(
+            f"a source with the id {sid!r} exists already", sources / f"{sid}.meta.yaml"
+        )
     ext = {"html": ".html", "markdown": ".md"}.get(fmt, ".txt")
     raw_path = sources / f"{sid}.raw{ext}"
     meta_path = sources / f"{sid}.meta.yaml"

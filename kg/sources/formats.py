@@ -2,8 +2,9 @@
 
 A source's ``format`` (in its metadata) says which cleaner reads it:
 
-- ``scrape``: a news page scraped with its chrome, as the seed article is (:func:`kg.clean.clean_page`:
-  spam, page chrome, the body twice, pinyin annotations, lost characters);
+- ``scrape``: a news page scraped with its chrome, as the seed article is
+  (:func:`kg.clean.clean_page`: spam, page chrome, the body twice, pinyin annotations, lost
+  characters);
 - ``text``: plain text (an encyclopedia page's text, a filing's section);
 - ``markdown``: Markdown, read with markdown-it-py; the text of its blocks is kept, the markup
   dropped;
