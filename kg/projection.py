@@ -73,6 +73,7 @@ class Edge:
     role: str | None = None  #: role id for memberships (role/ceo)
     evidence: list[Evidence] = field(default_factory=list)
     key: str = ""  #: the IRI of the statement or membership node
+    disputed: bool = False  #: another source's statement contradicts it (kg:conflictsWith)
 
     def label(self, lang: str = "zh-Hans") -> str:
         return self.labels.get(lang) or self.labels.get("zh-Hans") or self.relation
@@ -211,6 +212,7 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
                 status=str(status) if status is not None else None,
                 evidence=evidence(st),
                 key=str(st),
+                disputed=(st, URIRef(kg + "conflictsWith"), None) in graph,
                 **dates(st),
             )
         )
@@ -235,6 +237,7 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
                 role=_local(str(role)),
                 evidence=evidence(membership),
                 key=str(membership),
+                disputed=(membership, URIRef(kg + "conflictsWith"), None) in graph,
                 **{k: v for k, v in dates(membership).items() if k != "date"},
             )
         )

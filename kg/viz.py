@@ -39,7 +39,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -148,6 +148,7 @@ _UI: dict[str, dict[str, str]] = {
         "labels_hidden": "{k} 条关系的名称放不下,没有画出;悬停或点击连线即可看到。",
         "no_date": "发布日期未记录",
         "no_url": "原文链接未记录",
+        "disputed": "⚠ 来源之间有分歧,见 kg conflicts",
         "original": "原文",
         "author": "{name}:{title}的作者",
         "editor": "{name}:{title}的编辑",
@@ -173,6 +174,7 @@ _UI: dict[str, dict[str, str]] = {
         "labels_hidden": "{k} 條關係的名稱放不下,沒有畫出;懸停或點擊連線即可看到。",
         "no_date": "發布日期未記錄",
         "no_url": "原文連結未記錄",
+        "disputed": "⚠ 來源之間有分歧,見 kg conflicts",
         "original": "原文",
         "author": "{name}:{title}的作者",
         "editor": "{name}:{title}的編輯",
@@ -200,6 +202,7 @@ _UI: dict[str, dict[str, str]] = {
         "click a line to see them.",
         "no_date": "publication date not recorded",
         "no_url": "link to the original not recorded",
+        "disputed": "⚠ the sources disagree: see kg conflicts",
         "original": "original",
         "author": "{name}: author of {title}",
         "editor": "{name}: editor of {title}",
@@ -274,6 +277,7 @@ class VizEdge:
     tooltip: str = ""
     when: str = ""
     status: str = ""
+    disputed: bool = False  #: another source's statement contradicts it (kg conflicts)
     quotes: tuple[VizQuote, ...] = ()
 
 
@@ -512,16 +516,24 @@ def viz_graph(
     for nid, node in sorted(proj.nodes.items()):
         if not touching[nid] and nid not in {e for e, _ in credited}:
             notes.append(ui["no_tie"].format(name=_say(node.labels, lang, nid)))
+    # Statements that another source's statement contradicts (kg:conflictsWith) are marked.
+    disputed = {e.key for e in drawn if e.disputed}
+
+    def status(e: Edge) -> str:
+        parts = [e.status or "", ui["disputed"] if e.key in disputed else ""]
+        return " · ".join(p for p in parts if p)
+
     edges = [
         VizEdge(
             source=e.source,
             target=e.target,
             relation=e.relation,
-            label=_say(e.labels, lang, e.relation),
-            tooltip=_edge_tooltip(e, proj.nodes, lang),
+            label=("⚠ " if e.key in disputed else "") + _say(e.labels, lang, e.relation),
+            tooltip=_edge_tooltip(replace(e, status=status(e)), proj.nodes, lang),
             when=_span(e.start, e.end, e.date),
-            status=e.status or "",
+            status=status(e),
             quotes=_quotes(e.evidence, texts),
+            disputed=e.key in disputed,
         )
         for e in drawn
     ]
@@ -823,7 +835,8 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
             ]
             for i, n in enumerate(nodes)
         ],
-        # [from, to, relation, label, tooltip, bend, when, status, quotes, drawn label]
+        # [from, to, relation, label, tooltip, bend, when, status, quotes, drawn label,
+        #  disputed]
         "edges": [
             [
                 a,
@@ -836,6 +849,7 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
                 e.status,
                 [[source_ix[q.source], q.before, q.quote, q.after] for q in e.quotes],
                 drawn,
+                1 if e.disputed else 0,
             ]
             for (a, b), e, bend, drawn in zip(
                 pairs, edges, _bends(pairs, small), placed.drawn, strict=True

@@ -151,6 +151,9 @@ def _html_lines(raw: str, name: str) -> list[str]:
         favor_precision=True,
         deduplicate=False,
         with_metadata=False,
+        # trafilatura's own algorithm only: its fallbacks return a page's navigation when it
+        # has no article, and a page with no article must be refused, not half-read.
+        fast=True,
     )
     if not body or not body.strip():
         raise SourceError(

@@ -23,7 +23,8 @@
   $("kg-search").placeholder = U.search;
 
   // Node: [type, label, size, x, y, info, names, font]
-  // Edge: [from, to, relation, label, tooltip, bend, when, status, quotes, drawn label]
+  // Edge: [from, to, relation, label, tooltip, bend, when, status, quotes, drawn label,
+  //        disputed (another source's statement contradicts it)]
   //   drawn label: edges between the same two nodes share one label (the first carries it)
   //   quote: [source index, text before, quote, text after]
   var typeOn = D.types.map(function () { return true; });
@@ -51,6 +52,10 @@
                      roundness: Math.abs(e[5])};
     }
     if (e[9]) { item.label = e[9]; }
+    if (e[10]) {  // another source contradicts it: drawn red and dashed, marked ⚠ in its label
+      item.color = {color: "#C9302C", highlight: "#C9302C", hover: "#C9302C"};
+      item.dashes = [4, 3];
+    }
     return item;
   });
   var edges = new vis.DataSet(edgeItems);
