@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ def resolve(
     data/judgements.yaml; a 'different' judgement blocks any later merge.
 
     \b
-    Examples:
+    Example:
       kg resolve
       kg resolve --judge person/yu-kai person/kai-yu --verdict same \\
           --by "Li Ming" --why "both founded Horizon Robotics in 2015"
@@ -218,6 +219,9 @@ def conflicts(root: Path | None, fmt: str) -> None:
         click.echo(f"\n  [{c.kind}] {c.summary}")
         for side in c.sides:
             title = data.sources[side.source].meta.get("headline", side.source)
-            click.echo(f"    {side.source} ({title}) says: {side.says}   [{side.file}:{side.line}]")
+            where = os.path.relpath(side.file) if side.file else ""
+            if where.startswith(".."):
+                where = side.file
+            click.echo(f"    {side.source} ({title}) says: {side.says}   [{where}:{side.line}]")
             for ev in side.evidence:
                 click.echo(f"      “{ev.exact}”")

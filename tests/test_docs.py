@@ -36,3 +36,76 @@ def test_no_test_reads_a_file_outside_the_repository():
             continue
         text = test.read_text(encoding="utf-8")
         assert "parents[2]" not in text and "/shared/" not in text, test.name
+
+
+def _walkthroughs() -> list[str]:
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(
+        r"<!-- walkthrough: [^>]*-->\n```sh\n(.*?)```\n<!-- end walkthrough -->", text, re.S
+    )
+
+
+def test_the_readme_walkthroughs_run_as_written(tmp_path):
+    """The README's "Adding a source" and "When sources disagree" blocks, run in order in a
+    scratch copy of the project, do what the README says they do."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    blocks = _walkthroughs()
+    assert len(blocks) == 2
+    copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(".git", ".venv", "build", "__pycache__", "*.egg-info"),
+    )
+    env = {
+        **os.environ,
+        "KG_HOME": str(copy),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    outputs = []
+    for block in blocks:
+        done = subprocess.run(
+            ["bash", "-e", "-c", block],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        outputs.append(done.stdout)
+    first, second = outputs
+    assert "Registered source example-horizon-background (markdown, en)" in first
+    evidence = [line for line in first.splitlines() if "schema:founder | person/yu-kai" in line]
+    assert {q for line in evidence for q in line.split(" | ")[4:5]} == {
+        "余凯、黄畅创立地平线",
+        "Horizon Robotics was founded in 2015 by several former Baidu employees",
+        "Horizon Robotics was founded in 2015 by several former Baidu employees, including Yu Kai",
+    }
+    assert "person/lu-qi  ?  person/lu-qi-2" in second and "same name 'luqi'" in second
+    shown = second[second.index("1 conflict(s) between sources:") :].rstrip()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert shown in readme  # the output the README shows is the output
+    again = subprocess.run(
+        [
+            "kg",
+            "add-source",
+            "docs/examples/horizon-robotics-background.md",
+            "--title",
+            "x",
+            "--publisher",
+            "Wikipedia",
+        ],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 1
+    assert "is already registered, as source 'example-horizon-background'" in again.stderr
