@@ -562,8 +562,11 @@ def build(
     for src in data.sources.values():
         if not SOURCE_ID.fullmatch(src.id):  # checked on loading; an id names files here
             raise DataError(f"source id {src.id!r} cannot name a file", src.raw_path)
-        files[f"text/{src.id}.zh-Hans.txt"] = (src.clean.text + "\n").encode("utf-8")
-        files[f"text/{src.id}.zh-Hant.txt"] = (src.clean.text_hant + "\n").encode("utf-8")
+        if src.meta["language"] == "en":  # an English text has no scripts to give
+            files[f"text/{src.id}.en.txt"] = (src.clean.text + "\n").encode("utf-8")
+        else:
+            files[f"text/{src.id}.zh-Hans.txt"] = (src.clean.text + "\n").encode("utf-8")
+            files[f"text/{src.id}.zh-Hant.txt"] = (src.clean.text_hant + "\n").encode("utf-8")
         files[f"text/{src.id}.report.json"] = (
             json.dumps(src.clean.report.as_dict(), ensure_ascii=False, indent=1, sort_keys=True)
             + "\n"
