@@ -21,7 +21,7 @@ from kg.extract.mentions import Mention, find_mentions
 from kg.extract.rules import Match, match_sentence
 from kg.statements import Dataset
 
-__all__ = ["Draft", "extract", "render"]
+__all__ = ["Draft", "extract", "extract_text", "render"]
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?|(?<=\n)")
 # An English sentence ends at . ! ? before a space or the line's end, except after an
@@ -154,23 +154,28 @@ def extract(data: Dataset, source: str) -> list[Draft]:
     if source not in data.sources:
         raise DataError(f"no source {source!r}; the sources are: {', '.join(sorted(data.sources))}")
     src = data.sources[source]
-    text = src.text
-    lang = str(src.meta["language"])
+    return extract_text(data, src.text, dict(src.meta))
+
+
+def extract_text(data: Dataset, text: str, meta: dict[str, Any]) -> list[Draft]:
+    """The drafts for a clean *text* whose source metadata is *meta* (language, type,
+    publisher, headline)."""
+    lang = str(meta.get("language", "zh"))
     former = tuple(
         sorted(
             {(str(st.value), st.subject) for st in data.statements if st.relation == "formerName"}
         )
     )
     mentions = find_mentions(text, data.entities, lang, former)
-    publisher = src.meta.get("publisher")
-    filer = publisher if src.meta.get("type") == "Filing" and publisher in data.entities else None
+    publisher = meta.get("publisher")
+    filer = publisher if meta.get("type") == "Filing" and publisher in data.entities else None
     # An encyclopedia page is about the entity its title names (its infobox speaks of it).
     titled = [
         m.entity
-        for m in find_mentions(str(src.meta.get("headline", "")), data.entities, "en")
+        for m in find_mentions(str(meta.get("headline", "")), data.entities, "en")
         if m.entity and m.kind == "ORG"
     ]
-    page = titled[0] if src.meta.get("type") == "EncyclopediaArticle" and titled else None
+    page = titled[0] if meta.get("type") == "EncyclopediaArticle" and titled else None
     found: dict[str, Draft] = {}
     for start, end in _sentences(text, lang):
         inside = [m for m in mentions if start <= m.start and m.end <= end]
