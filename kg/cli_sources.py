@@ -255,10 +255,12 @@ def extract(source: str, root: Path | None, fmt: str, write: bool) -> None:
     from kg.extract.drafts import extract as run
     from kg.extract.drafts import render
     from kg.extract.drafts import write as save
+    from kg.review.decisions import decided_keys, fact_key
     from kg.statements import load_dataset
 
     data_dir = _data(root)
-    drafts = run(load_dataset(data_dir), source)
+    decided = decided_keys(data_dir, source)  # rejected, or curated already: not proposed again
+    drafts = [d for d in run(load_dataset(data_dir), source) if fact_key(d.fields) not in decided]
     if write:
         path = save(data_dir, source, drafts)
         click.echo(f"Wrote {len(drafts)} draft(s) to {path}")
@@ -349,3 +351,43 @@ def evaluate(source: str | None, every: bool, root: Path | None, fmt: str) -> No
                 f"{num(L.precision):>9} {num(L.recall):>5} {num(L.f1):>5}   "
                 f"{s.proposed}/{s.curated}"
             )
+
+
+@main.command()
+@click.argument("source")
+@root_option
+@click.option(
+    "--port", default=8010, show_default=True, help="Port on 127.0.0.1 (0: any free one)."
+)
+@click.option("--by", "who", required=True, help="Your name: every decision records it.")
+@_friendly
+def review(source: str, root: Path | None, port: int, who: str) -> None:
+    """Open a local page to accept, edit or reject a source's drafts.
+
+    Each draft is shown in its sentence with its quote highlighted; accepted and
+    edited drafts are saved to data/statements/<source>.reviewed.yaml with your
+    name and the time, rejections (with their reason) to data/rejections/, so
+    kg extract does not propose them again. Loopback only; Ctrl-C stops it.
+
+    \b
+    Example:
+      kg review jiemian-baidu-ai-decade --by "Li Ming"
+    """
+    from kg.build import project_root
+    from kg.review.app import ReviewApp
+    from kg.serve.http import HttpServer
+
+    app = ReviewApp(root or project_root(), source, who)
+    try:
+        server = HttpServer("127.0.0.1", port, app)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    bound = server.server_address[1]
+    app.hosts = {f"127.0.0.1:{bound}", f"localhost:{bound}"}
+    click.echo(f"Reviewing {source} at http://127.0.0.1:{bound}/ (Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

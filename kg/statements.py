@@ -480,6 +480,11 @@ def _load_entities(path: Path) -> dict[str, Entity]:
     return entities
 
 
+#: Fields a reviewed statement carries (``kg review``): who decided, when, and the rule that
+#: proposed it. They are the record of a decision; the graph is built from the fact itself.
+_DECIDED = ("decided_by", "decided_at", "proposed_by")
+
+
 def _load_all_entities(root: Path) -> dict[str, Entity]:
     """``data/entities.yaml`` and every ``data/entities/*.yaml`` (one file per source or
     topic, so that sources added side by side do not edit one file); an id is declared once."""
@@ -688,7 +693,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             item,
             path,
             ("id", "subject", "relation", "quote"),
-            ("object", "value", "start", "end", "date", "status", "occurrence"),
+            ("object", "value", "start", "end", "date", "status", "occurrence", *_DECIDED),
             "relation statement",
         )
         line = item[LINE]
@@ -745,7 +750,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             item,
             path,
             ("id", "member", "organization", "role", "quote"),
-            ("start", "end", "occurrence"),
+            ("start", "end", "occurrence", *_DECIDED),
             "membership",
         )
         line = item[LINE]

@@ -191,7 +191,21 @@ def extract_text(data: Dataset, text: str, meta: dict[str, Any]) -> list[Draft]:
                 kept = found.get(key)
                 if kept is None or draft.confidence > kept.confidence:
                     found[key] = draft
-    return sorted(found.values(), key=lambda d: (d.start, d.end, d.rule))
+    # A draft that says less than another of the same words (no date where it gives one) goes.
+    drafts = list(found.values())
+    fullest = [
+        d
+        for d in drafts
+        if not any(
+            o is not d
+            and o.kind == d.kind
+            and o.start < d.end
+            and d.start < o.end
+            and d.fields.items() < o.fields.items()
+            for o in drafts
+        )
+    ]
+    return sorted(fullest, key=lambda d: (d.start, d.end, d.rule))
 
 
 def render(source: str, drafts: list[Draft], fmt: str = "yaml") -> str:

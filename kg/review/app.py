@@ -1,0 +1,211 @@
+"""``kg review``: a local page to accept, edit or reject one source's drafts.
+
+It runs on the hardened HTTP server of ``kg serve`` (:mod:`kg.serve.http`: limits,
+deadlines, a connection cap), bound to loopback. Requests must name the server itself in
+``Host`` (no DNS rebinding), and a decision is a ``POST`` of JSON whose ``Origin``, when
+sent, is the page's own: another site cannot make a reviewer's browser decide anything.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from kg.errors import DataError, KGError
+from kg.review.decisions import accept, create_entity, decided_keys, fact_key, reject
+from kg.serve.http import Request
+from kg.serve.messages import Answer, error
+
+__all__ = ["ReviewApp"]
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+FILES = {
+    "/": ("review.html", "text/html; charset=utf-8"),
+    "/static/review.js": ("review.js", "text/javascript; charset=utf-8"),
+    "/static/review.css": ("review.css", "text/css; charset=utf-8"),
+}
+_EDITABLE = (
+    "subject",
+    "relation",
+    "object",
+    "value",
+    "member",
+    "organization",
+    "role",
+    "start",
+    "end",
+    "date",
+)
+
+
+class ReviewApp:
+    def __init__(self, root: Path, source: str, by: str):
+        self.root, self.source, self.by = root, source, by
+        self.data_dir = root / "data"
+        self.hosts: set[str] = set()
+        self.lock = threading.Lock()
+        self._state()  # fail at start, not in the browser, if the source cannot be read
+
+    # -- the drafts, fresh from the data on each request --
+    def _dataset(self) -> Any:
+        from kg.statements import load_dataset
+
+        return load_dataset(self.data_dir)
+
+    def _drafts(self, data: Any) -> list[dict[str, Any]]:
+        from kg.extract.drafts import extract
+        from kg.viz import _in_sentence
+
+        done = decided_keys(self.data_dir, self.source)
+        text = data.sources[self.source].text
+        out = []
+        for d in extract(data, self.source):
+            key = fact_key(d.fields)
+            if key in done:
+                continue
+            before, after = _in_sentence(text, d.start, d.end, d.quote)
+            out.append(
+                {
+                    "key": key,
+                    "kind": d.kind,
+                    "fields": d.fields,
+                    "quote": d.quote,
+                    "occurrence": d.occurrence,
+                    "before": before,
+                    "after": after,
+                    "rule": d.rule,
+                    "confidence": d.confidence,
+                    "new": d.new,
+                }
+            )
+        return out
+
+    def _state(self) -> dict[str, Any]:
+        data = self._dataset()
+        if self.source not in data.sources:
+            raise DataError(
+                f"no source {self.source!r}; the sources are: {', '.join(sorted(data.sources))}"
+            )
+        src = data.sources[self.source]
+        return {
+            "source": self.source,
+            "title": src.meta.get("headline", self.source),
+            "by": self.by,
+            "drafts": self._drafts(data),
+            "relations": sorted(data.relations),
+            "entities": [
+                {"id": e.id, "type": e.type, "name": e.label("zh-Hans"), "en": e.labels["en"]}
+                for e in sorted(data.entities.values(), key=lambda e: e.id)
+            ],
+        }
+
+    # -- HTTP --
+    def __call__(self, request: Request) -> Answer:
+        try:
+            return self._route(request)
+        except KGError as exc:
+            return error(400, str(exc))
+        except Exception as exc:  # never a traceback to the browser
+            import sys
+
+            sys.stderr.write(f"kg review: {type(exc).__name__}: {exc}\n")
+            return error(500, "internal error")
+
+    def _route(self, request: Request) -> Answer:
+        if request.header("host") not in self.hosts:
+            return error(421, "this server answers for its own address only")
+        path = urlsplit(request.target).path
+        if request.method in ("GET", "HEAD"):
+            if path in FILES:
+                name, kind = FILES[path]
+                return Answer(
+                    200, kind, (STATIC / name).read_bytes(), {"Content-Security-Policy": CSP}
+                )
+            if path == "/api/state":
+                return _json(self._state())
+            return error(404, "not found")
+        if request.method != "POST":
+            return error(405, "GET or POST")
+        origin = request.header("origin")
+        if origin and urlsplit(origin).netloc not in self.hosts:
+            return error(403, "a decision is made from the review page only")
+        if request.header("content-type").split(";")[0].strip() != "application/json":
+            return error(415, "send JSON")
+        try:
+            body = json.loads(request.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return error(400, "the body is not JSON")
+        if not isinstance(body, dict):
+            return error(400, "the body is a JSON object")
+        if path == "/api/decide":
+            return _json(self._decide(body))
+        if path == "/api/entity":
+            entity = body.get("entity")
+            if not isinstance(entity, dict):
+                return error(400, "entity: an object")
+            with self.lock:
+                return _json({"created": create_entity(self.data_dir, entity)})
+        return error(404, "not found")
+
+    def _decide(self, body: dict[str, Any]) -> dict[str, Any]:
+        data = self._dataset()
+        drafts = {d["key"]: d for d in self._drafts(data)}
+        draft = drafts.get(str(body.get("key")))
+        if draft is None:
+            return {
+                "saved": False,
+                "why": "decided already (in another tab?) or no longer proposed",
+            }
+        action = body.get("action")
+        if action == "reject":
+            return reject(
+                self.data_dir,
+                self.source,
+                {**draft["fields"], **draft},
+                self.by,
+                str(body.get("reason") or ""),
+            )
+        if action != "accept":
+            raise DataError("action: accept or reject")
+        fields = dict(draft["fields"])
+        edits = body.get("fields") or {}
+        if not isinstance(edits, dict):
+            raise DataError("fields: an object")
+        for k in _EDITABLE:
+            if k in edits:
+                value = str(edits[k]).strip()
+                fields[k] = value or None
+        for k in ("subject", "object", "member", "organization", "role"):
+            if fields.get(k) and not _is_id(str(fields[k])):
+                fields[k] = data.names.resolve(str(fields[k]), (f"the {k}",))  # a name: its entity
+        if fields.get("relation") and fields["relation"] not in data.relations:
+            raise DataError(f"unknown relation {fields['relation']!r}")
+        record = {
+            **{k: v for k, v in fields.items() if v},
+            "quote": draft["quote"],
+            "occurrence": draft["occurrence"],
+            "rule": draft["rule"],
+        }
+        return accept(self.data_dir, self.source, record, self.by)
+
+
+def _is_id(value: str) -> bool:
+    from kg.statements import _ID
+
+    return bool(_ID.match(value))
+
+
+def _json(value: Any) -> Answer:
+    return Answer(
+        200,
+        "application/json; charset=utf-8",
+        json.dumps(value, ensure_ascii=False).encode("utf-8"),
+        {"Cache-Control": "no-store"},
+    )

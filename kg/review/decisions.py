@@ -1,0 +1,214 @@
+"""A reviewer's decisions on drafts, saved so that none is ever lost.
+
+- An accepted (or edited and accepted) draft becomes a curated statement in
+  ``data/statements/<source>.reviewed.yaml``, with ``decided_by``, ``decided_at`` and
+  ``proposed_by`` (the rule): the build reads it like any statements file.
+- A rejected draft is recorded, with its reason, in ``data/rejections/<source>.yaml``;
+  ``kg extract`` does not propose it again (nor a draft already curated).
+- A new entity the reviewer creates goes to ``data/entities/reviewed.yaml``.
+
+Every save takes the source's lock (``flock`` on ``data/.review.lock``), reads the file as it
+is now, adds the decision and writes the whole file atomically (a temporary file renamed into
+place): two tabs on one source never lose a decision, and a save killed midway leaves the
+file as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from kg.errors import DataError
+
+__all__ = ["accept", "create_entity", "decided_keys", "reject"]
+
+
+def fact_key(fields: dict[str, Any]) -> str:
+    """What a draft or statement says, as a comparable string (ids, relation, dates)."""
+    keep = (
+        "subject",
+        "relation",
+        "object",
+        "value",
+        "member",
+        "organization",
+        "role",
+        "start",
+        "end",
+        "date",
+    )
+    return json.dumps(
+        {k: fields[k] for k in keep if fields.get(k)}, sort_keys=True, ensure_ascii=False
+    )
+
+
+@contextmanager
+def _locked(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".review.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _read(path: Path, key: str) -> dict[str, Any]:
+    import yaml
+
+    if not path.exists():
+        return {}
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(doc, dict):
+        raise DataError("expected a mapping", path)
+    doc.setdefault(key, [])
+    return doc
+
+
+def _write(path: Path, header: str, doc: dict[str, Any]) -> None:
+    from kg.build import atomic_write
+
+    lines = [header.rstrip("\n")]
+    for key, value in doc.items():
+        if isinstance(value, list):
+            lines.append(f"{key}:" + ("" if value else " []"))
+            for item in value:
+                body = ", ".join(
+                    f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in item.items()
+                )
+                lines.append(f"  - {{{body}}}")
+        else:
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def reviewed_path(data_dir: Path, source: str) -> Path:
+    return data_dir / "statements" / f"{source}.reviewed.yaml"
+
+
+def rejections_path(data_dir: Path, source: str) -> Path:
+    return data_dir / "rejections" / f"{source}.yaml"
+
+
+def accept(data_dir: Path, source: str, draft: dict[str, Any], by: str) -> dict[str, Any]:
+    """Save *draft* (its fields as edited, with quote and rule) as a curated statement."""
+    kind = "memberships" if "member" in draft else "relations"
+    fields = (
+        ("member", "organization", "role")
+        if kind == "memberships"
+        else ("subject", "relation", "object", "value")
+    )
+    record: dict[str, Any] = {}
+    for k in (*fields, "start", "end", "date", "quote", "occurrence"):
+        if draft.get(k) not in (None, ""):
+            record[k] = draft[k]
+    if not record.get("quote"):
+        raise DataError("a statement needs its quote")
+    path = reviewed_path(data_dir, source)
+    with _locked(data_dir):
+        doc = _read(path, kind) or {"source": source, "relations": [], "memberships": []}
+        doc.setdefault("relations", [])
+        doc.setdefault("memberships", [])
+        key = fact_key(record)
+        if any(fact_key(r) == key for r in doc[kind]):
+            return {"saved": False, "why": "already accepted"}
+        taken = {str(r.get("id")) for r in doc["relations"] + doc["memberships"]}
+        n = len(taken) + 1
+        while f"reviewed-{n}" in taken:
+            n += 1
+        record = {
+            "id": f"reviewed-{n}",
+            **record,
+            "decided_by": by,
+            "decided_at": _now(),
+            "proposed_by": str(draft.get("rule") or "reviewer"),
+        }
+        doc[kind].append(record)
+        _write(path, _REVIEWED.format(source=source), doc)
+    return {"saved": True, "id": record["id"]}
+
+
+def reject(
+    data_dir: Path, source: str, draft: dict[str, Any], by: str, reason: str
+) -> dict[str, Any]:
+    """Record that *draft* is not a fact of the source, and why."""
+    if not reason.strip():
+        raise DataError("a rejection needs its reason")
+    path = rejections_path(data_dir, source)
+    with _locked(data_dir):
+        doc = _read(path, "rejections") or {"source": source, "rejections": []}
+        key = fact_key(draft)
+        if any(r.get("fact") == key for r in doc["rejections"]):
+            return {"saved": False, "why": "already rejected"}
+        doc["rejections"].append(
+            {
+                "fact": key,
+                "quote": draft.get("quote", ""),
+                "rule": draft.get("rule", ""),
+                "reason": reason,
+                "decided_by": by,
+                "decided_at": _now(),
+            }
+        )
+        _write(path, _REJECTED.format(source=source), doc)
+    return {"saved": True}
+
+
+def decided_keys(data_dir: Path, source: str) -> set[str]:
+    """The facts already decided for *source*: rejected, or curated in any statements file."""
+    import yaml
+
+    keys = set()
+    rejected = rejections_path(data_dir, source)
+    if rejected.exists():
+        keys |= {
+            r["fact"]
+            for r in (yaml.safe_load(rejected.read_text("utf-8")) or {}).get("rejections", [])
+        }
+    for path in sorted((data_dir / "statements").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text("utf-8")) or {}
+        if isinstance(doc, dict) and doc.get("source") == source:
+            for item in [*(doc.get("relations") or []), *(doc.get("memberships") or [])]:
+                keys.add(fact_key(item))
+    return keys
+
+
+def create_entity(data_dir: Path, entity: dict[str, Any]) -> str:
+    """Add a new entity (id, type, labels, en_source) to ``data/entities/reviewed.yaml``."""
+    from kg.statements import _ID
+
+    eid = str(entity.get("id", ""))
+    if not _ID.match(eid):
+        raise DataError(f"entity id {eid!r} must look like person/zhang-wei or org/…")
+    labels = entity.get("labels") or {}
+    if not all(labels.get(k) for k in ("zh-Hans", "zh-Hant", "en")) or not entity.get("en_source"):
+        raise DataError("a new entity needs labels in zh-Hans, zh-Hant and en, and en_source")
+    path = data_dir / "entities" / "reviewed.yaml"
+    with _locked(data_dir):
+        doc = _read(path, "entities") or {"entities": []}
+        if any(e.get("id") == eid for e in doc["entities"]):
+            raise DataError(f"entity {eid} exists already", path)
+        doc["entities"].append(
+            {"id": eid, "type": entity["type"], "labels": labels, "en_source": entity["en_source"]}
+        )
+        _write(path, _ENTITIES, doc)
+    return eid
+
+
+_REVIEWED = """\
+# Statements of {source} accepted in `kg review`: each was a machine draft (proposed_by, the
+# rule) that a person accepted or edited (decided_by, decided_at). Written by kg review."""
+_REJECTED = """\
+# Drafts for {source} that a reviewer rejected in `kg review`, with the reason; `kg extract`
+# does not propose them again. Written by kg review."""
+_ENTITIES = """\
+# Entities created in `kg review` from names a source used. Written by kg review."""
