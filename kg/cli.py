@@ -471,6 +471,8 @@ def _entity_bindings(
         for name, default in defaults.items()
         if name in values and (kind := kind_of_default(default))
     }
+    # A parameter called "entity" takes an entity of any kind (its default is only an example).
+    wanted = {name: ("" if name == "entity" else kind) for name, kind in wanted.items()}
     wanted = {
         name: kind
         for name, kind in wanted.items()
@@ -482,7 +484,7 @@ def _entity_bindings(
     found = dict(values)
     for name, kind in wanted.items():
         try:
-            found[name] = find_entity(names, values[name], kind)
+            found[name] = find_entity(names, values[name], kind or None)
         except KGError as exc:
             raise KGError(f"--bind {name}={values[name]}: {exc}") from None
     return found

@@ -203,3 +203,66 @@ def test_review_refuses_other_hosts_and_origins(reviewing):
     )
     assert call({"Content-Type": "text/plain"}, body) == 415  # a form post from another page
     assert call({"Content-Type": "application/json"}, body) == 200  # the page itself: not a draft
+
+
+def test_the_readme_walkthrough_from_a_text_to_the_graph(chromium, tmp_path):
+    """The README's "extract and review" block: add-source and extract run as written, the
+    review step is the README's kg review (on a free port) driven in Chromium, then the build."""
+    import shutil
+
+    from tests.conftest import ROOT
+    from tests.test_docs import walkthroughs
+
+    block = walkthroughs()["extract and review"]
+    lines = [line for line in block.replace("\\\n", " ").splitlines() if line.strip()]
+    at = next(i for i, line in enumerate(lines) if line.startswith("kg review"))
+    copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(".git", ".venv", "build", "__pycache__", "*.egg-info"),
+    )
+    env = {
+        **os.environ,
+        "KG_HOME": str(copy),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+
+    def bash(commands: list[str]) -> str:
+        done = subprocess.run(
+            ["bash", "-e", "-c", "\n".join(commands)],
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    before = bash(lines[:at])
+    assert 'rule: "en-former-role"' in before and 'rule: "en-was-former"' in before
+    review = lines[at].split("#")[0].strip() + " --port 0"
+    proc = subprocess.Popen(
+        ["bash", "-c", "exec " + review], cwd=copy, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", proc.stderr.readline())
+        assert match
+        context, page, errors = _page(chromium, f"http://127.0.0.1:{match.group(1)}")
+        try:
+            assert page.locator(".draft").count() == 2
+            for n in (1, 2):
+                page.keyboard.press("a")
+                page.wait_for_function(
+                    f"() => document.querySelectorAll('.draft.done').length === {n}"
+                )
+            assert errors == []
+        finally:
+            context.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    after = bash(lines[at + 1 :])
+    rows = [x for x in after.splitlines() if x.startswith("| ") and "example-andrew-ng-lead" in x]
+    assert {line.split(" | ")[1] for line in rows} == {"schema:alumniOf", "org:role"}
