@@ -266,3 +266,60 @@ def test_the_readme_walkthrough_from_a_text_to_the_graph(chromium, tmp_path):
     after = bash(lines[at + 1 :])
     rows = [x for x in after.splitlines() if x.startswith("| ") and "example-andrew-ng-lead" in x]
     assert {line.split(" | ")[1] for line in rows} == {"schema:alumniOf", "org:role"}
+
+
+def test_a_new_name_merged_into_an_entity_records_a_judgement(chromium, data_copy):
+    added = add_source(
+        data_copy / "data",
+        _write(data_copy / "m.txt", "张伟创立了星河智能科技有限公司。\n"),
+        title="合并",
+        publisher="界面新闻",
+        lang="zh-Hans",
+    )
+    env = {**os.environ, "KG_HOME": str(data_copy)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg", "review", added.id, "--by", "Tester", "--port", "0"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = "http://127.0.0.1:" + re.search(r":(\d+)/", proc.stderr.readline()).group(1)
+        context, page, errors = _page(chromium, base)
+        try:
+            draft = page.locator(".draft").first
+            assert "星河智能科技有限公司" in draft.inner_text()
+            draft.locator("input[name=subject]").fill("禾多科技")  # an existing entity, by name
+            draft.locator("input[name=object]").fill("person/ni-kai")
+            draft.locator("button.accept").click()
+            page.wait_for_function(
+                "() => document.getElementById('status').textContent.includes('recorded that')"
+            )
+            assert errors == []
+        finally:
+            context.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    judged = yaml.safe_load((data_copy / "data" / "judgements.yaml").read_text("utf-8"))[
+        "judgements"
+    ]
+    # Both new names were put on existing entities by the reviewer: two recorded decisions.
+    assert sorted((j["a"], j["b"], j["verdict"], j["by"]) for j in judged) == [
+        ("org/holomatic", "星河智能科技有限公司", "same", "Tester"),
+        ("person/ni-kai", "张伟", "same", "Tester"),
+    ]
+    assert all(added.id in j["why"] for j in judged)
+    graph = build(data_copy, data_copy / "out").graph
+    alt = URIRef("http://www.w3.org/2004/02/skos/core#altLabel")
+    assert "星河智能科技有限公司" in {
+        str(o) for o in graph.objects(URIRef(BASE + "org/holomatic"), alt)
+    }
+    again = subprocess.run(
+        [sys.executable, "-m", "kg", "extract", added.id],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "new:" not in again.stdout  # the name is the entity's now

@@ -5,7 +5,9 @@
     - {a: person/yu-kai, b: person/kai-yu, verdict: same, by: Li Ming, date: 2026-12-01,
        why: "Wikipedia's Kai Yu founded Horizon Robotics in 2015, as the article's 余凯 did"}
 
-``a`` and ``b`` are entity ids or names (a name must name one entity). ``verdict`` is
+``a`` and ``b`` are entity ids or names (a name must name one entity). A ``same`` judgement
+whose ``b`` is a name no entity has yet (a new name a source used, judged in ``kg review`` to
+be ``a``) makes that name an alternative label of ``a``. ``verdict`` is
 ``same`` (``b`` is merged into ``a``: one node, ``b``'s names become alternative labels of
 ``a``, and every statement about ``b`` is about ``a``), ``different`` (never merged — a
 ``same`` judgement that would join them, directly or through others, is an error naming
@@ -39,6 +41,7 @@ class Judgement:
     why: str
     file: str = ""
     line: int = 0
+    alias: bool = False  #: b is a name no entity had: it becomes an alternative label of a
 
 
 def load_judgements(path: Path, index: NameIndex) -> list[Judgement]:
@@ -68,7 +71,8 @@ def load_judgements(path: Path, index: NameIndex) -> list[Judgement]:
                 f"verdict {item['verdict']!r} is not one of {', '.join(VERDICTS)}", path, line
             )
         a = index.resolve(str(item["a"]), (path, line))
-        b = index.resolve(str(item["b"]), (path, line))
+        alias = item["verdict"] == "same" and not index.find(str(item["b"]))
+        b = str(item["b"]) if alias else index.resolve(str(item["b"]), (path, line))
         if a == b:
             raise DataError(f"a judgement between {a} and itself", path, line)
         out.append(
@@ -81,6 +85,7 @@ def load_judgements(path: Path, index: NameIndex) -> list[Judgement]:
                 why=check_text(item["why"], "why", path, line),
                 file=str(path),
                 line=int(line or 0),
+                alias=alias,
             )
         )
     return out
@@ -101,6 +106,12 @@ def apply_judgements(judgements: list[Judgement], entities: dict[str, Any]) -> d
 
     joined_by: dict[frozenset[str], Judgement] = {}
     for j in judgements:
+        if j.alias:  # a name a source used, judged to be this entity: one more of its names
+            lang = "en" if all(ord(c) < 0x2E80 for c in j.b) else "zh-Hans"
+            ent = entities[j.a]
+            if (j.b, lang) not in {(label, la) for label, la, _ in ent.alt_labels}:
+                entities[j.a] = replace(ent, alt_labels=(*ent.alt_labels, (j.b, lang, None)))
+            continue
         if j.verdict != "same":
             continue
         ea, eb = entities[j.a], entities[j.b]

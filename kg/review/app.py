@@ -8,6 +8,7 @@ sent, is the page's own: another site cannot make a reviewer's browser decide an
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kg.errors import DataError, KGError
+from kg.resolve.judgements import record_judgement
 from kg.review.decisions import accept, create_entity, decided_keys, fact_key, reject
 from kg.serve.http import Request
 from kg.serve.messages import Answer, error
@@ -182,9 +184,13 @@ class ReviewApp:
             if k in edits:
                 value = str(edits[k]).strip()
                 fields[k] = value or None
+        merged = []
         for k in ("subject", "object", "member", "organization", "role"):
             if fields.get(k) and not _is_id(str(fields[k])):
                 fields[k] = data.names.resolve(str(fields[k]), (f"the {k}",))  # a name: its entity
+            proposed = draft["fields"].get(k)
+            if proposed in draft["new"] and fields.get(k) and fields[k] != proposed:
+                merged.append((str(fields[k]), str(proposed)))  # the new name is this entity
         if fields.get("relation") and fields["relation"] not in data.relations:
             raise DataError(f"unknown relation {fields['relation']!r}")
         record = {
@@ -193,7 +199,20 @@ class ReviewApp:
             "occurrence": draft["occurrence"],
             "rule": draft["rule"],
         }
-        return accept(self.data_dir, self.source, record, self.by)
+        saved = accept(self.data_dir, self.source, record, self.by)
+        for entity, name in merged if saved.get("saved") else []:
+            # Recorded as a judgement: who decided that the source's name is this entity.
+            with self.lock:
+                record_judgement(
+                    self.data_dir / "judgements.yaml",
+                    entity,
+                    name,
+                    "same",
+                    self.by,
+                    dt.date.today().isoformat(),
+                    f"{self.source} names {entity} so: “{draft['quote']}”",
+                )
+        return {**saved, "merged": [name for _, name in merged]}
 
 
 def _is_id(value: str) -> bool:

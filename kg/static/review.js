@@ -96,8 +96,11 @@
       const answer = await post("/api/decide", {key: box.dataset.key, action: action,
                                                 fields: edited(box), reason: reason});
       box.classList.add("done");
-      say(answer.saved ? (action === "accept" ? "Accepted: saved as " + answer.id : "Rejected: saved")
+      const merged = answer.merged && answer.merged.length;
+      say(answer.saved ? (action === "accept" ? "Accepted: saved as " + answer.id : "Rejected: saved") +
+                         (merged ? "; recorded that " + answer.merged.join(", ") + " is that entity" : "")
                        : "Not saved: " + answer.why);
+      if (merged) { await load(); return; }  // the name is known now: the drafts change
       move(1);
     } catch (err) {
       say("Not saved: " + err.message);
