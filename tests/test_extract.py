@@ -120,3 +120,37 @@ def test_eval_scores_founding_and_roles_on_the_curated_sources(data):
     result = CliRunner().invoke(main, ["eval", "--all"])
     assert result.exit_code == 0 and "all sources" in result.output and "founding" in result.output
     assert CliRunner().invoke(main, ["eval"]).exit_code == 2
+
+
+def test_relative_dates_are_resolved_only_where_the_text_allows_and_flagged(data_copy: Path):
+    from kg.sources.add import add_source
+
+    text = "九年前,倪凯加入了百度。\n"
+    dated = add_source(
+        data_copy / "data",
+        _text(data_copy / "a.txt", text),
+        title="甲",
+        publisher="界面新闻",
+        lang="zh-Hans",
+        date="2025-07",
+    )
+    undated = add_source(
+        data_copy / "data",
+        _text(data_copy / "b.txt", text + "。"),
+        title="乙",
+        publisher="界面新闻",
+        lang="zh-Hans",
+    )
+    data = load_dataset(data_copy / "data")
+    (one,) = [d for d in extract(data, dated.id) if d.fields.get("relation") == "worksFor"]
+    assert one.fields["start"] == "2016" and one.flags == [
+        "九年前: relative: 9 year(s) before the source's date 2025-07"
+    ]
+    (two,) = [d for d in extract(data, undated.id) if d.fields.get("relation") == "worksFor"]
+    assert "start" not in two.fields  # never guessed
+    assert two.flags == ["九年前: relative: the source has no date to count from"]
+
+
+def _text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Date", "find_dates"]
+__all__ = ["Date", "Relative", "find_dates", "find_relative"]
 
 _MONTHS = {
     m: i
@@ -51,6 +51,79 @@ _QUALIFIER = {
     "上半年": "first half",
     "下半年": "second half",
 }
+
+
+_ZH_NUM = "一二两三四五六七八九十"
+_RELATIVE = re.compile(
+    rf"(?P<n>\d{{1,2}}|[{_ZH_NUM}]{{1,3}})年(?:前|之前)|(?P<last>去年|前年)|(?P<same>同年|当年|那一年)"
+    r"|(?P<en_n>\b(?:one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2}) years? ago\b)"
+    r"|(?P<en_last>\blast year\b)|(?P<en_same>\b(?:the same|that) year\b)"
+)
+_EN_NUM = {
+    w: i
+    for i, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    )
+}
+
+
+@dataclass(frozen=True)
+class Relative:
+    """A date given relative to another (九年前, 同年, last year): resolved only where the text
+    allows it — against the source's own date, or the date just before it in the text."""
+
+    start: int
+    end: int
+    text: str
+    value: str | None  #: the year, where it can be told; otherwise None (for the reviewer)
+    how: str  #: what it was resolved against, or why it was not
+
+
+def find_relative(text: str, published: str | None, dates: list[Date]) -> list[Relative]:
+    """Relative dates in *text*; *published* is the source's date (YYYY…) if known.
+
+    >>> [(r.text, r.value) for r in find_relative("九年前,他加入;同年离开", "2025-07", [])]
+    [('九年前', '2016'), ('同年', '2016')]
+    >>> [(r.value, r.how) for r in find_relative("去年", None, [])]
+    [(None, 'the source has no date to count from')]
+    """
+    import cn2an
+
+    out: list[Relative] = []
+    for m in _RELATIVE.finditer(text):
+        back = None
+        if m["n"]:
+            back = (
+                int(m["n"])
+                if m["n"].isdigit()
+                else int(cn2an.cn2an(m["n"].replace("两", "二"), "smart"))
+            )
+        elif m["last"]:
+            back = 1 if m["last"] == "去年" else 2
+        elif m["en_n"]:
+            word = m["en_n"].split()[0].lower()
+            back = int(word) if word.isdigit() else _EN_NUM[word]
+        elif m["en_last"]:
+            back = 1
+        if back is not None:
+            if published:
+                value, how = (
+                    str(int(published[:4]) - back),
+                    f"{back} year(s) before the source's date {published}",
+                )
+            else:
+                value, how = None, "the source has no date to count from"
+        else:  # the same year as the date the text gave just before
+            earlier = [d for d in dates if d.end <= m.start()] + [
+                Date(r.start, r.end, r.value) for r in out if r.value
+            ]
+            earlier.sort(key=lambda d: d.end)
+            if earlier:
+                value, how = earlier[-1].value[:4], "the year of the date just before it"
+            else:
+                value, how = None, "no date before it in the text"
+        out.append(Relative(m.start(), m.end(), m.group(), value, how))
+    return out
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class Draft:
     confidence: float
     occurrence: int | None = None
     new: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  #: what the reviewer should check
 
     def record(self, number: int) -> dict[str, Any]:
         out: dict[str, Any] = {"id": f"draft-{number}", **self.fields, "quote": self.quote}
@@ -64,6 +65,8 @@ class Draft:
         )
         if self.new:
             out["new"] = self.new
+        if self.flags:
+            out["flags"] = self.flags
         return out
 
 
@@ -99,7 +102,19 @@ def _drafts_of(match: Match, data: Dataset, filer: str | None, page: str | None)
                 return []
             slots[name] = [Mention(0, 0, "ORG", eid, eid)]
     dates = {k: slots[v][0].value for k, v in rule.dates.items() if v in slots}
-    base = {"rule": rule.id, "confidence": rule.confidence, "start": match.start, "end": match.end}
+    # A relative date (九年前, 同年) is flagged for the reviewer, resolved or not.
+    flags = [
+        f"{slots[v][0].text}: {slots[v][0].qualifier}"
+        for v in rule.dates.values()
+        if v in slots and (slots[v][0].qualifier or "").startswith("relative")
+    ]
+    base = {
+        "rule": rule.id,
+        "confidence": rule.confidence,
+        "start": match.start,
+        "end": match.end,
+        "flags": flags,
+    }
     out: list[Draft] = []
     if rule.relation == "role":
         org = slots.get(rule.fields["organization"], [None])[0]
@@ -116,7 +131,7 @@ def _drafts_of(match: Match, data: Dataset, filer: str | None, page: str | None)
                 continue
             for role in roles:
                 fields = {"member": _name(member), "organization": _name(org), "role": role.entity}
-                fields.update({k: v for k, v in dates.items() if k in ("start", "end")})
+                fields.update({k: v for k, v in dates.items() if k in ("start", "end") and v})
                 new = [m.text for m in (member, org) if m.new]
                 out.append(Draft("membership", fields, "", new=new, **base))  # type: ignore[arg-type]
         return out
@@ -166,7 +181,8 @@ def extract_text(data: Dataset, text: str, meta: dict[str, Any]) -> list[Draft]:
             {(str(st.value), st.subject) for st in data.statements if st.relation == "formerName"}
         )
     )
-    mentions = find_mentions(text, data.entities, lang, former)
+    published = str(meta["date"]) if meta.get("date") else None
+    mentions = find_mentions(text, data.entities, lang, former, published)
     publisher = meta.get("publisher")
     filer = publisher if meta.get("type") == "Filing" and publisher in data.entities else None
     # An encyclopedia page is about the entity its title names (its infobox speaks of it).

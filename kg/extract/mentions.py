@@ -156,14 +156,27 @@ def _new_chinese(text: str) -> Iterable[Mention]:
 
 
 def find_mentions(
-    text: str, entities: Mapping[str, Any], lang: str, extra: tuple[tuple[str, str], ...] = ()
+    text: str,
+    entities: Mapping[str, Any],
+    lang: str,
+    extra: tuple[tuple[str, str], ...] = (),
+    published: str | None = None,
 ) -> list[Mention]:
     """Registry names (and *extra* ``(name, id)``: former names the statements record),
-    dates and new names in *text*, in order, none overlapping."""
+    dates (relative ones resolved against *published*, the source's date, or the date before
+    them, where the text allows; otherwise kept with no value, for the reviewer) and new names
+    in *text*, in order, none overlapping."""
+    from kg.extract.dates import find_relative
+
     found = _registry(text, entities, extra)
+    dates = find_dates(text)
     found += [
         Mention(d.start, d.end, "DATE", text[d.start : d.end], None, d.value, d.qualifier)
-        for d in find_dates(text)
+        for d in dates
+    ]
+    found += [
+        Mention(r.start, r.end, "DATE", r.text, None, r.value, f"relative: {r.how}")
+        for r in find_relative(text, published, dates)
     ]
     if lang != "en":
         found += list(_new_chinese(text))

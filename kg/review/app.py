@@ -85,6 +85,7 @@ class ReviewApp:
                     "rule": d.rule,
                     "confidence": d.confidence,
                     "new": d.new,
+                    "flags": d.flags,
                 }
             )
         return out

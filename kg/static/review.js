@@ -61,6 +61,7 @@
       meta.appendChild(el("span", "new", " · new: " + draft.new.join(", ") +
                           " (create it below, or type an existing entity)"));
     }
+    for (const flag of draft.flags || []) meta.appendChild(el("span", "new", " · check: " + flag));
     box.appendChild(meta);
     const actions = el("div", "actions");
     const yes = el("button", "accept", "Accept (a)");
