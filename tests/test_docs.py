@@ -38,6 +38,27 @@ def test_no_test_reads_a_file_outside_the_repository():
         assert "parents[2]" not in text and "/shared/" not in text, test.name
 
 
+def scratch_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of the project to run README commands in, and the environment that points
+    ``kg`` (this interpreter's) at it."""
+    import os
+    import shutil
+    import sys
+
+    copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(".git", ".venv", "build", "__pycache__", "*.egg-info"),
+    )
+    env = {
+        **os.environ,
+        "KG_HOME": str(copy),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    return copy, env
+
+
 def walkthroughs() -> dict[str, str]:
     """The README's walkthrough blocks, by name."""
     import re
@@ -52,25 +73,12 @@ def walkthroughs() -> dict[str, str]:
 def test_the_readme_walkthroughs_run_as_written(tmp_path):
     """The README's "Adding a source" and "When sources disagree" blocks, run in order in a
     scratch copy of the project, do what the README says they do."""
-    import os
-    import shutil
     import subprocess
-    import sys
 
     found = walkthroughs()
     assert set(found) == {"add a source", "judge and conflict", "extract and review"}
     blocks = [found["add a source"], found["judge and conflict"]]  # the third: test_review.py
-    copy = tmp_path / "project"
-    shutil.copytree(
-        ROOT,
-        copy,
-        ignore=shutil.ignore_patterns(".git", ".venv", "build", "__pycache__", "*.egg-info"),
-    )
-    env = {
-        **os.environ,
-        "KG_HOME": str(copy),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-    }
+    copy, env = scratch_project(tmp_path)
     outputs = []
     for block in blocks:
         done = subprocess.run(

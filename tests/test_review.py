@@ -22,27 +22,33 @@ from kg.sources.add import add_source
 TEXT = "2019年,张伟创立了星河智能科技有限公司。余凯于2015年离开百度。彭军、楼天城创立小马智行。\n"
 
 
-@pytest.fixture()
-def reviewing(data_copy: Path):
+def start_review(root: Path, text: str) -> tuple[str, subprocess.Popen[str], str]:
+    """Register *text* as a new source of the project *root* and start `kg review` on it:
+    the source id, the process and the page's base URL."""
     added = add_source(
-        data_copy / "data",
-        _write(data_copy / "n.txt", TEXT),
+        root / "data",
+        _write(root / "n.txt", text),
         title="测试",
         publisher="界面新闻",
         lang="zh-Hans",
     )
-    env = {**os.environ, "KG_HOME": str(data_copy)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "kg", "review", added.id, "--by", "Tester", "--port", "0"],
-        env=env,
+        env={**os.environ, "KG_HOME": str(root)},
         stderr=subprocess.PIPE,
         text=True,
     )
-    line = proc.stderr.readline()
+    line = proc.stderr.readline() if proc.stderr else ""
     match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
     assert match, line
+    return added.id, proc, f"http://127.0.0.1:{match.group(1)}"
+
+
+@pytest.fixture()
+def reviewing(data_copy: Path):
+    source, proc, base = start_review(data_copy, TEXT)
     try:
-        yield data_copy, added.id, f"http://127.0.0.1:{match.group(1)}"
+        yield data_copy, source, base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -208,25 +214,13 @@ def test_review_refuses_other_hosts_and_origins(reviewing):
 def test_the_readme_walkthrough_from_a_text_to_the_graph(chromium, tmp_path):
     """The README's "extract and review" block: add-source and extract run as written, the
     review step is the README's kg review (on a free port) driven in Chromium, then the build."""
-    import shutil
 
-    from tests.conftest import ROOT
-    from tests.test_docs import walkthroughs
+    from tests.test_docs import scratch_project, walkthroughs
 
     block = walkthroughs()["extract and review"]
     lines = [line for line in block.replace("\\\n", " ").splitlines() if line.strip()]
     at = next(i for i, line in enumerate(lines) if line.startswith("kg review"))
-    copy = tmp_path / "project"
-    shutil.copytree(
-        ROOT,
-        copy,
-        ignore=shutil.ignore_patterns(".git", ".venv", "build", "__pycache__", "*.egg-info"),
-    )
-    env = {
-        **os.environ,
-        "KG_HOME": str(copy),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-    }
+    copy, env = scratch_project(tmp_path)
 
     def bash(commands: list[str]) -> str:
         done = subprocess.run(
@@ -269,22 +263,9 @@ def test_the_readme_walkthrough_from_a_text_to_the_graph(chromium, tmp_path):
 
 
 def test_a_new_name_merged_into_an_entity_records_a_judgement(chromium, data_copy):
-    added = add_source(
-        data_copy / "data",
-        _write(data_copy / "m.txt", "张伟创立了星河智能科技有限公司。\n"),
-        title="合并",
-        publisher="界面新闻",
-        lang="zh-Hans",
-    )
+    source, proc, base = start_review(data_copy, "张伟创立了星河智能科技有限公司。\n")
     env = {**os.environ, "KG_HOME": str(data_copy)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kg", "review", added.id, "--by", "Tester", "--port", "0"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     try:
-        base = "http://127.0.0.1:" + re.search(r":(\d+)/", proc.stderr.readline()).group(1)
         context, page, errors = _page(chromium, base)
         try:
             draft = page.locator(".draft").first
@@ -309,14 +290,14 @@ def test_a_new_name_merged_into_an_entity_records_a_judgement(chromium, data_cop
         ("org/holomatic", "星河智能科技有限公司", "same", "Tester"),
         ("person/ni-kai", "张伟", "same", "Tester"),
     ]
-    assert all(added.id in j["why"] for j in judged)
+    assert all(source in j["why"] for j in judged)
     graph = build(data_copy, data_copy / "out").graph
     alt = URIRef("http://www.w3.org/2004/02/skos/core#altLabel")
     assert "星河智能科技有限公司" in {
         str(o) for o in graph.objects(URIRef(BASE + "org/holomatic"), alt)
     }
     again = subprocess.run(
-        [sys.executable, "-m", "kg", "extract", added.id],
+        [sys.executable, "-m", "kg", "extract", source],
         env=env,
         capture_output=True,
         text=True,

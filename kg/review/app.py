@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 
 from kg.errors import DataError, KGError
 from kg.resolve.judgements import record_judgement
-from kg.review.decisions import accept, create_entity, decided_keys, fact_key, reject
+from kg.review.decisions import (
+    FACT_FIELDS,
+    accept,
+    create_entity,
+    decided_keys,
+    fact_key,
+    reject,
+)
 from kg.serve.http import Request
 from kg.serve.messages import Answer, error
 
@@ -33,18 +40,6 @@ FILES = {
     "/static/review.js": ("review.js", "text/javascript; charset=utf-8"),
     "/static/review.css": ("review.css", "text/css; charset=utf-8"),
 }
-_EDITABLE = (
-    "subject",
-    "relation",
-    "object",
-    "value",
-    "member",
-    "organization",
-    "role",
-    "start",
-    "end",
-    "date",
-)
 
 
 class ReviewApp:
@@ -181,7 +176,7 @@ class ReviewApp:
         edits = body.get("fields") or {}
         if not isinstance(edits, dict):
             raise DataError("fields: an object")
-        for k in _EDITABLE:
+        for k in FACT_FIELDS:
             if k in edits:
                 value = str(edits[k]).strip()
                 fields[k] = value or None

@@ -28,20 +28,16 @@ from kg.errors import DataError
 __all__ = ["accept", "create_entity", "decided_keys", "reject"]
 
 
+#: The fields that say what a fact is (and that a reviewer may edit).
+FACT_FIELDS = (
+    "subject", "relation", "object", "value", "member", "organization", "role",
+    "start", "end", "date",
+)  # fmt: skip
+
+
 def fact_key(fields: dict[str, Any]) -> str:
     """What a draft or statement says, as a comparable string (ids, relation, dates)."""
-    keep = (
-        "subject",
-        "relation",
-        "object",
-        "value",
-        "member",
-        "organization",
-        "role",
-        "start",
-        "end",
-        "date",
-    )
+    keep = FACT_FIELDS
     return json.dumps(
         {k: fields[k] for k in keep if fields.get(k)}, sort_keys=True, ensure_ascii=False
     )
