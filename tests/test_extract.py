@@ -154,3 +154,90 @@ def test_relative_dates_are_resolved_only_where_the_text_allows_and_flagged(data
 def _text(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        (
+            "en",
+            "Kai Yu, the founder and CEO of Horizon Robotics, spoke on Monday.",
+            {
+                ("org/horizon-robotics", "founder", "person/yu-kai"),
+                ("person/yu-kai", "role/ceo", "org/horizon-robotics"),
+            },
+        ),
+        (
+            "en",
+            "WeRide, which was founded in 2017 by Tony Han, listed in 2024.",
+            {("org/weride", "founder", "person/han-xu", "2017")},
+        ),
+        (
+            "en",
+            "Andrew Ng previously worked at Baidu.",
+            {("person/andrew-ng", "alumniOf", "org/baidu")},
+        ),
+        # Stepping down from a role ends the role; it is not a departure from the company.
+        (
+            "en",
+            "Qi Lu stepped down as COO of Baidu in May 2018.",
+            {("person/lu-qi", "role/coo", "org/baidu", "end 2018-05")},
+        ),
+        (
+            "zh-Hans",
+            "地平线创始人兼首席执行官余凯表示。",
+            {
+                ("org/horizon-robotics", "founder", "person/yu-kai"),
+                ("person/yu-kai", "role/ceo", "org/horizon-robotics"),
+            },
+        ),
+        (
+            "zh-Hans",
+            "陆奇曾任百度集团总裁兼首席运营官。",
+            {
+                ("person/lu-qi", "alumniOf", "org/baidu"),
+                ("person/lu-qi", "role/group-president", "org/baidu"),
+                ("person/lu-qi", "role/coo", "org/baidu"),
+            },
+        ),
+        (
+            "zh-Hans",
+            "彭军于2016年创立了小马智行。",
+            {("org/pony-ai", "founder", "person/peng-jun", "2016")},
+        ),
+        (
+            "zh-Hans",
+            "王劲离开百度后创立了文远知行。",
+            {
+                ("person/wang-jing", "alumniOf", "org/baidu"),
+                ("org/weride", "founder", "person/wang-jing"),
+            },
+        ),
+        # A role given up: the role's end, no departure and no new role.
+        (
+            "zh-Hans",
+            "2018年5月,陆奇卸任百度集团总裁。",
+            {("person/lu-qi", "role/group-president", "org/baidu", "end 2018-05")},
+        ),
+    ],
+)
+def test_general_patterns(data, lang, text, expected):
+    from kg.extract.drafts import extract_text
+
+    found = set()
+    for d in extract_text(data, text, {"language": lang}):
+        f = d.fields
+        if d.kind == "membership":
+            found.add(
+                (
+                    f["member"],
+                    f["role"],
+                    f["organization"],
+                    *([f"end {f['end']}"] if f.get("end") else []),
+                )
+            )
+        else:
+            found.add(
+                (f["subject"], f["relation"], f["object"], *([f["date"]] if f.get("date") else []))
+            )
+    assert found == expected

@@ -21,7 +21,7 @@ __all__ = ["Match", "Rule", "load_rules", "match_sentence"]
 
 RULES = Path(__file__).with_name("rules.yaml")
 _LIST = r"(?:、|和|与|及|以及|,\s*|，|\s+and\s+|,\s+and\s+)"
-_SLOT = re.compile(r"\{(PERS|PER|ORG|MKT|PRD|ROLE|DATE|GAP|FAR|OUR|PAGE)(?::(\w+))?\}")
+_SLOT = re.compile(r"\{(PERS|PER|ORG|MKT|PRD|ROLES|ROLE|DATE|GAP|FAR|OUR|PAGE)(?::(\w+))?\}")
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,9 @@ def _compile(pattern: str) -> re.Pattern[str]:
         if kind == "GAP":
             n = int(name) if name else 12
             return rf"[^⟨⟩。！？；;!?\n]{{0,{n}}}"
-        if kind == "PERS":
-            return rf"(?P<{name}>⟨PER:\d+⟩(?:{_LIST}⟨PER:\d+⟩)*)"
+        if kind in ("PERS", "ROLES"):  # one or more, as a list: 余凯、黄畅; chairman and CEO
+            one = "PER" if kind == "PERS" else "ROLE"
+            return rf"(?P<{name}>⟨{one}:\d+⟩(?:(?:{_LIST}|兼)⟨{one}:\d+⟩)*)"
         return rf"⟨{kind}:(?P<{name}>\d+)⟩"
 
     return re.compile(_SLOT.sub(slot, pattern))
