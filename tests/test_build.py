@@ -204,7 +204,32 @@ def test_shapes_catch_a_quote_that_does_not_match_its_offsets(root, graph):
     )
     result = validate_graph(bad, root / "shapes.ttl")
     assert not result.conforms
-    assert any("is not the article's text at offsets" in v for v in result.violations)
+    assert any("is not its source's text at offsets" in v for v in result.violations)
+
+
+@pytest.mark.parametrize("source", ["jiemian-baidu-ai-decade", "wikipedia-en-horizon-robotics"])
+def test_the_quote_check_fires_for_every_source_and_any_tag_case(root, graph, source):
+    """A wrong quote is caught in a Chinese and in an English source, and still when the
+    store gives the text's language tag in lower case (as Oxigraph-based engines do)."""
+    work = KG[f"source/{source}"]
+    span = next(s for s in graph.subjects(OA.hasSource, work))
+    selector = next(x for x in graph.objects(span, OA.hasSelector) if graph.value(x, OA.exact))
+    exact = graph.value(selector, OA.exact)
+    text = next(t for t in graph.objects(work, SCHEMA.text) if t.language in ("zh-Hans", "en"))
+    bad = tampered(
+        graph,
+        remove=[(selector, OA.exact, exact), (work, SCHEMA.text, text)],
+        add=[
+            (selector, OA.exact, Literal("不在此处 not here")),
+            (work, SCHEMA.text, Literal(str(text), lang=text.language.lower())),
+        ],
+    )
+    result = validate_graph(bad, root / "shapes.ttl")
+    assert [v for v in result.violations if "is not its source's text at offsets" in v] == [
+        f"{span} : the quote 不在此处 not here is not its source's text at offsets "
+        f"{graph.value(next(x for x in graph.objects(span, OA.hasSelector) if graph.value(x, OA.start) is not None), OA.start)}"
+        f"-{graph.value(next(x for x in graph.objects(span, OA.hasSelector) if graph.value(x, OA.end) is not None), OA.end)}"
+    ]
 
 
 def test_shapes_catch_a_missing_label_and_an_untyped_date(root, graph):
