@@ -392,27 +392,11 @@ class ValidationResult:
 
 
 def validate_graph(graph: Graph, shapes: Path, ontology: Path | None = None) -> ValidationResult:
-    """Validate *graph* against the SHACL *shapes* with pySHACL."""
-    import pyshacl
-    from rdflib import Graph
-    from rdflib.namespace import SH
+    """Validate *graph* against the SHACL *shapes* (:func:`kg.validate.validate`)."""
+    from kg.validate import validate
 
-    shapes_graph = Graph().parse(shapes)
-    ont_graph = Graph().parse(ontology) if ontology else None
-    conforms, report, _ = pyshacl.validate(
-        graph,
-        shacl_graph=shapes_graph,
-        ont_graph=ont_graph,
-        inference="none",
-        allow_warnings=False,
-    )
-    violations = []
-    for result in report.subjects(SH.resultSeverity, SH.Violation):
-        focus = report.value(result, SH.focusNode)
-        path = report.value(result, SH.resultPath)
-        message = report.value(result, SH.resultMessage)
-        violations.append(f"{focus} {path or ''}: {message}".replace("  ", " "))
-    return ValidationResult(bool(conforms), sorted(violations))
+    conforms, violations = validate(graph, shapes, ontology)
+    return ValidationResult(conforms, violations)
 
 
 # --- writing -------------------------------------------------------------------

@@ -362,3 +362,63 @@ def test_dated_events_keep_the_articles_precision(graph):
     assert {str(a) for a in graph.objects(launch, SCHEMA.about)} == {
         str(KG[i]) for i in ("product/apollo", "person/lu-qi", "org/baidu")
     }
+
+
+def test_every_kind_of_planted_violation_is_reported(root, graph):
+    """One violation of each kind, planted together; the validation names every one."""
+    seed = KG["source/jiemian-baidu-ai-decade"]
+    lu_qi = KG["person/lu-qi"]
+    hant = next(o for o in graph.objects(lu_qi, RDFS.label) if o.language == "zh-Hant")
+    membership = next(graph.subjects(ORG.role, KG["role/coo"]))
+    dated = next(graph.subjects(SCHEMA.startDate, None))
+    start = graph.value(dated, SCHEMA.startDate)
+    statement = next(
+        st for st in graph.subjects(RDF.type, RDF.Statement) if graph.value(st, PROV.wasDerivedFrom)
+    )
+    selector = next(graph.subjects(OA.exact, None))
+    bad = tampered(
+        graph,
+        remove=[
+            (lu_qi, RDFS.label, hant),
+            (membership, ORG.role, KG["role/coo"]),
+            (dated, SCHEMA.startDate, start),
+            *graph.triples((statement, PROV.wasDerivedFrom, None)),
+            (selector, OA.exact, graph.value(selector, OA.exact)),
+            (seed, KG.sha256, graph.value(seed, KG.sha256)),
+        ],
+        add=[
+            (dated, SCHEMA.startDate, Literal(str(start))),  # no datatype
+            (selector, OA.exact, Literal("不在此处")),
+            (seed, KG.sha256, Literal("not-a-hash")),
+        ],
+    )
+    result = validate_graph(bad, root / "shapes.ttl")
+    found = "\n".join(result.violations)
+    assert not result.conforms
+    for expected in (
+        f"{lu_qi} {RDFS.label}: needs exactly one rdfs:label in zh-Hant",
+        f"{membership} {ORG.role}: a membership needs exactly one org:Role",
+        f"{dated} {SCHEMA.startDate}:",
+        f"{statement} : a statement needs prov:wasDerivedFrom",
+        "the quote 不在此处 is not its source's text at offsets",
+        f"{seed} {KG.sha256}:",
+    ):
+        assert expected in found, expected
+
+
+def test_the_sparql_checks_read_the_same_on_oxigraph_and_rdflib(root, graph):
+    from rdflib import Graph as G
+
+    from kg.validate import _for_all_targets, _oxigraph, _run, sparql_constraints
+
+    selector = next(graph.subjects(OA.exact, None))
+    bad = tampered(
+        graph,
+        remove=[(selector, OA.exact, graph.value(selector, OA.exact))],
+        add=[(selector, OA.exact, Literal("不在此处"))],
+    )
+    (constraint,) = sparql_constraints(G().parse(root / "shapes.ttl"))
+    query = _for_all_targets(constraint)
+    on_oxigraph = _run(bad, query, _oxigraph(bad))
+    on_rdflib = _run(bad, query, None)
+    assert len(on_oxigraph) == 1 and on_oxigraph == on_rdflib
