@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test system-check lint typecheck build clean venv bench bench-query bench-viz load-serve notebook notebooks-refresh
+.PHONY: demo test system-check lint typecheck build clean venv bench bench-build bench-query bench-viz load-serve notebook notebooks-refresh
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
@@ -48,6 +48,10 @@ bench-query: $(STAMP)
 
 load-serve: $(STAMP)
 	$(BIN)/python bench/load_serve.py
+
+## make bench-build: the build of 10k, 100k and 1M synthetic triples, stage by stage
+bench-build: $(STAMP)
+	$(BIN)/python bench/bench_build.py
 
 bench-viz: $(STAMP)
 	$(BIN)/python bench/bench_viz.py
