@@ -288,6 +288,7 @@ def evaluate(source: str | None, every: bool, root: Path | None, fmt: str) -> No
     Example:
       kg eval --all
     """
+    from kg.extract.drafts import extract
     from kg.extract.evaluate import evaluate as run
     from kg.statements import load_dataset
 
@@ -299,7 +300,10 @@ def evaluate(source: str | None, every: bool, root: Path | None, fmt: str) -> No
     for sid in sources:
         if sid not in data.sources:
             raise click.BadParameter(f"no source {sid!r}", param_hint="SOURCE")
-        report[sid] = {mode: run(data, sid, mode == "lenient") for mode in ("strict", "lenient")}
+        drafts = extract(data, sid)  # once, for both scorings
+        report[sid] = {
+            mode: run(data, sid, mode == "lenient", drafts) for mode in ("strict", "lenient")
+        }
     if every:
         from kg.extract.evaluate import pooled
 

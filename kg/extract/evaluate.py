@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from kg.statements import Dataset
 
@@ -100,11 +101,15 @@ def _curated(data: Dataset, source: str) -> list[dict[str, object]]:
     return out
 
 
-def evaluate(data: Dataset, source: str, lenient: bool = False) -> list[Score]:
-    """Scores per group (and ``all``) of ``kg extract``'s drafts for *source*."""
+def evaluate(
+    data: Dataset, source: str, lenient: bool = False, drafts: list[Any] | None = None
+) -> list[Score]:
+    """Scores per group (and ``all``) of ``kg extract``'s drafts for *source* (*drafts*, if
+    already made, so that the strict and lenient scores share one extraction)."""
     from kg.extract.drafts import extract
 
-    drafted: list[dict[str, object]] = [d.fields for d in extract(data, source)]
+    made = drafts if drafts is not None else extract(data, source)
+    drafted: list[dict[str, object]] = [d.fields for d in made]
     gold = _facts(_curated(data, source))
     guess = _facts(drafted)
 
