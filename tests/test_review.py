@@ -308,3 +308,64 @@ def test_a_new_name_merged_into_an_entity_records_a_judgement(chromium, data_cop
         check=True,
     )
     assert "new:" not in again.stdout  # the name is the entity's now
+
+
+@pytest.mark.parametrize(
+    ("entity", "message"),
+    [
+        (
+            {"id": "person/x", "type": "Role", "labels": {}, "en_source": "hanyu-pinyin"},
+            "Person or an Organization",
+        ),
+        (
+            {
+                "id": "../../etc",
+                "type": "Person",
+                "labels": {"zh-Hans": "甲", "zh-Hant": "甲", "en": "Jia"},
+                "en_source": "hanyu-pinyin",
+            },
+            "entity id",
+        ),
+        (
+            {
+                "id": "person/jia",
+                "type": "Person",
+                "labels": {"zh-Hans": "甲\nentities: []", "zh-Hant": "甲", "en": "Jia"},
+                "en_source": "hanyu-pinyin",
+            },
+            "line break",
+        ),
+        (
+            {
+                "id": "person/jia",
+                "type": "Person",
+                "labels": {"zh-Hans": "甲", "zh-Hant": "甲", "en": "Jia"},
+                "en_source": "javascript:alert(1)",
+            },
+            "en_source",
+        ),
+        (
+            {
+                "id": "person/yu-kai",
+                "type": "Person",
+                "labels": {"zh-Hans": "甲", "zh-Hant": "甲", "en": "Jia"},
+                "en_source": "hanyu-pinyin",
+            },
+            "exists already",
+        ),
+    ],
+)
+def test_a_hostile_entity_is_refused_and_the_data_still_builds(reviewing, entity, message):
+    root, _, base = reviewing
+    request = urllib.request.Request(
+        base + "/api/entity",
+        data=json.dumps({"entity": entity}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400 and message in refused.value.read().decode()
+    assert not (root / "data" / "entities" / "reviewed.yaml").exists()
+    from kg.statements import load_dataset
+
+    load_dataset(root / "data")  # nothing half-written: the data loads as before

@@ -179,25 +179,38 @@ def decided_keys(data_dir: Path, source: str) -> set[str]:
 
 
 def create_entity(data_dir: Path, entity: dict[str, Any]) -> str:
-    """Add a new entity (id, type, labels, en_source) to ``data/entities/reviewed.yaml``."""
-    from kg.statements import _ID
+    """Add a new entity (id, type, labels, en_source) to ``data/entities/reviewed.yaml``.
 
-    eid = str(entity.get("id", ""))
-    if not _ID.match(eid):
-        raise DataError(f"entity id {eid!r} must look like person/zhang-wei or org/…")
-    labels = entity.get("labels") or {}
-    if not all(labels.get(k) for k in ("zh-Hans", "zh-Hant", "en")) or not entity.get("en_source"):
-        raise DataError("a new entity needs labels in zh-Hans, zh-Hant and en, and en_source")
+    The entity is checked by the loader the build uses (:func:`kg.statements._load_entities`:
+    id, type, labels in three languages, the English name's source, visible one-line text),
+    and against every entity already declared, before the file is written: a request cannot
+    leave the data unbuildable.
+    """
+    import tempfile
+
+    from kg.statements import _load_all_entities, _load_entities
+
+    if not isinstance(entity, dict):
+        raise DataError("an entity is an object (id, type, labels, en_source)")
+    record = {k: entity.get(k) for k in ("id", "type", "labels", "en_source")}
+    if record["type"] not in ("Person", "Organization"):
+        raise DataError("a new entity is a Person or an Organization")
     path = data_dir / "entities" / "reviewed.yaml"
     with _locked(data_dir):
         doc = _read(path, "entities") or {"entities": []}
-        if any(e.get("id") == eid for e in doc["entities"]):
-            raise DataError(f"entity {eid} exists already", path)
-        doc["entities"].append(
-            {"id": eid, "type": entity["type"], "labels": labels, "en_source": entity["en_source"]}
-        )
+        doc["entities"].append(record)
+        with tempfile.TemporaryDirectory() as scratch:
+            trial = Path(scratch) / "entity.yaml"
+            _write(trial, _ENTITIES, doc)
+            try:
+                _load_entities(trial)  # the build's own checks, naming what is wrong
+            except DataError as exc:  # said without the scratch file's name
+                raise DataError(f"the new entity: {str(exc).split(': ', 1)[-1]}") from None
+        existing = _load_all_entities(data_dir)
+        if record["id"] in existing:
+            raise DataError(f"entity {record['id']} exists already")
         _write(path, _ENTITIES, doc)
-    return eid
+    return str(record["id"])
 
 
 _REVIEWED = """\
