@@ -59,6 +59,17 @@ def scratch_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return copy, env
 
 
+def run_block(block: str, cwd: Path, env: dict[str, str]) -> str:
+    """Run README shell lines with bash -e in *cwd*; their output (they must succeed)."""
+    import subprocess
+
+    done = subprocess.run(
+        ["bash", "-e", "-c", block], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 def walkthroughs() -> dict[str, str]:
     """The README's walkthrough blocks, by name."""
     import re
@@ -79,19 +90,7 @@ def test_the_readme_walkthroughs_run_as_written(tmp_path):
     assert set(found) == {"add a source", "judge and conflict", "extract and review"}
     blocks = [found["add a source"], found["judge and conflict"]]  # the third: test_review.py
     copy, env = scratch_project(tmp_path)
-    outputs = []
-    for block in blocks:
-        done = subprocess.run(
-            ["bash", "-e", "-c", block],
-            cwd=copy,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        outputs.append(done.stdout)
-    first, second = outputs
+    first, second = (run_block(block, copy, env) for block in blocks)
     assert "Registered source example-horizon-background (markdown, en)" in first
     evidence = [line for line in first.splitlines() if "schema:founder | person/yu-kai" in line]
     assert {q for line in evidence for q in line.split(" | ")[4:5]} == {

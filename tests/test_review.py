@@ -215,7 +215,7 @@ def test_the_readme_walkthrough_from_a_text_to_the_graph(chromium, tmp_path):
     """The README's "extract and review" block: add-source and extract run as written, the
     review step is the README's kg review (on a free port) driven in Chromium, then the build."""
 
-    from tests.test_docs import scratch_project, walkthroughs
+    from tests.test_docs import run_block, scratch_project, walkthroughs
 
     block = walkthroughs()["extract and review"]
     lines = [line for line in block.replace("\\\n", " ").splitlines() if line.strip()]
@@ -223,16 +223,7 @@ def test_the_readme_walkthrough_from_a_text_to_the_graph(chromium, tmp_path):
     copy, env = scratch_project(tmp_path)
 
     def bash(commands: list[str]) -> str:
-        done = subprocess.run(
-            ["bash", "-e", "-c", "\n".join(commands)],
-            cwd=copy,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
+        return run_block("\n".join(commands), copy, env)
 
     before = bash(lines[:at])
     assert 'rule: "en-former-role"' in before and 'rule: "en-was-former"' in before
