@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -15,16 +16,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _founded() -> int:
+@functools.lru_cache(maxsize=1)
+def founded() -> int:
+    """Founder facts in the project's data: the article's 8 and those other sources add
+    (counted, so that adding a source does not break the protocol tests; counted once, when
+    a test first asks)."""
     from kg.statements import load_dataset
 
     data = load_dataset(ROOT / "data")
     return len({(s.subject, s.object) for s in data.statements if s.relation == "founder"})
-
-
-#: Founder facts in the project's data: the article's 8 and those other sources add
-#: (computed, so that adding a source does not break the protocol tests).
-FOUNDED = _founded()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 
 from kg.query import QueryError, named_queries, rows, run, serialize, unknown_terms
 from kg.store import StoreError, open_store, parse_spec
-from tests.conftest import FOUNDED
+from tests.conftest import founded
 
 GOLDENS = Path(__file__).resolve().parent / "goldens" / "queries"
 
@@ -100,12 +100,12 @@ def test_endpoint_specs_carry_their_dataset():
 
 def test_the_same_dataset_spec_works_on_kg_serve(server):
     from kg.serve import GRAPH_IRI
-    from tests.conftest import FOUNDED, VIRTUOSO_GRAPH
+    from tests.conftest import VIRTUOSO_GRAPH, founded
 
     assert GRAPH_IRI == VIRTUOSO_GRAPH
     # kg serve and the Virtuoso set-up above serve the graph under the same IRI.
     store = open_store(f"sparql+{server.endpoint}?default-graph-uri={GRAPH_IRI}", None)
-    assert len(rows(run(store, "founders"))) == FOUNDED
+    assert len(rows(run(store, "founders"))) == founded()
     other = open_store(f"sparql+{server.endpoint}?default-graph-uri=urn:other", None)
     with pytest.raises(QueryError, match="400"):
         run(other, "founders")
@@ -170,12 +170,12 @@ def test_ask_answers_true_or_false(store):
 
 def test_results_in_every_w3c_format(store):
     data = json.loads(serialize(run(store, "founders"), "json"))
-    assert len(data["results"]["bindings"]) == FOUNDED
+    assert len(data["results"]["bindings"]) == founded()
     assert serialize(run(store, "founders"), "xml").startswith(b"<?xml")
     csv_lines = serialize(run(store, "founders"), "csv").decode().splitlines()
     assert (
         csv_lines[0] == "company,companyLabel,founder,founderLabel"
-        and len(csv_lines) == FOUNDED + 1
+        and len(csv_lines) == founded() + 1
     )
     tsv_lines = serialize(run(store, "founders"), "tsv").decode().splitlines()
     assert tsv_lines[0] == "?company\t?companyLabel\t?founder\t?founderLabel"
@@ -184,7 +184,7 @@ def test_results_in_every_w3c_format(store):
         or '"地平线"@zh-hans' in "\n".join(tsv_lines).lower()
     )
     graph = run(store, "CONSTRUCT { ?o schema:founder ?p } WHERE { ?o schema:founder ?p }")
-    assert serialize(graph, "nt").decode().count("\n") == FOUNDED
+    assert serialize(graph, "nt").decode().count("\n") == founded()
 
 
 def test_malformed_query_gives_line_and_column(store):

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from SPARQLWrapper import CSV, JSON, N3, TSV, TURTLE, XML, SPARQLWrapper
 
-from tests.conftest import FOUNDED, Server
+from tests.conftest import Server, founded
 
 FOUNDERS = """SELECT ?company ?founder WHERE { ?company schema:founder ?founder }"""
 PREFIXES = "PREFIX schema: <https://schema.org/>\n"
@@ -50,15 +50,15 @@ def test_sparqlwrapper_select_in_every_format(server, method):
     client.setQuery(PREFIXES + FOUNDERS)
     client.setReturnFormat(JSON)
     data = client.query().convert()
-    assert len(data["results"]["bindings"]) == FOUNDED
+    assert len(data["results"]["bindings"]) == founded()
     client.setReturnFormat(XML)
     xml = client.query().convert()
-    assert len(xml.getElementsByTagName("result")) == FOUNDED
+    assert len(xml.getElementsByTagName("result")) == founded()
     client.setReturnFormat(CSV)
     assert client.query().convert().decode().splitlines()[0] == "company,founder"
     client.setReturnFormat(TSV)
     tsv = client.query().convert().decode().splitlines()
-    assert tsv[0] == "?company\t?founder" and len(tsv) == FOUNDED + 1
+    assert tsv[0] == "?company\t?founder" and len(tsv) == founded() + 1
     assert tsv[1].startswith("<https://w3id.org/china-ai-kg/org/")
 
 
@@ -74,18 +74,20 @@ def test_sparqlwrapper_ask_and_construct(server):
     turtle = client.query().convert()
     from rdflib import Graph
 
-    assert len(Graph().parse(data=turtle, format="turtle")) == FOUNDED
+    assert len(Graph().parse(data=turtle, format="turtle")) == founded()
     client.setReturnFormat(N3)
-    assert len(Graph().parse(data=client.query().convert(), format="turtle")) == FOUNDED
+    assert len(Graph().parse(data=client.query().convert(), format="turtle")) == founded()
     client.setReturnFormat(XML)
-    assert len(client.query().convert()) == FOUNDED  # RDF/XML, parsed by SPARQLWrapper into a Graph
+    assert (
+        len(client.query().convert()) == founded()
+    )  # RDF/XML, parsed by SPARQLWrapper into a Graph
 
 
 def test_construct_as_ntriples_and_jsonld(server):
     query = PREFIXES + "CONSTRUCT { ?o schema:founder ?p } WHERE { ?o schema:founder ?p }"
     status, headers, body = get(server, query, format="nt")
     assert status == 200 and headers["Content-Type"] == "application/n-triples"
-    assert len(body.decode().splitlines()) == FOUNDED
+    assert len(body.decode().splitlines()) == founded()
     status, headers, body = request(
         f"{server.endpoint}?{urlencode({'query': query})}",
         headers={"Accept": "application/ld+json"},
@@ -111,7 +113,7 @@ def test_query_by_get_post_form_and_post_direct(server):
     for status, headers, body in answers:
         assert status == 200
         assert headers["Content-Type"] == "application/sparql-results+json"
-        assert len(json.loads(body)["results"]["bindings"]) == FOUNDED
+        assert len(json.loads(body)["results"]["bindings"]) == founded()
 
 
 def test_content_negotiation(server):
