@@ -943,9 +943,10 @@ def shortest_connection(graph: Any, a: str, b: str, lang: str = "zh-Hans") -> Co
 
 
 def diaspora_report(
-    graph: Graph, org: str = "org/baidu", lang: str = "zh-Hans", *, top: int = 5
+    graph: Any, org: str = "org/baidu", lang: str = "zh-Hans", *, top: int = 5
 ) -> dict[str, Any]:
-    """Everything ``kg analyze`` shows, as plain data: :func:`kg.report.diaspora_report`."""
+    """Everything ``kg analyze`` shows, as plain data, from an rdflib ``Graph`` or a
+    :class:`kg.store.KGStore`: :func:`kg.report.diaspora_report`."""
     from kg.report import diaspora_report as report
 
     return report(graph, org, lang, top=top)

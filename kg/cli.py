@@ -541,28 +541,31 @@ def _render_diaspora_md(report: dict[str, Any]) -> str:
     show_default=True,
     help="Output format.",
 )
+@store_option
 @_friendly
-def analyze(out: Path | None, lang: str, org: str, top: int, fmt: str) -> None:
+def analyze(out: Path | None, lang: str, org: str, top: int, fmt: str, store: str) -> None:
     """Report where an organisation's people went: alumni (and whether they left the group
     or moved inside it), their companies, co-founders, the group's figures, the most linked
     entities and the timeline, each fact with its quote.
 
-    Reads the graph built in --out (run `kg build` first). --org takes the
-    organisation's id or any of its names, in any script (百度, Baidu, baidu).
+    Reads the graph built in --out (run `kg build` first), or the store --store names (a
+    SPARQL endpoint such as Virtuoso); only the organisation's neighbourhood is read.
+    --org takes the organisation's id or any of its names, in any script (百度, Baidu, baidu).
 
     \b
     Example:
       kg analyze --org baidu --lang en --format md
       kg analyze --org 百度 --format json
+      kg analyze --org baidu --store sparql+http://127.0.0.1:8890/sparql
     """
     from kg.analysis import diaspora_report
-    from kg.build import load_graph
     from kg.lookup import entity_names, find_entity
+    from kg.store import open_store
 
-    graph = load_graph(_out(out) / "kg.nt")
-    names = entity_names(graph)
-    org_id = find_entity(names, org, "org")
-    report = diaspora_report(graph, org_id, lang, top=top)
+    with open_store(store, _out(out) / "kg.nt") as opened:
+        names = entity_names(opened)
+        org_id = find_entity(names, org, "org")
+        report = diaspora_report(opened, org_id, lang, top=top)
     if not report["alumni"]:
         click.echo(
             f"Warning: {names.shown(org_id)} has no alumni in the graph: no one worked there "
@@ -822,7 +825,7 @@ def viz(graph_file: Path | None, lang: str, out: Path | None, seed: int) -> None
 
 
 # The commands of many sources live in their own module; importing it registers them.
-from kg import cli_sources  # noqa: E402, F401
+from kg import cli_publish, cli_sources  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

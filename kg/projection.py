@@ -175,16 +175,21 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
                 )
         return sorted(found, key=lambda e: (e.source, e.start, e.end))
 
+    def smallest(node: Any, iri: str) -> str | None:
+        """The value of *iri* on *node*: the smallest where a merged fact has several, so
+        that the answer does not depend on the order the store holds them in."""
+        found = [str(o) for o in graph.objects(node, URIRef(iri))]
+        return min(found) if found else None
+
     def dates(node: Any) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for key, iri in (
-            ("start", schema + "startDate"),
-            ("end", schema + "endDate"),
-            ("date", kg + "date"),
-        ):
-            value = graph.value(node, URIRef(iri))
-            out[key] = str(value) if value is not None else None
-        return out
+        return {
+            key: smallest(node, iri)
+            for key, iri in (
+                ("start", schema + "startDate"),
+                ("end", schema + "endDate"),
+                ("date", kg + "date"),
+            )
+        }
 
     edges: list[Edge] = []
     for st in graph.subjects(RDF.type, RDF.Statement):
@@ -202,14 +207,13 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
         labels = spec.labels
         if spec.verb:  # e.g. founder: read person -> organisation, "founded"
             source, target, labels = target, source, spec.verb
-        status = graph.value(st, URIRef(kg + "status"))
         edges.append(
             Edge(
                 source,
                 target,
                 spec.name,
                 dict(labels),
-                status=str(status) if status is not None else None,
+                status=smallest(st, kg + "status"),
                 evidence=evidence(st),
                 key=str(st),
                 disputed=(st, URIRef(kg + "conflictsWith"), None) in graph,

@@ -6,7 +6,11 @@ a departure), its alumni with where each went and whether that is inside or
 outside the group, the companies they founded with the figures the article
 gives about them (a rank, listings, a former name), the figures without a date
 (which the timeline cannot show), the most linked entities with the relations
-that link them, and the timeline (one event, one row, with all its quotes).
+that link them, and the timeline (one event, one row, with all its quotes). The
+last two are those of the report's scope (:func:`report_scope`: the organisation's
+group, everything linked to it, its alumni and their companies), so the report
+reads nothing beyond the organisation's neighbourhood, and a store need only give
+that (:mod:`kg.neighbourhood`).
 :func:`render_markdown` writes it in the report's language: headings and text
 all in zh-Hans, zh-Hant or English.
 
@@ -27,7 +31,9 @@ from kg.projection import LANGS
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["WORDS", "diaspora_report", "render_markdown"]
+    from kg.store import KGStore
+
+__all__ = ["WORDS", "diaspora_report", "render_markdown", "report_scope"]
 
 #: Every word of the Markdown report, in each language.
 WORDS: dict[str, dict[str, str]] = {
@@ -205,16 +211,22 @@ def _english_former_name(graph: Graph, entity: str, english: str, former: str) -
 
 
 def diaspora_report(
-    graph: Graph, org: str = "org/baidu", lang: str = "zh-Hans", *, top: int = 5
+    graph: Graph | KGStore, org: str = "org/baidu", lang: str = "zh-Hans", *, top: int = 5
 ) -> dict[str, Any]:
     """Everything ``kg analyze`` shows, as JSON-ready plain data.
 
+    The report reads only the organisation's neighbourhood (:func:`report_scope`): given
+    a store, it asks the store for that part alone (:func:`kg.neighbourhood.neighbourhood`)
+    and gives the same report as on the whole graph.
+
     Parameters
     ----------
-    graph : rdflib.Graph
-        The built graph (the timeline and figures are read from it).
+    graph : rdflib.Graph or KGStore
+        The built graph (the timeline and figures are read from it), or a store opened
+        with :func:`kg.store.open_store` (Oxigraph, or a SPARQL endpoint such as Virtuoso).
     org : str
-        The organisation whose diaspora to report (id, end of id or name).
+        The organisation whose diaspora to report (id, end of id or name; for a store,
+        an id or any of its names as :func:`kg.lookup.find_entity` reads them).
     lang : {"zh-Hans", "zh-Hant", "en"}
         Language of every name and description.
     top : int
@@ -232,7 +244,9 @@ def diaspora_report(
         *lang*, rivalry, figures); ``cofounders``; ``time_to_founding``;
         ``undated_figures``; ``most_linked`` (organisations and people with the
         number of linked entities and the relations); ``timeline`` (one event,
-        one row, with its quotes). Every entity is ``{"id": …, "name": …}``.
+        one row, with its quotes); ``cite`` (the sources of each quote shown, where
+        the graph has several). The most linked and the timeline are those of the
+        report's scope (:func:`report_scope`). Every entity is ``{"id": …, "name": …}``.
 
     Examples
     --------
@@ -247,11 +261,25 @@ def diaspora_report(
     ['JingChi']
     """
     from kg import analysis
-    from kg.timeline import figures, timeline
+    from kg.store import KGStore
 
     if lang not in LANGS:
         raise KGError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-    G = analysis.entity_graph(graph)
+    if isinstance(graph, KGStore):
+        from kg.lookup import find_entity
+        from kg.neighbourhood import neighbourhood
+
+        if not org.startswith("org/"):
+            org = find_entity(graph, org, "org")
+        graph = neighbourhood(graph, org)
+    return _report(graph, analysis.entity_graph(graph), org, lang, top)
+
+
+def _report(graph: Graph, G: Any, org: str, lang: str, top: int) -> dict[str, Any]:
+    """:func:`diaspora_report` of *graph*, whose entity graph is *G*."""
+    from kg import analysis
+    from kg.timeline import figures, timeline
+
     d = analysis.diaspora(G, org)
 
     def ent(n: str) -> dict[str, str]:
@@ -368,8 +396,9 @@ def diaspora_report(
             }
         )
     covered = {d.org, *relation_of, *(a.id for a in d.alumni), *(c.id for c in d.companies)}
-    events = timeline(graph, lang)
-    return {
+    scope = report_scope(G, d)
+    events = timeline(graph, lang, about=scope)
+    report = {
         "org": ent(d.org),
         "lang": lang,
         "group": group,
@@ -389,18 +418,51 @@ def diaspora_report(
             if s in covered or (s in G and _made_by(G, s) & covered)
             for f in undated(s)
         ],
-        "most_linked": _most_linked(G, lang, top),
+        "most_linked": _most_linked(G, lang, top, scope),
         "timeline": [
             {k: (None if v is None else v) for k, v in row.items()}
             for row in events.to_dict(orient="records")
         ],
-        "cite": _citations(graph, lang),
     }
+    report["cite"] = _citations(graph, lang, _quotes_in(report))
+    return report
 
 
-def _citations(graph: Graph, lang: str) -> dict[str, str]:
-    """``{quote: the sources that hold it}``, where the graph has several sources (with one,
-    every quote is the article's and is shown bare)."""
+def report_scope(G: Any, d: Any) -> set[str]:
+    """The entities the timeline and the most linked of a report are about.
+
+    The organisation, its group, its alumni, the companies they founded (the
+    report's own entities) and every entity linked to the group by a fact (its
+    staff, founders, products, customers, rivals). The report reads nothing
+    else, so that it can be made from the organisation's neighbourhood
+    (:mod:`kg.neighbourhood`) as well as from the whole graph.
+    """
+    group = {d.org, *d.group}
+    scope = {*group, *(a.id for a in d.alumni), *(c.id for c in d.companies)}
+    for u, v in G.edges():
+        if u in group or v in group:
+            scope.update((u, v))
+    return scope
+
+
+def _quotes_in(value: Any) -> set[str]:
+    """Every quote a report shows (its ``evidence`` and ``quotes`` lists)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("evidence", "quotes") and isinstance(item, list):
+                found.update(q for q in item if isinstance(q, str))
+            else:
+                found |= _quotes_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _quotes_in(item)
+    return found
+
+
+def _citations(graph: Graph, lang: str, quotes: set[str] | None = None) -> dict[str, str]:
+    """``{quote: the sources that hold it}`` for *quotes* (default all), where the graph has
+    several sources (with one, every quote is the article's and is shown bare)."""
     from rdflib import URIRef
     from rdflib.namespace import RDF, RDFS
 
@@ -432,7 +494,9 @@ def _citations(graph: Graph, lang: str) -> dict[str, str]:
     for span, work in graph.subject_objects(URIRef(oa + "hasSource")):
         for selector in graph.objects(span, URIRef(oa + "hasSelector")):
             exact = graph.value(selector, URIRef(oa + "exact"))
-            if exact is not None and names.get(work) not in cite.setdefault(str(exact), []):
+            if exact is None or (quotes is not None and str(exact) not in quotes):
+                continue
+            if names.get(work) not in cite.setdefault(str(exact), []):
                 cite[str(exact)].append(names[work])
     return {q: "; ".join(sorted(w)) for q, w in sorted(cite.items())}
 
@@ -441,15 +505,18 @@ def _made_by(G: Any, product: str) -> set[str]:
     return {v for _, v, x in G.out_edges(product, data=True) if x["relation"] == "manufacturer"}
 
 
-def _most_linked(G: Any, lang: str, top: int) -> dict[str, list[dict[str, Any]]]:
-    """The *top* organisations and people by number of linked entities, with the relations."""
+def _most_linked(
+    G: Any, lang: str, top: int, within: set[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The *top* organisations and people (of *within*, default all) by number of linked
+    entities, with the relations."""
     from kg.analysis import label
 
     out: dict[str, list[dict[str, Any]]] = {}
     for kind, key in (("Organization", "organizations"), ("Person", "people")):
         rows = []
         for n, data in G.nodes(data=True):
-            if data["type"] != kind:
+            if data["type"] != kind or (within is not None and n not in within):
                 continue
             neighbours: dict[str, tuple[int, str]] = {}
             for u, v, x in [*G.out_edges(n, data=True), *G.in_edges(n, data=True)]:

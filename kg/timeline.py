@@ -26,6 +26,7 @@ pandas is imported inside the functions only; the plot is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,9 +37,28 @@ if TYPE_CHECKING:
     import pandas as pd
     from rdflib import Graph
 
-__all__ = ["COLUMNS", "EVENTS", "FIGURE_COLUMNS", "figures", "format_amount", "tenures", "timeline"]
+__all__ = [
+    "ABOUT",
+    "COLUMNS",
+    "EVENTS",
+    "FIGURE_COLUMNS",
+    "figures",
+    "format_amount",
+    "tenures",
+    "timeline",
+]
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
+#: The properties that link a fact (statement, membership, figure, milestone) to the
+#: entities it is about: what ``timeline(..., about=…)`` selects on.
+ABOUT = (
+    "rdf:subject",
+    "rdf:object",
+    "org:member",
+    "org:organization",
+    "schema:about",
+    "kg:forecastBy",
+)
 
 #: The columns of :func:`timeline`, in order.
 COLUMNS = (
@@ -279,8 +299,10 @@ class _Reader:
         return sorted(found)
 
     def value(self, node: Any, curie: str) -> str | None:
-        found = self.graph.value(node, self.u(curie))
-        return str(found) if found is not None else None
+        """The value of *curie* on *node*; the smallest, where a merged fact has several
+        (so the answer never depends on the order a store holds them in)."""
+        found = [str(o) for o in self.graph.objects(node, self.u(curie))]
+        return min(found) if found else None
 
     def figure(self, node: Any) -> dict[str, Any]:
         """One figure node as a row of :func:`figures`."""
@@ -387,7 +409,13 @@ def _groups(graph: Graph, reader: _Reader) -> dict[str, str]:
     return top
 
 
-def timeline(graph: Graph, lang: str = "zh-Hans", relations: Path | None = None) -> pd.DataFrame:
+def timeline(
+    graph: Graph,
+    lang: str = "zh-Hans",
+    relations: Path | None = None,
+    *,
+    about: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """Every dated event of *graph*, one row each, with all its facts and quotes, in date order.
 
     Parameters
@@ -398,6 +426,10 @@ def timeline(graph: Graph, lang: str = "zh-Hans", relations: Path | None = None)
         Language of the names and the description.
     relations : path, optional
         ``data/relations.yaml``, for the display labels of measures.
+    about : iterable of str, optional
+        Entity ids (``org/baidu``): read only the dated facts about one of them, that is
+        whose subject or object, member or organisation, or ``schema:about`` or
+        ``kg:forecastBy`` is one of them (:data:`ABOUT`); default every dated fact.
 
     Returns
     -------
@@ -437,6 +469,14 @@ def timeline(graph: Graph, lang: str = "zh-Hans", relations: Path | None = None)
     dated: set[Any] = set()
     for key in ("schema:startDate", "schema:endDate", "kg:date", "kg:period"):
         dated.update(graph.subjects(u(key), None))
+    if about is not None:
+        wanted = {u("kg:" + entity) for entity in about}
+        links = [u(key) for key in ABOUT]
+        dated = {
+            node
+            for node in dated
+            if any(o in wanted for link in links for o in graph.objects(node, link))
+        }
 
     rows: list[dict[str, Any]] = []
 
