@@ -541,8 +541,14 @@ def ntriples_lines(graph: Graph) -> list[str]:
 
 def sorted_ntriples(graph: Graph) -> bytes:
     """N-Triples, one triple a line, sorted: byte-identical from run to run."""
-    lines = sorted(set(ntriples_lines(graph)))
-    return "".join(lines).encode("utf-8")
+    return "".join(sorted(set(ntriples_lines(graph)))).encode("utf-8")
+
+
+def _sorted_text(graph: Graph, ntriples: bytes | str | None) -> str:
+    """:func:`sorted_ntriples` of *graph* as text: *ntriples* when the caller has it."""
+    if ntriples is None:
+        return "".join(sorted(set(ntriples_lines(graph))))
+    return ntriples if isinstance(ntriples, str) else ntriples.decode("utf-8")
 
 
 _LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -588,13 +594,14 @@ def _turtle_object(term: str, names: dict[str, str]) -> str:
     return term
 
 
-def turtle(graph: Graph, ntriples: bytes | None = None) -> bytes:
+def turtle(graph: Graph, ntriples: bytes | str | None = None) -> bytes:
     """Turtle in a stable order: subjects as sorted in N-Triples, ``a`` first, then the
     predicates and each one's objects sorted; literals written as N-Triples writes them.
 
-    *ntriples* is :func:`sorted_ntriples` of *graph*, when the caller has it already.
+    *ntriples* is :func:`sorted_ntriples` of *graph* (bytes or text), when the caller has
+    it already.
     """
-    text = (ntriples if ntriples is not None else sorted_ntriples(graph)).decode("utf-8")
+    text = _sorted_text(graph, ntriples)
     names: dict[str, str] = {}
     out = [f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in sorted(PREFIXES.items())]
     subject = None
@@ -699,7 +706,7 @@ def _jsonld_value(term: str, name: Any, enc: Any) -> _Json:
 _JSON_NATIVE = {f"{_XSD}{t}" for t in ("boolean", "integer", "double", "string")}
 
 
-def jsonld(graph: Graph, ntriples: bytes | None = None) -> bytes:
+def jsonld(graph: Graph, ntriples: bytes | str | None = None) -> bytes:
     """JSON-LD with an inline context (no remote context), in a stable order.
 
     The document rdflib's JSON-LD writer makes with the context of :data:`PREFIXES`
@@ -708,13 +715,13 @@ def jsonld(graph: Graph, ntriples: bytes | None = None) -> bytes:
     the document written with sorted keys, indented by one space, as
     ``json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True)`` writes it (the same
     bytes as before, when rdflib wrote it: a test compares the two). Made here from the
-    sorted N-Triples (*ntriples*, when the caller has it), with ``json``'s own string
-    encoder.
+    sorted N-Triples (*ntriples*, bytes or text, when the caller has it), with ``json``'s
+    own string encoder.
     """
     from bisect import bisect_left
     from json.encoder import encode_basestring as enc  # what ensure_ascii=False uses
 
-    text = (ntriples if ntriples is not None else sorted_ntriples(graph)).decode("utf-8")
+    text = _sorted_text(graph, ntriples)
     name = _jsonld_namer()
     keys: dict[str, tuple[str, str]] = {_TYPE: ("@type", '"@type"')}  # predicate -> key
     types: dict[str, _Json] = {}  # an rdf:type's IRI -> its value
@@ -833,7 +840,9 @@ def build(
     data = load_dataset(root / "data")
     say(f"building the graph from {sum(data.counts().values())} records")
     graph = build_graph(data)
-    ntriples = sorted_ntriples(graph)  # written once: validated, and the other files made from it
+    # N-Triples written once: validated, and the other files made from the same lines
+    text = _sorted_text(graph, None)
+    ntriples = text.encode("utf-8")
     if validate:
         say("validating against shapes.ttl (shacl engine, SPARQL checks on pyoxigraph)")
         result = validate_graph(graph, root / "shapes.ttl", ntriples=ntriples)
@@ -850,9 +859,9 @@ def build(
             )
     say(f"writing {out}/")
     files: dict[str, bytes] = {
-        "kg.ttl": turtle(graph, ntriples),
+        "kg.ttl": turtle(graph, text),
         "kg.nt": ntriples,
-        "kg.jsonld": jsonld(graph),
+        "kg.jsonld": jsonld(graph, text),
     }
     for src in data.sources.values():
         if not SOURCE_ID.fullmatch(src.id):  # checked on loading; an id names files here

@@ -10,7 +10,8 @@ Two engines share the work, each on the N-Triples of the graph (written once, se
 - each SPARQL-based constraint (``sh:sparql``: the quote at its offsets) runs once for all
   its focus nodes — its ``SELECT`` with ``$this`` a variable bound to the shape's targets —
   on pyoxigraph when it is installed (rdflib otherwise). The ``shacl`` engine can evaluate
-  it too, and gives the same result, but once per focus node: 30 times slower here.
+  it too, and gives the same result, but once per focus node: 3.6 s at 100k triples
+  against 0.2 s for loading pyoxigraph and running it there.
 
 Both report the shapes' own messages (``sh:message``), with the focus node and the path;
 a constraint without a message is reported by its constraint component and value.

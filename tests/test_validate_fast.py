@@ -529,6 +529,14 @@ def test_synthetic_graphs_conform(root, people):
     assert result.conforms and result.violations == []
 
 
+def test_the_ontology_s_triples_can_join_the_data(root, graph):
+    """As pySHACL's ont_graph did: the ontology's triples are validated with the data."""
+    result = validate_graph(graph, root / "shapes.ttl", root / "ontology.ttl")
+    assert result.conforms and result.violations == []
+    bad, expected = planted(graph, [bad_hash])
+    assert validate_graph(bad, root / "shapes.ttl", root / "ontology.ttl").violations == expected
+
+
 def test_validation_reads_the_n_triples_it_is_given(root, graph):
     """The build hands its N-Triples to the validation; the result is the same as from the
     graph, and it is those bytes that are validated."""
@@ -576,8 +584,11 @@ def test_the_written_files_are_those_of_the_build(built):
     graph = built.graph
     nt = sorted_ntriples(graph)
     assert (built.out / "kg.nt").read_bytes() == nt
+    text = nt.decode("utf-8")
     assert (built.out / "kg.ttl").read_bytes() == turtle(graph) == turtle(graph, nt)
+    assert turtle(graph, text) == turtle(graph)
     assert (built.out / "kg.jsonld").read_bytes() == jsonld(graph) == jsonld(graph, nt)
+    assert jsonld(graph, text) == jsonld(graph)
 
 
 EX = Namespace("https://example.org/x#")
