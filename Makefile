@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test system-check lint typecheck build clean venv bench bench-build bench-query bench-viz load-serve notebook notebooks-refresh
+.PHONY: demo test system-check lint typecheck build clean venv bench bench-build bench-query bench-viz bench-scale load-serve notebook notebooks-refresh virtuoso
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
@@ -55,6 +55,10 @@ bench-build: $(STAMP)
 
 bench-viz: $(STAMP)
 	$(BIN)/python bench/bench_viz.py
+
+## make virtuoso: a throwaway Virtuoso on loopback, with a password made for the run, to try kg push on (Ctrl-C stops it and removes it)
+virtuoso: $(STAMP) system-check
+	$(BIN)/kg virtuoso --dir .virtuoso
 
 ## make notebook: open the notebooks in JupyterLab (installed into the venv on first use)
 notebook: $(STAMP)

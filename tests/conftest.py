@@ -13,6 +13,8 @@ from typing import ClassVar
 
 import pytest
 
+from kg.publish.virtuoso import VirtuosoServer
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -138,86 +140,19 @@ VIRTUOSO_LOAD = (
 )
 
 
-class Virtuoso:
-    """A real Virtuoso server (Debian's virtuoso-opensource-7) on loopback, in its own folder.
+class Virtuoso(VirtuosoServer):
+    """A real Virtuoso server (Debian's virtuoso-opensource-7) on loopback, in its own folder
+    (:class:`kg.publish.virtuoso.VirtuosoServer`, as ``make virtuoso`` starts it).
 
     The graph is loaded with Virtuoso's bulk loader into one named graph, queried through
     ``default-graph-uri``, as the README tells users to set up their own Virtuoso.
     """
 
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.process = None
-        for attempt in range(3):  # a port taken between choosing and binding: try others
-            self.sql_port, self.http_port = free_ports(2)
-            try:
-                self._start()
-                break
-            except RuntimeError:
-                if attempt == 2:
-                    raise
-        self.endpoint = f"http://127.0.0.1:{self.http_port}/sparql"
+    def __init__(self, folder: Path, password: str | None = None, memory_mb: int = 120):
+        super().__init__(folder, password=password, memory_mb=memory_mb)
         #: The endpoint with the graph as its dataset (Virtuoso's own default graph is
         #: the union of every graph it holds, its system graphs included).
         self.dataset = f"{self.endpoint}?default-graph-uri={VIRTUOSO_GRAPH}"
-
-    def _start(self) -> None:
-        import subprocess
-        import time
-        import urllib.request
-
-        folder = self.folder
-        for old in folder.glob("virtuoso*"):
-            old.unlink()
-        (folder / "virtuoso.ini").write_text(
-            f"""[Database]
-DatabaseFile = {folder}/virtuoso.db
-ErrorLogFile = {folder}/virtuoso.log
-LockFile = {folder}/virtuoso.lck
-TransactionFile = {folder}/virtuoso.trx
-xa_persistent_file = {folder}/virtuoso.pxa
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {folder}/virtuoso-temp.db
-TransactionFile = {folder}/virtuoso-temp.trx
-
-[Parameters]
-ServerPort = 127.0.0.1:{self.sql_port}
-DirsAllowed = ., {folder}
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{self.http_port}
-ServerRoot = {folder}
-MaxClientConnections = 4
-ServerThreads = 4
-
-[SPARQL]
-ResultSetMaxRows = 100000
-MaxQueryExecutionTime = 60
-""",
-            encoding="utf-8",
-        )
-        self.process = subprocess.Popen(
-            ["virtuoso-t", "+foreground", "+configfile", str(folder / "virtuoso.ini")],
-            cwd=folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        probe = f"http://127.0.0.1:{self.http_port}/sparql?query=ASK%7B%7D"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(probe, timeout=5):
-                    return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    log = (folder / "virtuoso.log").read_text(errors="replace")[-2000:]
-                    self.stop()
-                    raise RuntimeError(f"Virtuoso did not start:\n{log}") from None
-                time.sleep(0.3)
 
     def load(self, graph: Path) -> int:
         """(Re)load *graph* with the README's statements; check it all arrived; its size."""
@@ -237,32 +172,6 @@ MaxQueryExecutionTime = 60
         if counts[-1:] != ["0"]:
             raise RuntimeError(f"Virtuoso's bulk loader reported errors: {failed}")
         return sum(1 for line in graph.open("rb") if line.strip())
-
-    def sql(self, *statements: str) -> str:
-        import subprocess
-
-        done = subprocess.run(
-            ["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", "dba", "VERBOSE=OFF", "BANNER=OFF"],
-            input="\n".join([*statements, "exit;"]) + "\n",
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
-            raise RuntimeError(f"isql failed: {done.stdout}{done.stderr}")
-        return done.stdout
-
-    def stop(self) -> None:
-        import subprocess
-
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(30)
 
 
 @pytest.fixture(scope="session")
