@@ -53,6 +53,11 @@ load-serve: $(STAMP)
 bench-build: $(STAMP)
 	$(BIN)/python bench/bench_build.py
 
+## make bench-scale: kg push to a throwaway Virtuoso and every named query on it beside Oxigraph, at 1M triples (SIZES=1000000,10000000 for more)
+SIZES ?= 1000000
+bench-scale: $(STAMP) system-check
+	$(BIN)/python bench/bench_scale.py --sizes $(SIZES)
+
 bench-viz: $(STAMP)
 	$(BIN)/python bench/bench_viz.py
 

@@ -227,7 +227,7 @@ def build(root: Path | None, out: Path | None, lang: str, no_validate: bool) -> 
 @root_option
 @_friendly
 def validate(root: Path | None) -> None:
-    """Validate the graph built from the data against shapes.ttl (pySHACL) without writing.
+    """Validate the graph built from the data against shapes.ttl (SHACL) without writing.
 
     Exits 1 and lists the violations if the graph does not conform.
 

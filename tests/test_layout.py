@@ -23,6 +23,7 @@ HEAVY = {
     "pyvis",
     "pandas",
     "pyshacl",
+    "shacl",
     "pyoxigraph",
     "oxrdflib",
     "opencc",
