@@ -86,7 +86,7 @@ def push(
     Protocol should do.
 
     \b
-    Example (a server from `make virtuoso`):
+    Example: (a server from `make virtuoso`)
       kg push --to http://127.0.0.1:8890/sparql-auth --user dba --password-env KG_VIRTUOSO_PASSWORD
     """
     from kg.build import pin_build, resolve_build
@@ -166,6 +166,10 @@ def virtuoso(folder: Path | None, memory: int, keep: bool) -> None:
     It listens on 127.0.0.1 only, on free ports, with a password made for this run
     (written to credentials.env in its folder, readable by you only). It runs until
     Ctrl-C, then stops and removes its folder. Needs Debian's virtuoso-opensource-7-bin.
+
+    \b
+    Example:
+      kg virtuoso --dir .virtuoso --memory 1024
     """
     import shutil
 
