@@ -4,9 +4,11 @@
 (:mod:`kg.export`), so a graph opened in Gephi has the positions, sizes and colours of the
 page. The steps:
 
-1. a seeded Fruchterman–Reingold layout (igraph; the grid variant above
-   :data:`LABEL_LIMIT` nodes, near-linear at 20,000 nodes), scaled so a typical edge is
-   170 px (100 px when edge labels are placed, which then push out the room they need);
+1. a seeded Fruchterman–Reingold layout (rustworkx's ``spring_layout``) of each connected
+   part, the parts packed in rows; above :data:`LABEL_LIMIT` nodes (its time grows with the
+   square of the nodes) in two levels, groups of neighbours and then each group inside,
+   near-linear at 20,000 nodes; scaled so a typical edge is 170 px (100 px when edge labels
+   are placed, which then push out the room they need);
 2. node sizes and label fonts from the degree (square root, so hubs do not swamp the page);
 3. up to :data:`LABEL_LIMIT` nodes, the node boxes (shape and the label under it, its width
    estimated from the characters) and the edge labels (drawn at the middle of their edge,
@@ -24,6 +26,7 @@ import random
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kg.errors import KGError
 
@@ -46,6 +49,10 @@ _EDGE_LENGTH = 170.0
 _LABELLED_EDGE_LENGTH = 100.0
 _ROUNDS = 400
 _SQUEEZE = 100  # rounds that also draw the nodes together (with edge labels only)
+_ITERATIONS = 100  # rustworkx spring_layout iterations up to LABEL_LIMIT nodes (default 50)
+_GROUP_ITERATIONS = 50  # above it, for the groups and inside each group
+#: Above LABEL_LIMIT nodes, about this many groups are laid out, then each group inside.
+_GROUPS = 400
 
 
 @dataclass(frozen=True)
@@ -91,26 +98,203 @@ def _fruchterman_reingold(
     n: int, pairs: Sequence[tuple[int, int]], seed: int, edge_length: float = _EDGE_LENGTH
 ) -> list[tuple[float, float]]:
     try:
-        import igraph
+        import rustworkx
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise KGError(
-            "igraph is needed for the layout; install it with pip install 'kg[viz]'"
+            "rustworkx is needed for the layout; install it with pip install 'kg[viz]'"
         ) from exc
+    edges = sorted({(min(a, b), max(a, b)) for a, b in pairs if a != b})
     rng = random.Random(seed)
-    half = math.sqrt(n) / 2  # igraph's own starting box; a wider one slows grid FR down 7x
-    start = [(rng.uniform(-half, half), rng.uniform(-half, half)) for _ in range(n)]
-    g = igraph.Graph(n=n, edges=sorted({(a, b) for a, b in pairs if a != b}), directed=False)
-    igraph.set_random_number_generator(random.Random(seed))
-    try:
-        coords = g.layout_fruchterman_reingold(seed=start, grid=n > LABEL_LIMIT).coords
-    finally:
-        igraph.set_random_number_generator(random)
-    lengths = sorted(math.dist(coords[a], coords[b]) for a, b in pairs if a != b) or [1.0]
+    # Each connected part is laid out alone (with no pull between them, a force layout
+    # drives separate parts far out), scaled to a median edge of 1, and the parts are then
+    # packed in rows, the largest first, into a rectangle of about ASPECT.
+    part = list(range(n))
+
+    def root(v: int) -> int:
+        while part[v] != v:
+            part[v] = part[part[v]]
+            v = part[v]
+        return v
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            part[max(ra, rb)] = min(ra, rb)
+    parts: dict[int, list[int]] = {}
+    for v in range(n):
+        parts.setdefault(root(v), []).append(v)
+    inside: dict[int, list[tuple[int, int]]] = {}
+    for a, b in edges:
+        inside.setdefault(root(a), []).append((a, b))
+    boxes = []
+    for key, nodes in sorted(parts.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        local = {v: i for i, v in enumerate(nodes)}
+        sub = [(local[a], local[b]) for a, b in inside.get(key, ())]
+        if len(nodes) <= 2:
+            coords = [(0.0, 0.0), (1.0, 0.0)][: len(nodes)]
+        elif len(nodes) <= LABEL_LIMIT:
+            coords = _spring(rustworkx, len(nodes), sub, rng, _ITERATIONS)
+        else:
+            coords = _two_level(rustworkx, len(nodes), sub, rng)
+        lengths = sorted(math.dist(coords[a], coords[b]) for a, b in sub) or [1.0]
+        unit = lengths[len(lengths) // 2] or 1.0
+        xs = [x / unit for x, _ in coords]
+        ys = [y / unit for _, y in coords]
+        boxes.append((nodes, xs, ys, min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)))
+    area = sum((w + 1) * (h + 1) for *_, w, h in boxes)
+    row_width = max(max(w for *_, w, _ in boxes), math.sqrt(area * ASPECT))
+    out = [(0.0, 0.0)] * n
+    left = top = row_height = 0.0
+    for nodes, xs, ys, x0, y0, w, h in boxes:
+        if left > 0 and left + w > row_width:
+            left, top, row_height = 0.0, top + row_height + 1, 0.0
+        for v, x, y in zip(nodes, xs, ys, strict=True):
+            out[v] = (left + x - x0, top + y - y0)
+        left += w + 1
+        row_height = max(row_height, h)
+    lengths = sorted(math.dist(out[a], out[b]) for a, b in edges) or [1.0]
     typical = lengths[len(lengths) // 2] or 1.0
     scale = edge_length / typical
-    cx = sum(x for x, _ in coords) / n
-    cy = sum(y for _, y in coords) / n
-    return [((x - cx) * scale, (y - cy) * scale) for x, y in coords]
+    cx = sum(x for x, _ in out) / n
+    cy = sum(y for _, y in out) / n
+    return [((x - cx) * scale, (y - cy) * scale) for x, y in out]
+
+
+def _spring(
+    rustworkx: Any,
+    n: int,
+    edges: Sequence[tuple[int, int]],
+    rng: random.Random,
+    iterations: int,
+    fixed: Sequence[tuple[float, float]] = (),
+) -> list[tuple[float, float]]:
+    """rustworkx's Fruchterman–Reingold for nodes ``0 .. n-1`` from seeded starting points in
+    the unit square (its own starting box, which its step size of 0.1 is made for); nodes
+    ``n ..`` are held at *fixed* (anchors, pulling their neighbours towards them)."""
+    graph = rustworkx.PyGraph(multigraph=False)
+    graph.add_nodes_from(range(n + len(fixed)))
+    graph.add_edges_from_no_data(list(edges))
+    start = {i: [rng.random(), rng.random()] for i in range(n)}
+    start.update({n + i: list(p) for i, p in enumerate(fixed)})
+    pos = rustworkx.spring_layout(
+        graph,
+        pos=start,
+        fixed=set(range(n, n + len(fixed))) or None,
+        num_iter=iterations,
+        seed=rng.randrange(2**63),
+    )
+    return [(pos[i][0], pos[i][1]) for i in range(n)]
+
+
+def _two_level(
+    rustworkx: Any, n: int, edges: Sequence[tuple[int, int]], rng: random.Random
+) -> list[tuple[float, float]]:
+    """Above :data:`LABEL_LIMIT` nodes: rustworkx's layout costs time in the square of the
+    nodes, so the nodes are grouped into about :data:`_GROUPS` groups of neighbours, the groups
+    are laid out, and then each group inside its own square (its members pulled towards the
+    groups they link to), in time near-linear in the nodes."""
+    group = _groups(n, edges)
+    count = max(group) + 1
+    members: list[list[int]] = [[] for _ in range(count)]
+    for v, g in enumerate(group):
+        members[g].append(v)
+    links = sorted(
+        {(min(gu, gv), max(gu, gv)) for u, v in edges if (gu := group[u]) != (gv := group[v])}
+    )
+    centre = _spring(rustworkx, count, links, rng, _GROUP_ITERATIONS)
+    lengths = sorted(math.dist(centre[a], centre[b]) for a, b in links)
+    spacing = lengths[len(lengths) // 2] if lengths else 1 / math.sqrt(count)
+    mean = n / count
+    inner: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    outer: list[dict[int, set[int]]] = [{} for _ in range(count)]
+    for u, v in edges:
+        gu, gv = group[u], group[v]
+        if gu == gv:
+            inner[gu].append((u, v))
+        else:
+            outer[gu].setdefault(gv, set()).add(u)
+            outer[gv].setdefault(gu, set()).add(v)
+    coords = [(0.0, 0.0)] * n
+    for g, nodes in enumerate(members):
+        cx, cy = centre[g]
+        if len(nodes) == 1:
+            coords[nodes[0]] = (cx, cy)
+            continue
+        local = {v: i for i, v in enumerate(nodes)}
+        sub = [(local[u], local[v]) for u, v in inner[g]]
+        anchors = []
+        for i, other in enumerate(sorted(outer[g])):
+            dx, dy = centre[other][0] - cx, centre[other][1] - cy
+            norm = math.hypot(dx, dy) or 1.0
+            # the linked group's direction, just outside the unit square the members start in
+            anchors.append((0.5 + dx / norm, 0.5 + dy / norm))
+            sub += [(local[v], len(nodes) + i) for v in sorted(outer[g][other])]
+        placed = _spring(rustworkx, len(nodes), sub, rng, _GROUP_ITERATIONS, anchors)
+        mx = sum(x for x, _ in placed) / len(placed)
+        my = sum(y for _, y in placed) / len(placed)
+        reach = max(max(abs(x - mx), abs(y - my)) for x, y in placed) or 1.0
+        half = 0.4 * spacing * math.sqrt(len(nodes) / mean) / reach
+        for v, (x, y) in zip(nodes, placed, strict=True):
+            coords[v] = (cx + (x - mx) * half, cy + (y - my) * half)
+    return coords
+
+
+def _groups(n: int, edges: Sequence[tuple[int, int]]) -> list[int]:
+    """A group number per node (0 ..), about :data:`_GROUPS` groups of up to ``2 n /
+    _GROUPS`` nodes: leaves join their neighbour, then neighbouring groups are paired, the
+    smallest first, until there are few enough; nodes without edges are grouped by number."""
+    cap = max(2, 2 * n // _GROUPS)
+    adjacent: list[list[int]] = [[] for _ in range(n)]
+    for u, v in edges:
+        adjacent[u].append(v)
+        adjacent[v].append(u)
+    group = list(range(n))
+    size = [1] * n
+    leaves: dict[int, list[int]] = {}
+    for v in range(n):
+        if len(adjacent[v]) == 1:
+            hub = adjacent[v][0]
+            if len(adjacent[hub]) > 1 or hub < v:  # a lone edge: the higher joins the lower
+                leaves.setdefault(hub, []).append(v)
+    for hub, around in leaves.items():
+        owner = hub
+        for leaf in around:
+            if size[owner] >= cap:
+                owner = leaf  # the hub's group is full: the next leaves start their own
+            group[leaf] = owner
+            size[owner] += owner != leaf
+    lone = [v for v in range(n) if not adjacent[v]]
+    for i in range(len(lone)):  # nodes without edges, in groups of cap
+        group[lone[i]] = lone[i - i % cap]
+    for v in lone:
+        size[group[v]] += group[v] != v
+    # pair neighbouring groups, the smallest first, until few are left or none can pair
+    while True:
+        roots = sorted({group[v] for v in range(n)}, key=lambda g: (size[g], g))
+        if len(roots) <= _GROUPS:
+            break
+        near: dict[int, set[int]] = {}
+        for u, v in edges:
+            gu, gv = group[u], group[v]
+            if gu != gv:
+                near.setdefault(gu, set()).add(gv)
+                near.setdefault(gv, set()).add(gu)
+        taken: set[int] = set()
+        into: dict[int, int] = {}
+        for g in roots:
+            if g in taken:
+                continue
+            options = [h for h in near.get(g, ()) if h not in taken and size[g] + size[h] <= cap]
+            if options:
+                h = min(options, key=lambda h: (size[h], h))
+                taken.update((g, h))
+                into[h] = g
+                size[g] += size[h]
+        if not into:
+            break
+        group = [into.get(g, g) for g in group]
+    number: dict[int, int] = {}
+    return [number.setdefault(g, len(number)) for g in group]
 
 
 def _label_box(x: float, y: float, text: str) -> tuple[float, ...]:
@@ -250,7 +434,7 @@ def layout(
     labels : sequence of str
         The label drawn under each node, to keep labels apart.
     seed : int
-        Seeds the starting positions and igraph's random numbers.
+        Seeds the starting positions of the force layout.
     edge_labels : sequence of (int, int, str)
         Edge labels drawn at the middle of the edge between two nodes (lines split by
         ``\\n``), kept apart from each other and from the nodes as well.

@@ -27,7 +27,7 @@ HEAVY = {
     "pyoxigraph",
     "oxrdflib",
     "opencc",
-    "igraph",
+    "rustworkx",
     "matplotlib",
     "trafilatura",
     "markdown_it",
