@@ -290,3 +290,28 @@ def test_make_virtuoso_starts_a_server_with_its_own_password(built, tmp_path, ro
         process.wait(60)
     assert process.returncode == 0
     assert not folder.exists()  # thrown away
+
+
+def test_a_swap_the_server_refuses_leaves_the_graph_as_it_was(
+    built, synthetic, tmp_path, monkeypatch
+):
+    import kg.publish.virtuoso as launcher
+    from kg.publish.push import push
+
+    # A transaction limit (2.5 MB) the upload's small batches pass and the swap exceeds.
+    monkeypatch.setattr(launcher, "AFTER_IMAGE_LIMIT", 2_500_000)
+    small = Virtuoso(tmp_path / "small", password=PASSWORD)
+    try:
+        endpoint = Endpoint(
+            small.auth_endpoint,
+            small.auth_endpoint.replace("-auth", "-graph-crud-auth"),
+            "dba",
+            PASSWORD,
+        )
+        push(built.out / "kg.nt", endpoint, GRAPH, batch_bytes=200_000)
+        with pytest.raises(PushError, match=f"holds its {len(built.graph):,} triples as before"):
+            push(synthetic / "kg.nt", endpoint, GRAPH, batch_bytes=200_000)
+        assert count(small) == len(built.graph)
+        assert verify_sample(reader(small), GRAPH, built.out / "kg.nt") > 100
+    finally:
+        small.stop()

@@ -129,8 +129,7 @@ def push(
                 break
             except PushError as exc:  # a deadlock rolls the whole swap back: try again
                 if "40001" not in str(exc) or attempt == SWAP_ATTEMPTS - 1:
-                    note = f"the swap was rolled back: <{graph}> is as it was"
-                    raise PushError(f"{exc}\n{note}") from None
+                    raise PushError(f"{exc}\n{_after_failure(endpoint, graph, current)}") from None
                 progress("the server rolled the swap back (deadlock); trying again")
                 time.sleep(1 + attempt)
     _drop(endpoint, staging)
@@ -176,6 +175,17 @@ def _published(endpoint: Endpoint, graph: str) -> tuple[str, int] | None:
         return rows[0]["sha"]["value"], int(rows[0]["n"]["value"])
     except (KeyError, ValueError):
         return None
+
+
+def _after_failure(endpoint: Endpoint, graph: str, before: int) -> str:
+    """What a failed swap left: counted on the server, not assumed."""
+    try:
+        now = _count(endpoint, graph)
+    except PushError:
+        return f"the server did not say what <{graph}> holds now; push again"
+    if now == before:
+        return f"the swap was rolled back: <{graph}> holds its {now:,} triples as before"
+    return f"<{graph}> holds {now:,} triples, not the {before:,} it had: push again"
 
 
 def _drop(endpoint: Endpoint, staging: str) -> None:
