@@ -209,11 +209,14 @@ Ctrl-C stops it{"" if keep else " and removes " + str(_shown(place))}."""
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt
 
+    # Set both, even where the shell started this in the background with SIGINT ignored.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         while server.process is not None and server.process.poll() is None:
             time.sleep(0.5)
-        click.echo("Virtuoso stopped by itself; see its log.", err=True)
+        click.echo(f"Virtuoso stopped by itself; its log: {place / 'virtuoso.log'}", err=True)
+        keep = True  # the log says why
     except KeyboardInterrupt:
         click.echo("Stopping Virtuoso …", err=True)
     finally:

@@ -315,3 +315,26 @@ def test_a_swap_the_server_refuses_leaves_the_graph_as_it_was(
         assert verify_sample(reader(small), GRAPH, built.out / "kg.nt") > 100
     finally:
         small.stop()
+
+
+def test_a_killed_kg_virtuoso_takes_its_server_with_it(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg", "virtuoso", "--dir", str(tmp_path / "v"), "--memory", "64"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    said = ""
+    for line in process.stdout:
+        said += line
+        if line.startswith("Ctrl-C"):
+            break
+    server = int(re.search(r"running \(pid (\d+)\)", said).group(1))  # type: ignore[union-attr]
+    assert Path(f"/proc/{server}").exists()
+    process.kill()  # no chance to clean up: the kernel stops the server (PR_SET_PDEATHSIG)
+    process.wait(30)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{server}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(f"/proc/{server}").exists()

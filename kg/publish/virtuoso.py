@@ -9,6 +9,7 @@ read-only, and updates go through ``/sparql-auth`` (HTTP Digest) as ``dba``.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import shutil
 import socket
@@ -62,6 +63,16 @@ class VirtuosoError(KGError):
 
 #: Virtuoso's TransactionAfterImageLimit for the servers started here (bytes).
 AFTER_IMAGE_LIMIT = 2_000_000_000
+
+
+def _die_with_parent() -> None:
+    """In the child: the kernel stops the server when the process that started it dies,
+    however it dies (SIGKILL included), so no throwaway server outlives its owner."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def new_password() -> str:
@@ -149,6 +160,7 @@ class VirtuosoServer:
             cwd=folder,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
         )
         probe = f"http://127.0.0.1:{self.http_port}/sparql?query=ASK%7B%7D"
         deadline = time.monotonic() + 120
