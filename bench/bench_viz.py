@@ -10,9 +10,10 @@ from a seed) this measures, side by side in one run:
   with ``generate_html``. *Interactive* is vis-network's ``stabilizationIterationsDone``
   (pyvis hides the page behind a loading bar until then); *settled* is ``stabilized``
   (the nodes stop moving). Runs are capped (``--cap``) and reported as ``>cap``.
-- **kg.viz**: :func:`kg.viz.write_viz_html`: layout precomputed in Python with igraph's
-  grid Fruchterman–Reingold (seeded), physics off, vis-network inlined. *Interactive*
-  is the page's first drawing (``window.kgReady``); it never moves afterwards.
+- **kg.viz**: :func:`kg.viz.write_viz_html`: layout precomputed in Python with rustworkx's
+  Fruchterman–Reingold (seeded; two levels above 500 nodes), physics off, vis-network
+  inlined. *Interactive* is the page's first drawing (``window.kgReady``); it never moves
+  afterwards.
 
 Times in the browser are from navigation start (``performance.now()``) in headless
 Chromium with the network blocked. Also reported: the Python build time, file size, and
@@ -312,7 +313,7 @@ def _machine(browser_version: str) -> dict[str, str]:
         "python": platform.python_version(),
         "chromium": browser_version,
     }
-    for dist in ("pyvis", "igraph", "playwright", "kg"):
+    for dist in ("pyvis", "rustworkx", "playwright", "kg"):
         try:
             info[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -376,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         f"add_edge at {args.add_edge_cap:.0f}s",
         "",
         "default = pyvis 0.3.2 defaults (barnesHut physics, 1000 stabilization iterations);",
-        "kg.viz  = layout precomputed with igraph (grid Fruchterman-Reingold, seeded),",
+        "kg.viz  = layout precomputed with rustworkx (Fruchterman-Reingold, seeded),",
         "          physics off.",
         "py build = Python time to make the page (layout included); add_edge = pyvis building",
         "the same network with add_node/add_edge (kg.viz and the default fill its lists directly).",
