@@ -805,8 +805,9 @@ def serve(
     show_default=True,
     help="Seed of the layout (same graph and seed, same file).",
 )
+@store_option
 @_friendly
-def viz(graph_file: Path | None, lang: str, out: Path | None, seed: int) -> None:
+def viz(graph_file: Path | None, lang: str, out: Path | None, seed: int, store: str) -> None:
     """Write the interactive graph: one self-contained HTML file that works offline.
 
     People, organisations, products and stock markets are styled by type and sized
@@ -820,7 +821,12 @@ def viz(graph_file: Path | None, lang: str, out: Path | None, seed: int) -> None
     from kg.viz import write_html
 
     target = out if out is not None else _out(None) / "graph.html"
-    path = write_html(_graph(graph_file), target, lang=lang, seed=seed)
+    source: Any = _graph(graph_file)
+    if store != "oxigraph":  # the default reads the file directly
+        from kg.store import open_store, whole_graph
+
+        source = whole_graph(open_store(store, source))
+    path = write_html(source, target, lang=lang, seed=seed)
     click.echo(f"Wrote {_shown(Path(path))}")
 
 

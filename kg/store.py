@@ -30,7 +30,15 @@ from kg.errors import KGError
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["DEFAULT_SPEC", "KGStore", "StoreError", "open_store", "parse_spec"]
+__all__ = [
+    "DEFAULT_SPEC",
+    "KGStore",
+    "StoreError",
+    "canonical_tag",
+    "open_store",
+    "parse_spec",
+    "whole_graph",
+]
 
 DEFAULT_SPEC = "oxigraph"
 _MARKER = "kg-source.sha256"
@@ -338,3 +346,62 @@ def _load_disk(folder: Path, source: Path, digest: str) -> None:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(retired, ignore_errors=True)
+
+
+#: Triples asked for at a time from an endpoint: under Virtuoso's shipped answer cap (10,000
+#: rows), which cuts an answer short without saying so.
+PAGE_ROWS = 5000
+
+
+def canonical_tag(tag: str) -> str:
+    """A language tag in its canonical case (RFC 5646, 2.1.1): ``zh-hans`` → ``zh-Hans``.
+
+    >>> canonical_tag("zh-hans"), canonical_tag("EN-us"), canonical_tag("zh-hant-tw")
+    ('zh-Hans', 'en-US', 'zh-Hant-TW')
+    """
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())  # a script
+        elif len(part) == 2 and part.isalpha():
+            out.append(part.upper())  # a region
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def whole_graph(store: KGStore, page: int = PAGE_ROWS) -> Graph:
+    """The whole graph of *store* as an rdflib Graph (for ``kg viz --store``).
+
+    A local store's graph is returned as it is. An endpoint's is read in pages of
+    *page* triples in a fixed order, and the number read must equal the
+    endpoint's own count, so an answer cut short is an error, never a smaller graph.
+    Language tags come back in their canonical case (Virtuoso returns ``zh-hans``).
+    """
+    from rdflib import Graph, Literal
+
+    if store.spec.kind != "sparql":
+        return store.graph
+    expected = len(store)
+    graph = Graph()
+    read = 0
+    while read < expected:
+        rows = list(
+            store.graph.query(
+                f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} ORDER BY ?s ?p ?o LIMIT {page} OFFSET {read}"
+            )
+        )
+        if not rows:
+            break
+        for s, p, o in rows:  # type: ignore[misc]
+            if isinstance(o, Literal) and o.language:
+                o = Literal(str(o), lang=canonical_tag(o.language))
+            graph.add((s, p, o))
+        read += len(rows)
+    if read != expected or len(graph) != expected:
+        raise StoreError(
+            f"{store.spec.location}: read {read:,} triples of the {expected:,} the endpoint "
+            "counts; its answers may be capped (Virtuoso: ResultSetMaxRows)"
+        )
+    return graph
