@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import pytest
 
-from kg.publish.virtuoso import VirtuosoServer
+from kg.publish.virtuoso import VirtuosoServer, free_ports  # noqa: F401 - tests import it
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,20 +114,6 @@ def server(built):
     )
     yield running
     running.stop()
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct free loopback ports (all held open until all are chosen)."""
-    import socket
-
-    socks = [socket.socket() for _ in range(count)]
-    try:
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in socks]
-    finally:
-        for sock in socks:
-            sock.close()
 
 
 # The served graph's IRI, the same in Virtuoso as in `kg serve`.

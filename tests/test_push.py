@@ -57,6 +57,30 @@ def kg_push(server: Virtuoso, out: Path, *extra: str, password: str = PASSWORD, 
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
 
 
+def kg(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "KG_NO_SUCH_VARIABLE"}
+    return subprocess.run(
+        [sys.executable, "-m", "kg", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def start_kg_virtuoso(folder: Path, memory: int) -> tuple[subprocess.Popen[str], str]:
+    """`kg virtuoso` running, and what it printed up to its Ctrl-C line."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg", "virtuoso", "--dir", str(folder), "--memory", str(memory)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    said = ""
+    for line in process.stdout:
+        said += line
+        if line.startswith("Ctrl-C"):
+            break
+    return process, said
+
+
 def reader(server: Virtuoso) -> Endpoint:
     return Endpoint(server.endpoint, server.endpoint.replace("/sparql", "/sparql-graph-crud"))
 
@@ -198,24 +222,16 @@ def test_a_refused_push_says_why_and_changes_nothing(server, built, tmp_path):
     assert wrong.returncode == 1 and "HTTP 401" in wrong.stderr and "Traceback" not in wrong.stderr
     shipped = kg_push(server, built.out, "--force", password="dba")  # the shipped one is gone
     assert shipped.returncode == 1 and "HTTP 401" in shipped.stderr
-    unset = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kg",
-            "push",
-            "--to",
-            server.auth_endpoint,
-            "--user",
-            "dba",
-            "--password-env",
-            "KG_NO_SUCH_VARIABLE",
-            "--out",
-            str(built.out),
-        ],
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "KG_NO_SUCH_VARIABLE"},
+    unset = kg(
+        "push",
+        "--to",
+        server.auth_endpoint,
+        "--user",
+        "dba",
+        "--password-env",
+        "KG_NO_SUCH_VARIABLE",
+        "--out",
+        str(built.out),
     )
     assert unset.returncode == 1 and "KG_NO_SUCH_VARIABLE" in unset.stderr
     nobody = kg_push(server, tmp_path / "no-build")
@@ -223,39 +239,15 @@ def test_a_refused_push_says_why_and_changes_nothing(server, built, tmp_path):
     # An IRI that would end the update's graph name and add statements of its own.
     hostile = kg_push(server, built.out, "--graph", f"{GRAPH}> }} ; DROP ALL ; #")
     assert hostile.returncode == 1 and "not an absolute IRI" in hostile.stderr
-    closed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kg",
-            "push",
-            "--to",
-            "http://127.0.0.1:9/sparql-auth",
-            "--out",
-            str(built.out),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    closed = kg("push", "--to", "http://127.0.0.1:9/sparql-auth", "--out", str(built.out))
     assert closed.returncode == 1 and "cannot reach the server" in closed.stderr
     assert pushed_at(server) == before and count(server) == len(built.graph)
 
 
 def test_make_virtuoso_starts_a_server_with_its_own_password(built, tmp_path, root):
     folder = tmp_path / "try"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg", "virtuoso", "--dir", str(folder), "--memory", "128"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, said = start_kg_virtuoso(folder, 128)
     try:
-        assert process.stdout is not None
-        said = ""
-        for line in process.stdout:
-            said += line
-            if line.startswith("Ctrl-C"):
-                break
         credentials = folder / "credentials.env"
         assert oct(credentials.stat().st_mode & 0o777) == "0o600"
         name, password = credentials.read_text().strip().split("=", 1)
@@ -318,18 +310,7 @@ def test_a_swap_the_server_refuses_leaves_the_graph_as_it_was(
 
 
 def test_a_killed_kg_virtuoso_takes_its_server_with_it(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg", "virtuoso", "--dir", str(tmp_path / "v"), "--memory", "64"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    said = ""
-    for line in process.stdout:
-        said += line
-        if line.startswith("Ctrl-C"):
-            break
+    process, said = start_kg_virtuoso(tmp_path / "v", 64)
     server = int(re.search(r"running \(pid (\d+)\)", said).group(1))  # type: ignore[union-attr]
     assert Path(f"/proc/{server}").exists()
     process.kill()  # no chance to clean up: the kernel stops the server (PR_SET_PDEATHSIG)

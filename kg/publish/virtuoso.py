@@ -21,7 +21,7 @@ from pathlib import Path
 from kg.errors import KGError
 from kg.publish.bulk import sql_string
 
-__all__ = ["VirtuosoError", "VirtuosoServer", "new_password"]
+__all__ = ["VirtuosoError", "VirtuosoServer", "free_ports", "new_password"]
 
 _INI = """[Database]
 DatabaseFile = {folder}/virtuoso.db
@@ -79,7 +79,8 @@ def new_password() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _free_ports(count: int) -> list[int]:
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports (all held open until all are chosen)."""
     socks = [socket.socket() for _ in range(count)]
     try:
         for sock in socks:
@@ -108,7 +109,7 @@ class VirtuosoServer:
         self.process: subprocess.Popen[bytes] | None = None
         self._memory_mb = memory_mb
         for attempt in range(3):  # a port taken between choosing and binding: try others
-            self.sql_port, self.http_port = _free_ports(2)
+            self.sql_port, self.http_port = free_ports(2)
             try:
                 self._start()
                 break
