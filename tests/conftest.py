@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import pytest
 
-from kg.publish.virtuoso import VirtuosoServer, free_ports  # noqa: F401 - tests import it
+from kg.publish.virtuoso import VirtuosoServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
