@@ -20,7 +20,15 @@ __all__ = ["Endpoint", "PushError", "graph_store_url"]
 
 
 class PushError(KGError):
-    """A push cannot go on: the server refused, or what it holds is not what was sent."""
+    """A push cannot go on: the server refused, or what it holds is not what was sent.
+
+    *answered* is False where no answer came (the server unreachable, or too slow): then
+    the server may still be carrying the request out.
+    """
+
+    def __init__(self, message: str, answered: bool = True):
+        super().__init__(message)
+        self.answered = answered
 
 
 def graph_store_url(endpoint: str) -> str:
@@ -98,13 +106,14 @@ class Endpoint:
         except (IndexError, KeyError, ValueError):
             raise PushError(f"{self.url}: no count in the answer to {query!r}") from None
 
-    def update(self, update: str) -> None:
-        """Run a SPARQL 1.1 Update request."""
+    def update(self, update: str, timeout: float | None = None) -> None:
+        """Run a SPARQL 1.1 Update request (waiting *timeout* seconds, or the endpoint's)."""
         self._send(
             self.url,
             urllib.parse.urlencode({"update": update}).encode(),
             {"Content-Type": "application/x-www-form-urlencoded"},
             what=f"update {_first_line(update)}",
+            timeout=timeout,
         )
 
     def post_triples(self, graph: str, ntriples: bytes) -> None:
@@ -119,10 +128,17 @@ class Endpoint:
 
     # -- plumbing --------------------------------------------------------------------
 
-    def _send(self, url: str, data: bytes, headers: dict[str, str], what: str) -> str:
+    def _send(
+        self,
+        url: str,
+        data: bytes,
+        headers: dict[str, str],
+        what: str,
+        timeout: float | None = None,
+    ) -> str:
         request = urllib.request.Request(url, data=data, headers=headers, method="POST")
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=timeout or self.timeout) as response:
                 return str(response.read().decode("utf-8", errors="replace"))
         except urllib.error.HTTPError as exc:
             detail = " ".join(exc.read().decode("utf-8", errors="replace").split())[:300]
@@ -133,7 +149,7 @@ class Endpoint:
             raise PushError(f"{url}: {what}: {status}: {detail}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise PushError(f"{url}: {what}: cannot reach the server: {reason}") from None
+            raise PushError(f"{url}: {what}: no answer from the server: {reason}", False) from None
 
 
 def _first_line(text: str) -> str:

@@ -49,6 +49,8 @@ _RDF_LANG = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 BATCH_BYTES = 4 << 20
 #: Above this many triples the swap changes the graph in parts (Virtuoso's limit: 1M rows).
 PART_ROWS = 800_000
+#: How long to wait for the server's answer to the swap, in seconds (it grows with the graph).
+SWAP_TIMEOUT = 4 * 3600
 #: A swap the server rolls back for a deadlock (SQL state 40001) is tried this many times.
 SWAP_ATTEMPTS = 5
 #: Literals sampled per kind for the byte-for-byte check.
@@ -122,14 +124,15 @@ def push(
             _drop(endpoint, staging)
             raise
     with clock("swap"):
-        swap = _swap(staging, graph, digest, expected, max(expected, current))
+        swap = _swap(staging, graph, digest, expected, current)
         for attempt in range(SWAP_ATTEMPTS):
             try:
-                endpoint.update(swap)
+                endpoint.update(swap, timeout=SWAP_TIMEOUT)
                 break
             except PushError as exc:  # a deadlock rolls the whole swap back: try again
                 if "40001" not in str(exc) or attempt == SWAP_ATTEMPTS - 1:
-                    raise PushError(f"{exc}\n{_after_failure(endpoint, graph, current)}") from None
+                    left = _after_failure(endpoint, graph, current, exc.answered)
+                    raise PushError(f"{exc}\n{left}") from None
                 progress("the server rolled the swap back (deadlock); trying again")
                 time.sleep(1 + attempt)
     _drop(endpoint, staging)
@@ -177,8 +180,13 @@ def _published(endpoint: Endpoint, graph: str) -> tuple[str, int] | None:
         return None
 
 
-def _after_failure(endpoint: Endpoint, graph: str, before: int) -> str:
+def _after_failure(endpoint: Endpoint, graph: str, before: int, answered: bool) -> str:
     """What a failed swap left: counted on the server, not assumed."""
+    if not answered:  # a server that did not answer may still be swapping
+        return (
+            f"the server may still be applying the swap, so <{graph}> may yet change: count "
+            "it on the server before trusting it, then push again"
+        )
     try:
         now = _count(endpoint, graph)
     except PushError:
@@ -193,18 +201,20 @@ def _drop(endpoint: Endpoint, staging: str) -> None:
         endpoint.update(f"DROP SILENT GRAPH <{staging}>")
 
 
-def _swap(staging: str, graph: str, digest: str, triples: int, largest: int) -> str:
+def _swap(staging: str, graph: str, digest: str, triples: int, current: int) -> str:
     """One update request: *graph* becomes what the staging graph holds,
     by deleting what it has and the staging graph has not and adding the converse (so a
     push of a build that changed little writes little), and the record says so.
 
     Not ``MOVE`` or ``COPY``: Virtuoso clears their target in batches that readers see (a
-    reader counted 13,178 triples in a graph going from 1,003,571 to 3,178). Virtuoso
+    reader counted 13,178 triples in a graph going from 1,003,571 to 3,178); but into a
+    graph that is empty (*current* is 0) ``COPY``, 5-10 times faster, hides nothing. Virtuoso
     refuses a delete or insert of over a million rows at once, so graphs of more than
     :data:`PART_ROWS` triples are changed in parts, by the hash of the subject, within the
     same request.
     """
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    largest = max(triples, current)
     parts = [""]
     if largest > PART_ROWS:  # k ranges of the subject hash's first two hex digits
         k = -(-largest // PART_ROWS)
@@ -215,6 +225,9 @@ def _swap(staging: str, graph: str, digest: str, triples: int, largest: int) -> 
             for low, high in itertools.pairwise(bounds)
         ]
     steps = []
+    if current == 0:  # nothing published: nothing to hide
+        parts = []
+        steps.append(f"COPY SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
     for part in parts:
         # Delete what the graph has and the staging graph has not, then add the converse.
         for verb, read, other in (("DELETE", graph, staging), ("INSERT", staging, graph)):
