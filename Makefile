@@ -40,7 +40,7 @@ typecheck: $(STAMP)
 build: $(STAMP)
 	$(BIN)/kg build --out build
 
-## make bench: the benchmarks (about 29 minutes: 25 for the first three, 3½ for the build; not part of make test); results in bench/results/
+## make bench: the benchmarks (about 26 minutes: 25 for the first three, half a minute for the build; not part of make test); results in bench/results/
 bench: bench-query load-serve bench-viz bench-build
 
 bench-query: $(STAMP)

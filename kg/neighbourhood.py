@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.build import BASE, PREFIXES
 from kg.errors import KGError
+from kg.store import canonical_tag
 from kg.timeline import ABOUT
 
 if TYPE_CHECKING:
@@ -175,27 +176,6 @@ def _select(store: KGStore, text: str) -> list[tuple[str, ...]]:
     return [tuple(str(term) for term in row) for row in result]
 
 
-def _bcp47(tag: str) -> str:
-    """A language tag in its canonical case, as the build writes it: Oxigraph answers
-    ``zh-hans`` for ``zh-Hans``.
-
-    Examples
-    --------
-    >>> _bcp47("zh-hans"), _bcp47("EN"), _bcp47("en-us")
-    ('zh-Hans', 'en', 'en-US')
-    """
-    first, *rest = tag.split("-")
-    parts = [first.lower()]
-    for part in rest:
-        if len(part) == 4 and part.isalpha():
-            parts.append(part.title())
-        elif len(part) == 2 and part.isalpha():
-            parts.append(part.upper())
-        else:
-            parts.append(part.lower())
-    return "-".join(parts)
-
-
 class _Terms:
     """pyoxigraph terms as rdflib terms, each distinct term made once."""
 
@@ -224,7 +204,7 @@ class _Terms:
             if found is None:
                 value, lang, datatype = key
                 if lang:
-                    found = self._literal(value, lang=_bcp47(lang))
+                    found = self._literal(value, lang=canonical_tag(lang))
                 elif datatype == self._string:  # as rdflib reads a plain "text"
                     found = self._literal(value)
                 else:
@@ -247,10 +227,10 @@ def _construct(store: KGStore, text: str, into: Graph, terms: _Terms | None) -> 
 def _tagged(term: Any) -> Any:
     """A literal with its language tag in canonical case (endpoints may lower it)."""
     lang = getattr(term, "language", None)
-    if lang and _bcp47(lang) != lang:
+    if lang and canonical_tag(lang) != lang:
         from rdflib import Literal
 
-        return Literal(str(term), lang=_bcp47(lang))
+        return Literal(str(term), lang=canonical_tag(lang))
     return term
 
 

@@ -356,8 +356,8 @@ PAGE_ROWS = 5000
 def canonical_tag(tag: str) -> str:
     """A language tag in its canonical case (RFC 5646, 2.1.1): ``zh-hans`` → ``zh-Hans``.
 
-    >>> canonical_tag("zh-hans"), canonical_tag("EN-us"), canonical_tag("zh-hant-tw")
-    ('zh-Hans', 'en-US', 'zh-Hant-TW')
+    >>> canonical_tag("zh-hans"), canonical_tag("EN"), canonical_tag("zh-hant-tw")
+    ('zh-Hans', 'en', 'zh-Hant-TW')
     """
     parts = tag.split("-")
     out = [parts[0].lower()]

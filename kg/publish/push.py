@@ -67,7 +67,7 @@ class PushResult:
     triples: int
     unchanged: bool = False
     method: str = "graph store"
-    sample: int = 0  #: literals compared byte for byte
+    sample: int = 0  #: literals read back and compared (text byte for byte)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -202,16 +202,16 @@ def _drop(endpoint: Endpoint, staging: str) -> None:
 
 
 def _swap(staging: str, graph: str, digest: str, triples: int, current: int) -> str:
-    """One update request: *graph* becomes what the staging graph holds,
-    by deleting what it has and the staging graph has not and adding the converse (so a
-    push of a build that changed little writes little), and the record says so.
+    """One update request: *graph* becomes what the staging graph holds, by deleting what
+    it has and the staging graph has not and adding the converse (so a push of a build that
+    changed little writes little), and the record says so.
 
     Not ``MOVE`` or ``COPY``: Virtuoso clears their target in batches that readers see (a
-    reader counted 13,178 triples in a graph going from 1,003,571 to 3,178); but into a
-    graph that is empty (*current* is 0) ``COPY``, 5-10 times faster, hides nothing. Virtuoso
-    refuses a delete or insert of over a million rows at once, so graphs of more than
-    :data:`PART_ROWS` triples are changed in parts, by the hash of the subject, within the
-    same request.
+    reader counted 13,178 triples in a graph going from 1,003,571 to 3,178). Into an empty
+    graph (*current* is 0) ``COPY`` hides nothing and is faster (at 1M triples a 5.4 s swap
+    against 22.9 s). Virtuoso refuses a delete or insert of over a million rows at once, so
+    graphs of more than :data:`PART_ROWS` triples are changed in parts, by the hash of the
+    subject, within the same request.
     """
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     largest = max(triples, current)
