@@ -1,4 +1,4 @@
-"""The one YAML reader: line numbers for errors, and only the YAML the data needs.
+"""The one YAML reader and writer: line numbers for errors, and only the YAML the data needs.
 
 The data files are small hand-written documents of mappings, lists, text, numbers
 and true/false. Everything else YAML can do is refused with the file and line,
@@ -11,18 +11,38 @@ before it can cost memory, a traceback or a wrong value:
   it is, and the data checker decides whether it is a real date;
 - the ``<<`` merge key and ``=`` are plain text;
 - duplicate keys.
+
+:func:`dump_yaml` is the one writer: every string it writes reads back exactly (a string
+holding a control character, a line or paragraph separator, NEL or a bidi control is
+double-quoted with escapes), and it writes no anchors or tags. :func:`overlay` lets a writer
+check the text it is about to write with the very loaders that read the data files.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import unicodedata
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from kg._text import describe
 from kg.errors import DataError
 
-__all__ = ["LINE", "MAX_DEPTH", "YamlMapping", "key_line", "load_yaml"]
+__all__ = [
+    "LINE",
+    "MAX_DEPTH",
+    "YamlMapping",
+    "dump_yaml",
+    "key_line",
+    "load_yaml",
+    "overlay",
+    "yaml_exists",
+    "yaml_files",
+]
 
 LINE = "__line__"
 #: How deeply mappings and lists may nest (the project's files need six levels).
@@ -153,7 +173,9 @@ def load_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        text = path.read_text(encoding="utf-8")
+        pending = _OVERLAY.get()
+        key = Path(path).absolute()
+        text = pending[key] if key in pending else path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", path) from None
     except UnicodeDecodeError as exc:
@@ -183,3 +205,98 @@ def load_yaml(path: Path) -> Any:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+#: Texts a writer is about to write, read in place of the files (see :func:`overlay`).
+#: (The default is shared and never changed: :func:`overlay` sets a new mapping; a thread starts
+#: with the default, so an overlay is seen only by the thread that set it.)
+_OVERLAY: contextvars.ContextVar[Mapping[Path, str]] = contextvars.ContextVar(
+    "kg_yaml_overlay", default=MappingProxyType({})
+)
+
+
+@contextlib.contextmanager
+def overlay(texts: dict[Path, str]) -> Iterator[None]:
+    """Within the block, :func:`load_yaml` and :func:`yaml_files` see *texts* as the files.
+
+    A writer checks what it is about to write with the loaders that will read it, before
+    anything is on disk: ``with overlay({path: text}): load_dataset(root)``.
+    """
+    token = _OVERLAY.set({**_OVERLAY.get(), **{Path(p).absolute(): t for p, t in texts.items()}})
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
+
+
+def yaml_exists(path: Path) -> bool:
+    """Whether *path* is a file, or a text an :func:`overlay` adds."""
+    return Path(path).absolute() in _OVERLAY.get() or Path(path).exists()
+
+
+def yaml_files(folder: Path, pattern: str = "*.yaml") -> list[Path]:
+    """The files matching *pattern* in *folder*, sorted, with those an :func:`overlay` adds."""
+    found = set(folder.glob(pattern))
+    base = folder.absolute()
+    for added in _OVERLAY.get():
+        if added.parent == base and added.match(pattern):
+            found.add(folder / added.name)
+    return sorted(found)
+
+
+def _needs_quotes(value: str) -> bool:
+    """A string the plain or single-quoted styles might not give back exactly."""
+    return any(
+        unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") or c == "\x85"
+        for c in value
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _dumper_class() -> type:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        """Block style, keys in the order given, no anchors, exact strings."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    def represent_str(dumper: Dumper, value: str) -> Any:
+        style = '"' if _needs_quotes(value) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    def represent_mapping(dumper: Dumper, value: dict[str, Any]) -> Any:
+        items = {k: v for k, v in value.items() if k != LINE}
+        return dumper.represent_dict(items.items())
+
+    Dumper.add_representer(str, represent_str)
+    Dumper.add_representer(YamlMapping, represent_mapping)
+    Dumper.add_representer(dict, represent_mapping)
+    return Dumper
+
+
+def dump_yaml(doc: Any, header: str = "") -> str:
+    """*doc* as YAML that :func:`load_yaml` reads back as the same values.
+
+    *header* (comment lines, each starting with ``#``) comes first. Keys keep their order;
+    the ``__line__`` keys :func:`load_yaml` adds are left out.
+
+    Examples
+    --------
+    >>> print(dump_yaml({"why": "a\\x85b", "date": "2018-05"}), end="")
+    why: "a\\Nb"
+    date: 2018-05
+    """
+    import yaml
+
+    body = yaml.dump(
+        doc,
+        Dumper=_dumper_class(),
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1_000_000,
+    )
+    header = header.rstrip("\n")
+    return (header + "\n" if header else "") + body

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kg.datafile import atomic_write
 from kg.errors import DataError, KGError, ValidationError
 from kg.sources import SOURCE_ID
 from kg.statements import Dataset, Evidence, Membership, RelationStatement, load_dataset
@@ -436,32 +437,6 @@ def validate_graph(
 
 
 # --- writing -------------------------------------------------------------------
-
-
-def atomic_write(path: Path, data: bytes) -> Path:
-    """Write *data* to a temporary file beside *path* and rename it into place.
-
-    An interrupted or failed write leaves the old file (or none) and no temporary
-    file; an OS error is a :class:`~kg.errors.KGError` naming the path.
-    """
-    if path.is_dir():
-        raise KGError(f"{path} is a folder; give the file to write")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise KGError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise KGError(f"cannot write {path}: {exc.strerror or exc}") from exc
-        raise
-    return path
 
 
 # The three files are written by the functions below rather than by rdflib's serializers,

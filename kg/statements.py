@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kg._text import MAX_LABEL, iri_problem, text_problem
-from kg._yaml import LINE, key_line, load_yaml
+from kg._yaml import LINE, key_line, load_yaml, yaml_files
 from kg.errors import AmbiguousQuoteError, DataError, QuoteNotFoundError
 from kg.sources import Source, load_sources
 
@@ -258,13 +258,15 @@ def _fields(
     return item
 
 
-def check_text(value: Any, field: str, path: Path, line: int | None) -> str:
+def check_text(
+    value: Any, field: str, path: Path | None, line: int | None, max_length: int = MAX_LABEL
+) -> str:
     """Check a label or other short text field (see :func:`kg._text.text_problem`).
 
     Every label, alternative label, name, unit and literal value goes through here:
     one line of visible text of at most ``MAX_LABEL`` characters, given as a string.
     """
-    problem = text_problem(value, MAX_LABEL)
+    problem = text_problem(value, max_length)
     if problem:
         raise DataError(f"{field} {problem}", path, line)
     return str(value)
@@ -482,7 +484,29 @@ def _load_entities(path: Path) -> dict[str, Entity]:
 
 #: Fields a reviewed statement carries (``kg review``): who decided, when, and the rule that
 #: proposed it. They are the record of a decision; the graph is built from the fact itself.
-_DECIDED = ("decided_by", "decided_at", "proposed_by")
+_DECIDED = ("decided_by", "decided_at", "proposed_by", "drafted_as")
+
+
+def _check_decided(item: dict[str, Any], path: Path) -> None:
+    """The record of a review decision: who (a name), when (an ISO time), which rule, and
+    the fact as drafted when the reviewer edited it (``kg review`` keys its decisions so)."""
+    for key in ("decided_by", "proposed_by"):
+        if item.get(key) is not None:
+            check_text(item[key], key, path, key_line(item, key))
+    if item.get("decided_at") is not None:
+        import datetime as dt
+
+        when = item["decided_at"]
+        try:
+            dt.datetime.fromisoformat(str(when))
+        except ValueError:
+            raise DataError(
+                f"decided_at {when!r} is not a date and time (as in 2026-12-01T10:00:00+00:00)",
+                path,
+                key_line(item, "decided_at"),
+            ) from None
+    if item.get("drafted_as") is not None:
+        check_text(item["drafted_as"], "drafted_as", path, key_line(item, "drafted_as"), 2000)
 
 
 def _load_all_entities(root: Path) -> dict[str, Entity]:
@@ -490,7 +514,7 @@ def _load_all_entities(root: Path) -> dict[str, Entity]:
     topic, so that sources added side by side do not edit one file); an id is declared once."""
     entities = _load_entities(root / "entities.yaml")
     where = dict.fromkeys(entities, root / "entities.yaml")
-    for path in sorted((root / "entities").glob("*.yaml")):
+    for path in yaml_files(root / "entities"):
         for eid, entity in _load_entities(path).items():
             if eid in entities:
                 raise DataError(f"duplicate entity id {eid!r}, declared in {where[eid]} too", path)
@@ -697,6 +721,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             "relation statement",
         )
         line = item[LINE]
+        _check_decided(item, path)
         sid = ident(item)
         name = str(item["relation"])
         if name not in data.relations:
@@ -754,6 +779,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             "membership",
         )
         line = item[LINE]
+        _check_decided(item, path)
         data.memberships.append(
             Membership(
                 id=ident(item),
@@ -941,6 +967,6 @@ def load_dataset(root: str | Path = "data") -> Dataset:
         _check_source(src, data.entities)
     anchor = _Anchor(data.sources)
     seen: dict[str, str] = {}
-    for path in sorted((root / "statements").glob("*.yaml")):
+    for path in yaml_files(root / "statements"):
         _load_statements(path, data, anchor, seen)
     return data

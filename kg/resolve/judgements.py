@@ -17,11 +17,12 @@ a decision says who made it, when, and on what evidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kg._yaml import LINE, load_yaml
+from kg._yaml import LINE, dump_yaml, load_yaml, yaml_exists
 from kg.errors import DataError
 from kg.resolve.names import NameIndex
 
@@ -48,7 +49,7 @@ def load_judgements(path: Path, index: NameIndex) -> list[Judgement]:
     """Read and check *path* (absent: no judgements); names are resolved to ids."""
     from kg.statements import check_text, parse_date
 
-    if not path.exists():
+    if not yaml_exists(path):
         return []
     doc = load_yaml(path)
     if doc is None:
@@ -72,7 +73,10 @@ def load_judgements(path: Path, index: NameIndex) -> list[Judgement]:
             )
         a = index.resolve(str(item["a"]), (path, line))
         alias = item["verdict"] == "same" and not index.find(str(item["b"]))
-        b = str(item["b"]) if alias else index.resolve(str(item["b"]), (path, line))
+        if alias:  # a new name of a: it becomes a label of the graph, so a label's rules hold
+            b = check_text(item["b"], "b (a new name)", path, line)
+        else:
+            b = index.resolve(str(item["b"]), (path, line))
         if a == b:
             raise DataError(f"a judgement between {a} and itself", path, line)
         out.append(
@@ -168,38 +172,54 @@ def _absorb(keep: Any, other: Any) -> Any:
 
 
 def record_judgement(
-    path: Path, a: str, b: str, verdict: str, by: str, date: str, why: str
+    path: Path,
+    a: str,
+    b: str,
+    verdict: str,
+    by: str,
+    date: str,
+    why: str,
+    check: Callable[[], Any] | None = None,
 ) -> None:
-    """Append one judgement to *path* (created with its header if absent), atomically."""
-    import json
+    """Add one judgement to *path* (created with its header if absent).
 
-    from kg.build import atomic_write
+    Under the data folder's lock (:func:`kg.datafile.data_lock`) the file is read as it is
+    now, the judgement added and the whole file written atomically, once the fields and
+    *check* (the build's own loading of the data, run with the new file in place) accept
+    it: a judgement the build would refuse is refused here, naming the field, and nothing
+    is written. The file's leading comment lines are kept; the rest is written in the
+    canonical layout (one judgement a block), whatever style it was written in.
+    """
+    from kg.datafile import data_lock, write_checked
+    from kg.statements import check_text, parse_date
 
     if verdict not in VERDICTS:
         raise DataError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
-    text = path.read_text(encoding="utf-8") if path.exists() else _HEADER
-    if "judgements:" not in text:
-        text = text.rstrip("\n") + "\njudgements:\n"
-    if text.rstrip().endswith("judgements: []"):
-        text = text.rstrip()[: -len("[]")].rstrip() + "\n"
-    fields = ", ".join(
-        f"{k}: {json.dumps(v, ensure_ascii=False)}"
-        for k, v in (
-            ("a", a),
-            ("b", b),
-            ("verdict", verdict),
-            ("by", by),
-            ("date", date),
-            ("why", why),
-        )
-    )
-    text = text.rstrip("\n") + f"\n  - {{{fields}}}\n"
-    atomic_write(path, text.encode("utf-8"))
+    for field, value in (("a", a), ("b", b), ("by", by), ("why", why)):
+        check_text(value, f"the judgement's {field}", None, None)
+    parse_date(date, ("the judgement's date",))  # type: ignore[arg-type]
+    with data_lock(path.parent):
+        header = _HEADER
+        items: list[Any] = []
+        if path.exists():
+            doc = load_yaml(path)
+            if doc is not None:
+                if not isinstance(doc, dict) or not isinstance(doc.get("judgements") or [], list):
+                    raise DataError("expected a mapping with a list 'judgements'", path)
+                items = list(doc.get("judgements") or [])
+            text = path.read_text(encoding="utf-8")
+            comments = []
+            for line in text.splitlines():
+                if not line.startswith("#"):
+                    break
+                comments.append(line)
+            header = "\n".join(comments) if comments else _HEADER
+        items.append({"a": a, "b": b, "verdict": verdict, "by": by, "date": date, "why": why})
+        write_checked(path.parent, {path: dump_yaml({"judgements": items}, header)}, check)
 
 
 _HEADER = """\
 # Judgements about identity: which names or ids are one entity (see kg/resolve/judgements.py).
 # same: b is merged into a; different: never merged; unsure: recorded, nothing changes.
 # Each says who decided, when and why. `kg resolve` lists the pairs still to judge.
-judgements:
 """

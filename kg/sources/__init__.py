@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kg._yaml import LINE, load_yaml
+from kg._yaml import LINE, load_yaml, yaml_files
 from kg.clean import CleanText
 from kg.errors import DataError, SourceError
 from kg.sources.formats import FORMATS, LANGUAGES, clean_source
@@ -165,7 +165,7 @@ def _key_line(path: Path, key: str, default: int | None) -> int | None:
 def load_sources(directory: Path) -> dict[str, Source]:
     """Load every source described by a ``*.meta.yaml`` in *directory*."""
     sources: dict[str, Source] = {}
-    for meta_path in sorted(directory.glob("*.meta.yaml")):
+    for meta_path in yaml_files(directory, "*.meta.yaml"):
         source = load_source(meta_path)
         if source.id in sources:
             raise DataError(f"duplicate source id {source.id!r}", meta_path)
