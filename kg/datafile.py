@@ -84,7 +84,7 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
 
     A temporary file names its writer's process; it is stale when that process is gone.
     """
-    removed = []
+    removed: list[Path] = []
     try:
         names = os.listdir(folder)
     except OSError:
