@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 __all__ = [
     "BIDI_CONTROLS",
     "MAX_LABEL",
+    "MAX_NOTE",
     "describe",
     "iri_chars_problem",
     "iri_problem",
@@ -28,6 +29,8 @@ __all__ = [
 
 #: The longest label, name or other short text field (in characters).
 MAX_LABEL = 200
+#: The longest note a source's metadata may hold (in characters).
+MAX_NOTE = 1000
 
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,29 @@ def _data(root: Path | None) -> Path:
     return (root or project_root()) / "data"
 
 
+_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "KIB": 1024, "M": 1024**2, "MB": 1024**2}
+_UNITS |= {"MIB": 1024**2, "G": 1024**3, "GB": 1024**3, "GIB": 1024**3}
+
+
+class _Size(click.ParamType):
+    """A size in bytes: ``20M``, ``512K``, ``1G`` (powers of 1024) or a number of bytes."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(value))
+        unit = found and _UNITS.get(found.group(2).upper())
+        if not found or unit is None or float(found.group(1)) * unit < 1:
+            self.fail(f"{value!r} is not a size such as 20M, 512K or 1000000 (bytes)", param, ctx)
+        return int(float(found.group(1)) * unit)
+
+
 @main.command("add-source")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+# Not click.Path(exists=True, dir_okay=False): kg.sources.add refuses anything but a regular
+# file (a directory, a device, a FIFO, a symbolic link) with one message of its own.
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--title", required=True, help="The text's title, as the text gives it.")
 @click.option(
     "--publisher",
@@ -65,7 +87,16 @@ def _data(root: Path | None) -> Path:
 )
 @click.option("--id", "source_id", help="The source's id [default: from the title].")
 @click.option("--opening", is_flag=True, help="The file is the opening of a longer page.")
-@click.option("--note", help="A line about the copy: where it came from, what it covers.")
+@click.option(
+    "--note", help="A line about the copy: where it came from, what it covers (1000 characters)."
+)
+@click.option(
+    "--max-size",
+    type=_Size(),
+    default="20M",
+    show_default=True,
+    help="The largest file accepted: 20M, 512K, 1G or bytes.",
+)
 @root_option
 @_friendly
 def add_source(file: Path, root: Path | None, **options: Any) -> None:
@@ -75,6 +106,8 @@ def add_source(file: Path, root: Path | None, **options: Any) -> None:
     article body of an HTML page is extracted with trafilatura). A file already
     registered is refused with its id. Writes data/sources/<id>.raw.*, its
     <id>.meta.yaml and an empty data/statements/<id>.yaml to fill with facts.
+    Only a regular file is read, at most --max-size: a directory, a device, a
+    FIFO or a symbolic link is refused. A file over 1 MiB reports each step.
 
     \b
     Example:
@@ -84,7 +117,7 @@ def add_source(file: Path, root: Path | None, **options: Any) -> None:
     from kg.sources.add import add_source as run
 
     options["license"] = options.pop("license_")
-    added = run(_data(root), file, **options)
+    added = run(_data(root), file, progress=lambda line: click.echo(line, err=True), **options)
     click.echo(
         f"Registered source {added.id} ({added.format}, {added.language}"
         f"{', guessed' if added.language_guessed else ''}):"
@@ -141,7 +174,7 @@ def resolve(
 
     data_dir = _data(root)
     if judge:
-        from kg.resolve.judgements import Judgement, apply_judgements, record_judgement
+        from kg.resolve.judgements import record_judgement
 
         if not (verdict and who and why):
             raise click.UsageError("--judge needs --verdict, --by and --why")
@@ -153,12 +186,9 @@ def resolve(
             return
         when = date or dt.date.today().isoformat()
         path = data_dir / "judgements.yaml"
-        # Check that the file still holds together with the new judgement (a 'different'
-        # blocks a merge) before writing it.
-        new = Judgement(a, b, verdict, who, when, why, "--judge", 0)
-        entities = dict(data.entities)
-        apply_judgements([*data.judgements, new], entities)
-        record_judgement(path, a, b, verdict, who, when, why)
+        # Written once the whole data still loads with it (a 'different' blocks a merge; a
+        # date, name or reason the build would refuse is refused here), under the data lock.
+        record_judgement(path, a, b, verdict, who, when, why, check=lambda: load_dataset(data_dir))
         click.echo(f"Recorded in {path}: {a} and {b}: {verdict}")
         return
     from kg.resolve.candidates import candidates

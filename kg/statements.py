@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg._text import MAX_LABEL, iri_problem, text_problem
+from kg._text import MAX_LABEL, MAX_NOTE, iri_problem, text_problem
 from kg._yaml import LINE, key_line, load_yaml, yaml_files
 from kg.errors import AmbiguousQuoteError, DataError, QuoteNotFoundError
 from kg.sources import Source, load_sources
@@ -673,7 +673,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             doc[LINE],
         )
 
-    def entity(eid: Any, line: int, allowed: tuple[str, ...] | None = None) -> str:
+    def entity(eid: Any, line: int, allowed: tuple[str, ...] | None = None, field: str = "") -> str:
         eid = str(eid)
         if not _ID.match(eid) and data.names is not None:
             eid = data.names.resolve(eid, (path, line))  # a name: the one entity it names
@@ -685,8 +685,11 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
         if allowed is not None:
             admitted = set().union(*(_SUBTYPES.get(t, {t}) for t in allowed))
             if data.entities[eid].type not in admitted:
+                kind = data.entities[eid].type
+                article = "an" if kind[0] in "AEIOU" else "a"
                 raise DataError(
-                    f"{eid} is a {data.entities[eid].type}, expected {' or '.join(allowed)}",
+                    f"{field + ': ' if field else ''}{eid} is {article} {kind}, "
+                    f"expected {' or '.join(allowed)}",
                     path,
                     line,
                 )
@@ -734,7 +737,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
                 line,
             )
         rel = data.relations[name]
-        subject = entity(item["subject"], line, rel.subject)
+        subject = entity(item["subject"], line, rel.subject, field="subject")
         obj = value = None
         if rel.literal:
             if item.get("value") in (None, "") or item.get("object") is not None:
@@ -751,7 +754,7 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
                 raise DataError(
                     f"relation {name!r} takes an entity 'object', not a 'value'", path, line
                 )
-            obj = entity(item["object"], line, rel.object)
+            obj = entity(item["object"], line, rel.object, field="object")
         if item.get("status") not in (None, "planned"):
             raise DataError(f"status {item['status']!r} is not 'planned'", path, line)
         data.statements.append(
@@ -784,9 +787,11 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
             Membership(
                 id=ident(item),
                 source=source,
-                member=entity(item["member"], line, ("Person",)),
-                organization=entity(item["organization"], line, ("Organization",)),
-                role=entity(item["role"], line, ("Role",)),
+                member=entity(item["member"], line, ("Person",), field="member"),
+                organization=entity(
+                    item["organization"], line, ("Organization",), field="organization"
+                ),
+                role=entity(item["role"], line, ("Role",), field="role"),
                 evidence=anchor(source, item, path),
                 file=str(path),
                 line=line,
@@ -850,11 +855,11 @@ def _load_statements(path: Path, data: Dataset, anchor: _Anchor, seen: dict[str,
                 id=ident(item),
                 source=source,
                 measure=str(item["measure"]),
-                subject=entity(item["subject"], line),
+                subject=entity(item["subject"], line, None, field="subject"),
                 unit=check_text(item["unit"], "figure unit", path, key_line(item, "unit")),
                 evidence=anchor(source, item, path),
                 forecast=bool(item.get("forecast", False)),
-                forecaster=entity(item["forecaster"], line, ("Organization",))
+                forecaster=entity(item["forecaster"], line, ("Organization",), field="forecaster")
                 if item.get("forecaster")
                 else None,
                 qualifier=item.get("qualifier"),
@@ -910,9 +915,15 @@ def _check_source(src: Source, entities: dict[str, Entity]) -> None:
                 f"unknown entity id {value!r} in {key}{hint}", path, key_line(meta, key)
             )
         check_text(value, key, path, key_line(meta, key))
-    for key in ("headline", "headline_zh_hant", "language"):
+    for key, longest in (
+        ("headline", MAX_LABEL),
+        ("headline_zh_hant", MAX_LABEL),
+        ("language", MAX_LABEL),
+        ("license", MAX_LABEL),
+        ("note", MAX_NOTE),
+    ):
         if meta.get(key) is not None:
-            check_text(meta[key], key, path, key_line(meta, key))
+            check_text(meta[key], key, path, key_line(meta, key), longest)
     if meta.get("url") is not None:
         check_url(meta["url"], "url", path, key_line(meta, "url"))
     if meta.get("date") is not None:

@@ -311,3 +311,17 @@ def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_write(t
 
     atomic_write(target.parent / "other.yaml", b"x: 1\n")
     assert [p.name for p in target.parent.iterdir()] == ["other.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("license", "CC BY\u202e 4.0"), ("license", "CC BY\n4.0"), ("note", "n" * 1001)],
+)
+def test_a_sources_licence_and_note_follow_the_text_rules_in_the_build(data_copy, key, value):
+    meta = data_copy / "data" / "sources" / "jiemian-baidu-ai-decade.meta.yaml"
+    doc = load_yaml(meta)
+    doc[key] = value
+    meta.write_text(dump_yaml(doc), encoding="utf-8")
+    done = kg(data_copy, "build", "--out", str(data_copy / "out"))
+    assert done.returncode == 1 and f"{meta}:" in done.stderr and key in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

@@ -104,7 +104,7 @@ def test_bad_yaml_names_the_line(data_copy):
 
 def test_wrong_entity_type_for_relation(data_copy):
     edit(data_copy, STATEMENTS, "object: person/ni-kai,", "object: org/baidu,")
-    with pytest.raises(DataError, match=r"org/baidu is a Organization, expected Person"):
+    with pytest.raises(DataError, match=r"object: org/baidu is an Organization, expected Person"):
         load_dataset(data_copy / "data")
 
 

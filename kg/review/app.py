@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from kg.datafile import data_lock
 from kg.errors import DataError, KGError
 from kg.resolve.judgements import record_judgement
 from kg.review.decisions import (
     FACT_FIELDS,
     accept,
     create_entity,
-    decided_keys,
+    decided,
     fact_key,
     reject,
 )
@@ -44,10 +45,14 @@ FILES = {
 
 class ReviewApp:
     def __init__(self, root: Path, source: str, by: str):
-        self.root, self.source, self.by = root, source, by
+        from kg.statements import check_text
+
+        self.root, self.source = root, source
+        self.by = check_text(by, "--by (the reviewer's name)", None, None)
         self.data_dir = root / "data"
         self.hosts: set[str] = set()
         self.lock = threading.Lock()
+        self._cache: tuple[str, list[Any]] | None = None  # (extract_key, drafts)
         self._state()  # fail at start, not in the browser, if the source cannot be read
 
     # -- the drafts, fresh from the data on each request --
@@ -56,31 +61,40 @@ class ReviewApp:
 
         return load_dataset(self.data_dir)
 
+    def _extracted(self, data: Any) -> list[Any]:
+        """The source's drafts, extracted again only when what they depend on changed."""
+        from kg.extract.drafts import extract, extract_key
+
+        key = extract_key(data, self.source)
+        cached = self._cache
+        if cached is None or cached[0] != key:
+            cached = self._cache = (key, extract(data, self.source))
+        return cached[1]
+
     def _drafts(self, data: Any) -> list[dict[str, Any]]:
-        from kg.extract.drafts import extract
+        """Every draft of the source, each with how it was decided (None: still open)."""
         from kg.viz import _in_sentence
 
-        done = decided_keys(self.data_dir, self.source)
+        done = decided(self.data_dir, self.source)
         text = data.sources[self.source].text
         out = []
-        for d in extract(data, self.source):
+        for d in self._extracted(data):
             key = fact_key(d.fields)
-            if key in done:
-                continue
             before, after = _in_sentence(text, d.start, d.end, d.quote)
             out.append(
                 {
                     "key": key,
                     "kind": d.kind,
-                    "fields": d.fields,
+                    "fields": dict(d.fields),
                     "quote": d.quote,
                     "occurrence": d.occurrence,
                     "before": before,
                     "after": after,
                     "rule": d.rule,
                     "confidence": d.confidence,
-                    "new": d.new,
-                    "flags": d.flags,
+                    "new": list(d.new),
+                    "flags": list(d.flags),
+                    "decided": done.get(key),
                 }
             )
         return out
@@ -154,7 +168,7 @@ class ReviewApp:
 
     def _decide(self, body: dict[str, Any]) -> dict[str, Any]:
         data = self._dataset()
-        drafts = {d["key"]: d for d in self._drafts(data)}
+        drafts = {d["key"]: d for d in self._drafts(data) if not d["decided"]}
         draft = drafts.get(str(body.get("key")))
         if draft is None:
             return {
@@ -194,21 +208,64 @@ class ReviewApp:
             "quote": draft["quote"],
             "occurrence": draft["occurrence"],
             "rule": draft["rule"],
+            "drafted": draft["fields"],
         }
-        saved = accept(self.data_dir, self.source, record, self.by)
-        for entity, name in merged if saved.get("saved") else []:
-            # Recorded as a judgement: who decided that the source's name is this entity.
-            with self.lock:
-                record_judgement(
-                    self.data_dir / "judgements.yaml",
-                    entity,
-                    name,
-                    "same",
-                    self.by,
-                    dt.date.today().isoformat(),
-                    f"{self.source} names {entity} so: “{draft['quote']}”",
-                )
+        judgements = self.data_dir / "judgements.yaml"
+        with self.lock, data_lock(self.data_dir):  # the statement and its judgements as one
+            before = judgements.read_bytes() if judgements.exists() else None
+            try:
+                saved = self._accept_merging(merged, draft, record, judgements)
+            except BaseException:
+                _restore(judgements, before)
+                raise
+            if not saved.get("saved"):
+                _restore(judgements, before)
         return {**saved, "merged": [name for _, name in merged]}
+
+    def _accept_merging(
+        self,
+        merged: list[tuple[str, str]],
+        draft: dict[str, Any],
+        record: dict[str, Any],
+        judgements: Path,
+    ) -> dict[str, Any]:
+        """Record the merges the reviewer chose, then the statement that needs them."""
+        for entity, name in merged:
+            # Recorded as a judgement: who decided that the source's name is this entity.
+            record_judgement(
+                judgements,
+                entity,
+                name,
+                "same",
+                self.by,
+                dt.date.today().isoformat(),
+                _why(self.source, entity, draft["quote"]),
+                check=self._dataset,
+            )
+        return accept(self.data_dir, self.source, record, self.by)
+
+
+def _restore(path: Path, before: bytes | None) -> None:
+    """Put *path* back as it was (absent when *before* is None)."""
+    from kg.datafile import atomic_write
+
+    if before is None:
+        path.unlink(missing_ok=True)
+    elif not path.exists() or path.read_bytes() != before:
+        atomic_write(path, before)
+
+
+def _why(source: str, entity: str, quote: str) -> str:
+    """The reason a merge made on the page records: the source and its quote, shortened to
+    fit a reason's length."""
+    from kg._text import MAX_LABEL
+
+    head = f"{source} names {entity} so: “"
+    if len(head) > MAX_LABEL // 2:  # ids up to 100 characters each: the entity is the judgement's a
+        head = f"{source} names it so: “"
+    room = MAX_LABEL - len(head) - 1
+    shown = quote if len(quote) <= room else quote[: room - 1] + "…"
+    return f"{head}{shown}”"
 
 
 def _is_id(value: str) -> bool:

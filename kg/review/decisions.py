@@ -7,25 +7,29 @@
   ``kg extract`` does not propose it again (nor a draft already curated).
 - A new entity the reviewer creates goes to ``data/entities/reviewed.yaml``.
 
-Every save takes the source's lock (``flock`` on ``data/.review.lock``), reads the file as it
-is now, adds the decision and writes the whole file atomically (a temporary file renamed into
-place): two tabs on one source never lose a decision, and a save killed midway leaves the
-file as it was.
+Every save goes through :func:`kg.datafile.write_checked`: under the data folder's lock
+(``flock`` on ``data/.kg.lock``, the lock every writer of a data file takes) it reads the
+file as it is now, adds the decision, checks the result with the build's own loaders (a
+decision the build would refuse is refused, with the reason, and nothing is written) and
+writes the whole file atomically: two tabs on one source never lose a decision, and a save
+killed midway leaves the file as it was.
+
+A draft's key is the fact it states (:func:`fact_key`). An accepted draft the reviewer
+edited keeps the key it was drafted with (``drafted_as``), so that it stays decided.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kg._yaml import LINE, dump_yaml, load_yaml, overlay
+from kg.datafile import data_lock, write_checked
 from kg.errors import DataError
 
-__all__ = ["accept", "create_entity", "decided_keys", "reject"]
+__all__ = ["accept", "create_entity", "decided", "decided_keys", "load_rejections", "reject"]
 
 
 #: The fields that say what a fact is (and that a reviewer may edit).
@@ -43,44 +47,41 @@ def fact_key(fields: dict[str, Any]) -> str:
     )
 
 
-@contextmanager
-def _locked(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / ".review.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def _read(path: Path, key: str) -> dict[str, Any]:
-    import yaml
-
+    """The data file at *path* as the loaders read it (absent: an empty mapping)."""
     if not path.exists():
         return {}
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    doc = load_yaml(path)
+    if doc is None:
+        return {}
     if not isinstance(doc, dict):
         raise DataError("expected a mapping", path)
+    doc = {k: v for k, v in doc.items() if k != LINE}
     doc.setdefault(key, [])
+    if not isinstance(doc[key], list):
+        raise DataError(f"expected a list {key!r}", path)
     return doc
 
 
-def _write(path: Path, header: str, doc: dict[str, Any]) -> None:
-    from kg.build import atomic_write
+def _check(data_dir: Path, source: str | None = None) -> None:
+    """Load the data as the build does (and the source's rejections as kg extract does)."""
+    from kg.statements import load_dataset
 
-    lines = [header.rstrip("\n")]
-    for key, value in doc.items():
-        if isinstance(value, list):
-            lines.append(f"{key}:" + ("" if value else " []"))
-            for item in value:
-                body = ", ".join(
-                    f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in item.items()
-                )
-                lines.append(f"  - {{{body}}}")
-        else:
-            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
-    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    load_dataset(data_dir)
+    if source is not None:
+        load_rejections(rejections_path(data_dir, source))
+
+
+def _write(data_dir: Path, path: Path, header: str, doc: dict[str, Any], source: str) -> None:
+    try:
+        write_checked(
+            data_dir, {path: dump_yaml(doc, header)}, check=lambda: _check(data_dir, source)
+        )
+    except DataError as exc:
+        if exc.path is None or Path(str(exc.path)) != path:
+            raise
+        # Said of the decision: the line is that of a file not written.
+        raise DataError(f"the decision: {str(exc).split(': ', 1)[-1]}") from None
 
 
 def _now() -> str:
@@ -110,12 +111,15 @@ def accept(data_dir: Path, source: str, draft: dict[str, Any], by: str) -> dict[
     if not record.get("quote"):
         raise DataError("a statement needs its quote")
     path = reviewed_path(data_dir, source)
-    with _locked(data_dir):
+    with data_lock(data_dir):
         doc = _read(path, kind) or {"source": source, "relations": [], "memberships": []}
         doc.setdefault("relations", [])
         doc.setdefault("memberships", [])
         key = fact_key(record)
-        if any(fact_key(r) == key for r in doc[kind]):
+        drafted = fact_key(draft.get("drafted") or record)
+        if any(key in (fact_key(r), r.get("drafted_as")) for r in doc[kind]) or any(
+            drafted in (fact_key(r), r.get("drafted_as")) for r in doc[kind]
+        ):
             return {"saved": False, "why": "already accepted"}
         taken = {str(r.get("id")) for r in doc["relations"] + doc["memberships"]}
         n = len(taken) + 1
@@ -128,8 +132,10 @@ def accept(data_dir: Path, source: str, draft: dict[str, Any], by: str) -> dict[
             "decided_at": _now(),
             "proposed_by": str(draft.get("rule") or "reviewer"),
         }
+        if drafted != key:
+            record["drafted_as"] = drafted  # edited: still the decision on that draft
         doc[kind].append(record)
-        _write(path, _REVIEWED.format(source=source), doc)
+        _write(data_dir, path, _REVIEWED.format(source=source), doc, source)
     return {"saved": True, "id": record["id"]}
 
 
@@ -137,10 +143,15 @@ def reject(
     data_dir: Path, source: str, draft: dict[str, Any], by: str, reason: str
 ) -> dict[str, Any]:
     """Record that *draft* is not a fact of the source, and why."""
+    from kg.statements import check_text
+
     if not reason.strip():
         raise DataError("a rejection needs its reason")
+    check_text(reason.strip(), "the reason", None, None, MAX_REASON)
+    check_text(by, "the reviewer's name", None, None)
+    reason = reason.strip()
     path = rejections_path(data_dir, source)
-    with _locked(data_dir):
+    with data_lock(data_dir):
         doc = _read(path, "rejections") or {"source": source, "rejections": []}
         key = fact_key(draft)
         if any(r.get("fact") == key for r in doc["rejections"]):
@@ -155,27 +166,62 @@ def reject(
                 "decided_at": _now(),
             }
         )
-        _write(path, _REJECTED.format(source=source), doc)
+        _write(data_dir, path, _REJECTED.format(source=source), doc, source)
     return {"saved": True}
+
+
+#: The longest reason a rejection may give (in characters).
+MAX_REASON = 1000
+
+
+def load_rejections(path: Path) -> list[dict[str, Any]]:
+    """The rejections recorded in *path* (absent: none), checked as they are read."""
+    from kg.statements import check_text
+
+    doc = _read(path, "rejections")
+    out = []
+    for item in doc.get("rejections", []):
+        if not isinstance(item, dict):
+            raise DataError("a rejection is a mapping (fact, quote, reason, …)", path)
+        line = item.get(LINE)
+        for key in ("fact", "reason", "decided_by"):
+            if not isinstance(item.get(key), str) or not item[key].strip():
+                raise DataError(f"a rejection without its {key}", path, line)
+        check_text(item["reason"], "reason", path, line, MAX_REASON)
+        check_text(item["decided_by"], "decided_by", path, line)
+        out.append(item)
+    return out
+
+
+def decided(data_dir: Path, source: str) -> dict[str, str]:
+    """The facts already decided for *source*, each with how: ``{fact key: what was done}``.
+
+    Rejected drafts, and facts curated in any statements file (an accepted draft under the
+    key it was drafted with as well as the fact it states).
+    """
+    out: dict[str, str] = {}
+    for r in load_rejections(rejections_path(data_dir, source)):
+        out[r["fact"]] = f"rejected by {r['decided_by']}: {r['reason']}"
+    for path in sorted((data_dir / "statements").glob("*.yaml")):
+        doc = load_yaml(path) or {}
+        if isinstance(doc, dict) and doc.get("source") == source:
+            for item in [*(doc.get("relations") or []), *(doc.get("memberships") or [])]:
+                if not isinstance(item, dict):
+                    continue
+                how = (
+                    f"accepted by {item['decided_by']} as {item.get('id')}"
+                    if item.get("decided_by")
+                    else f"curated in {path.name}"
+                )
+                out[fact_key(item)] = how
+                if item.get("drafted_as"):
+                    out[str(item["drafted_as"])] = how
+    return out
 
 
 def decided_keys(data_dir: Path, source: str) -> set[str]:
     """The facts already decided for *source*: rejected, or curated in any statements file."""
-    import yaml
-
-    keys = set()
-    rejected = rejections_path(data_dir, source)
-    if rejected.exists():
-        keys |= {
-            r["fact"]
-            for r in (yaml.safe_load(rejected.read_text("utf-8")) or {}).get("rejections", [])
-        }
-    for path in sorted((data_dir / "statements").glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text("utf-8")) or {}
-        if isinstance(doc, dict) and doc.get("source") == source:
-            for item in [*(doc.get("relations") or []), *(doc.get("memberships") or [])]:
-                keys.add(fact_key(item))
-    return keys
+    return set(decided(data_dir, source))
 
 
 def create_entity(data_dir: Path, entity: dict[str, Any]) -> str:
@@ -186,9 +232,7 @@ def create_entity(data_dir: Path, entity: dict[str, Any]) -> str:
     and against every entity already declared, before the file is written: a request cannot
     leave the data unbuildable.
     """
-    import tempfile
-
-    from kg.statements import _load_all_entities, _load_entities
+    from kg.statements import _load_entities
 
     if not isinstance(entity, dict):
         raise DataError("an entity is an object (id, type, labels, en_source)")
@@ -196,20 +240,18 @@ def create_entity(data_dir: Path, entity: dict[str, Any]) -> str:
     if record["type"] not in ("Person", "Organization"):
         raise DataError("a new entity is a Person or an Organization")
     path = data_dir / "entities" / "reviewed.yaml"
-    with _locked(data_dir):
+    with data_lock(data_dir):
         doc = _read(path, "entities") or {"entities": []}
-        doc["entities"].append(record)
-        with tempfile.TemporaryDirectory() as scratch:
-            trial = Path(scratch) / "entity.yaml"
-            _write(trial, _ENTITIES, doc)
+        text = dump_yaml({**doc, "entities": [*doc["entities"], record]}, _ENTITIES)
+        with overlay({path: text}):
             try:
-                _load_entities(trial)  # the build's own checks, naming what is wrong
-            except DataError as exc:  # said without the scratch file's name
+                _load_entities(path)  # the build's own checks, naming what is wrong
+            except DataError as exc:  # said of the new entity, not of a file not yet written
                 raise DataError(f"the new entity: {str(exc).split(': ', 1)[-1]}") from None
-        existing = _load_all_entities(data_dir)
+        existing = _read_entity_ids(data_dir)
         if record["id"] in existing:
             raise DataError(f"entity {record['id']} exists already")
-        _write(path, _ENTITIES, doc)
+        write_checked(data_dir, {path: text}, check=lambda: _check(data_dir))
     return str(record["id"])
 
 
@@ -221,3 +263,9 @@ _REJECTED = """\
 # does not propose them again. Written by kg review."""
 _ENTITIES = """\
 # Entities created in `kg review` from names a source used. Written by kg review."""
+
+
+def _read_entity_ids(data_dir: Path) -> set[str]:
+    from kg.statements import _load_all_entities
+
+    return set(_load_all_entities(data_dir))

@@ -11,7 +11,8 @@ A source's ``format`` (in its metadata) says which cleaner reads it:
 - ``html``: an HTML page saved from a browser; its main content is extracted by trafilatura
   (offline), and navigation, footers and comments are dropped.
 
-Every cleaner decodes the bytes (``encoding``, UTF-8 by default), takes out invisible control
+Every cleaner decodes the bytes (``encoding``, UTF-8 by default: a text encoding that
+:func:`text_encoding` accepts, so not ``rot13`` or ``base64``), takes out invisible control
 characters, drops empty lines and, in encyclopedia-style text, reference marks such as ``[12]``
 or ``[citation needed]``, and reports each kind of change. Chinese text is given in both
 scripts: Simplified (the canonical text, which evidence offsets point into) and Traditional.
@@ -24,7 +25,7 @@ import re
 from kg.clean import CleanReport, CleanText, _remove_hidden, clean_page, decode, raw_lines
 from kg.errors import SourceError
 
-__all__ = ["FORMATS", "LANGUAGES", "clean_source", "detect_format"]
+__all__ = ["FORMATS", "LANGUAGES", "clean_source", "detect_format", "rescript", "text_encoding"]
 
 #: The formats a source can have, and what each means.
 FORMATS = {
@@ -40,6 +41,39 @@ LANGUAGES = ("zh-Hans", "zh-Hant", "en", "zh")
 _REFERENCE = re.compile(
     r"\[(?:\d{1,3}|[a-z]|note \d{1,3}|citation needed|clarification needed|edit|编辑|編輯)\]"
 )
+
+
+def text_encoding(encoding: object) -> str | None:
+    """What is wrong with *encoding* as the name of a text's encoding, or None if nothing.
+
+    It must be a codec Python knows that decodes bytes to text: ``rot13``, ``base64``,
+    ``zlib`` or ``hex`` are codecs, but not text encodings.
+
+    Examples
+    --------
+    >>> text_encoding("gbk") is None, text_encoding("UTF_8") is None
+    (True, True)
+    >>> text_encoding("rot13")
+    "'rot13' is not a text encoding (it is the rot-13 codec); give the file's character encoding: utf-8, gbk, gb18030, big5…"
+    >>> text_encoding("klingon")
+    "'klingon' is not an encoding Python knows; give the file's character encoding: utf-8, gbk, gb18030, big5…"
+    """  # noqa: E501
+    import codecs
+
+    hint = "give the file's character encoding: utf-8, gbk, gb18030, big5…"
+    if not isinstance(encoding, str) or not encoding.strip() or "\0" in encoding:
+        return f"{encoding!r} is not an encoding Python knows; {hint}"
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        return f"{encoding!r} is not an encoding Python knows; {hint}"
+    try:
+        # str.encode and bytes.decode refuse what is not a text encoding (LookupError);
+        # the 'undefined' codec refuses everything (UnicodeError).
+        "a".encode(info.name)
+    except (LookupError, UnicodeError):
+        return f"{encoding!r} is not a text encoding (it is the {info.name} codec); {hint}"
+    return None
 
 
 def detect_format(name: str, data: bytes) -> str:
@@ -73,6 +107,9 @@ def clean_source(
         raise SourceError(f"{name}: unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     if lang not in LANGUAGES:
         raise SourceError(f"{name}: unknown language {lang!r} (one of zh-Hans, zh-Hant, en)")
+    problem = text_encoding(encoding)
+    if problem:
+        raise SourceError(f"{name}: encoding {problem}")
     if fmt == "scrape":
         if encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
             data = decode(data, name, encoding).encode("utf-8")
@@ -109,6 +146,30 @@ def clean_source(
     if not lines:
         raise SourceError(f"{name}: no text left after cleaning (is the file empty?)")
     return _scripts(lines, name, lang, report)
+
+
+def rescript(clean: CleanText, lang: str) -> CleanText:
+    """*clean*, cleaned as ``en`` (its text as written), given in both scripts as *lang* says.
+
+    The same as cleaning the bytes again with *lang* (the language changes nothing but the
+    scripts), without the cost of extracting and cleaning a large page a second time.
+
+    >>> first = clean_source("陸奇出任集團總裁\\n".encode(), "a.txt", "text", "en")
+    >>> again = rescript(first, "zh-Hant")
+    >>> again.text, again.text_hant
+    ('陆奇出任集团总裁', '陸奇出任集團總裁')
+    >>> again == clean_source("陸奇出任集團總裁\\n".encode(), "a.txt", "text", "zh-Hant")
+    True
+    """
+    if lang not in LANGUAGES:
+        raise SourceError(
+            f"{clean.source}: unknown language {lang!r} (one of zh-Hans, zh-Hant, en)"
+        )
+    lines = [
+        (text, number)
+        for text, (_, _, number) in zip(clean.text_hant.split("\n"), clean.paragraphs, strict=True)
+    ]
+    return _scripts(lines, clean.source, lang, clean.report)
 
 
 def _scripts(lines: list[tuple[str, int]], name: str, lang: str, report: CleanReport) -> CleanText:

@@ -63,6 +63,11 @@
     }
     for (const flag of draft.flags || []) meta.appendChild(el("span", "new", " · check: " + flag));
     box.appendChild(meta);
+    if (draft.decided) {  // decided before (this page, another tab, an earlier session)
+      box.classList.add("done");
+      box.appendChild(el("p", "decided", "Decided: " + draft.decided));
+      return box;
+    }
     const actions = el("div", "actions");
     const yes = el("button", "accept", "Accept (a)");
     yes.type = "button";
@@ -96,13 +101,15 @@
     try {
       const answer = await post("/api/decide", {key: box.dataset.key, action: action,
                                                 fields: edited(box), reason: reason});
-      box.classList.add("done");
       const merged = answer.merged && answer.merged.length;
-      say(answer.saved ? (action === "accept" ? "Accepted: saved as " + answer.id : "Rejected: saved") +
+      const said = answer.saved ? (action === "accept" ? "Accepted: saved as " + answer.id : "Rejected: saved") +
                          (merged ? "; recorded that " + answer.merged.join(", ") + " is that entity" : "")
-                       : "Not saved: " + answer.why);
-      if (merged) { await load(); return; }  // the name is known now: the drafts change
-      move(1);
+                       : "Not saved: " + answer.why;
+      await load(current);  // decided drafts stay marked; the count is of what is left
+      say(said + ". " + left());
+      const next = state.drafts.findIndex((d, i) => i > current && !d.decided);
+      const first = state.drafts.findIndex((d) => !d.decided);
+      move((next >= 0 ? next : first >= 0 ? first : current) - current);
     } catch (err) {
       say("Not saved: " + err.message);
     }
@@ -142,7 +149,12 @@
     }
   });
 
-  async function load() {
+  function left() {
+    const open = state.drafts.filter((d) => !d.decided).length;
+    return open + " draft(s) left to decide, " + (state.drafts.length - open) + " decided.";
+  }
+
+  async function load(at) {
     const response = await fetch("/api/state");
     state = await response.json();
     $("title").textContent = state.title;
@@ -151,8 +163,9 @@
     main.textContent = "";
     state.drafts.forEach((d, i) => main.appendChild(card(d, i)));
     $("new-entity").hidden = !state.drafts.some((d) => d.new.length);
-    say(state.drafts.length + " draft(s) to decide.");
-    current = 0;
+    say(left());
+    $("left").textContent = String(state.drafts.filter((d) => !d.decided).length);
+    current = at === undefined ? Math.max(0, state.drafts.findIndex((d) => !d.decided)) : at;
     move(0);
     document.body.dataset.ready = "1";
   }
