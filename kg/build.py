@@ -86,7 +86,13 @@ def project_root() -> Path:
     for folder in (here, *here.parents):
         if (folder / "data" / "entities.yaml").is_file():
             return folder
-    return Path(__file__).resolve().parent.parent
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "data" / "entities.yaml").is_file():
+        return checkout
+    raise KGError(
+        f"no kg project in {here} or above it (a folder holding data/entities.yaml): "
+        "create one with `kg init FOLDER`, or set KG_HOME"
+    )
 
 
 def default_out(root: str | Path | None = None) -> Path:

@@ -113,6 +113,30 @@ def main() -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@_friendly
+def init(folder: Path) -> None:
+    """Create a new, empty project in FOLDER (new or empty).
+
+    It holds data/ (an empty entity registry with the generic roles, the relation
+    vocabulary, folders for sources and statements), the ontology and the shapes as
+    shipped with kg, and a README walking through the first source. Every kg command
+    run in FOLDER (or below it) works on that project.
+
+    \b
+    Example:
+      kg init ~/alumni-of-x && cd ~/alumni-of-x && kg build
+    """
+    from kg.project.init import init_project
+
+    written = init_project(folder)
+    click.echo(f"Created a kg project in {_shown(folder)} ({len(written)} files):")
+    for path in written:
+        click.echo(f"  {_shown(path)}")
+    click.echo(f"Next: cd {_shown(folder)}, then follow its README.md (kg add-source, kg build).")
+
+
+@main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--hant", is_flag=True, help="Print the Traditional text instead of the Simplified.")
 @click.option(
