@@ -21,14 +21,19 @@ demo: $(STAMP)
 	$(BIN)/kg viz --out build/graph.html
 	@echo "Open build/graph.html in a browser (it works offline); kg serve serves it at /graph."
 
-## make test: lint, type-check and run the whole test suite
-test: $(STAMP) system-check lint typecheck
+## make test: lint, type-check, build the docs site and run the whole test suite
+test: $(STAMP) system-check lint typecheck docs
 	$(BIN)/python -m pytest
 
 # The tests drive real programs from Debian's packages (.ci/missing-packages lists them):
 # installed here as root or with a password-less sudo; otherwise the command to run is printed.
 system-check:
 	@bash .ci/install-packages
+
+## make docs: the documentation site, built strictly (a broken link or anchor fails) into site/
+.PHONY: docs
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests bench

@@ -24,7 +24,7 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(name):
     assert result.exit_code == 0, result.output
     assert "Example:" in result.output
     assert f"kg {name}" in result.output.split("Example:")[1]
-    assert f"kg {name}" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"kg {name}" in (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
 
 
 def test_python_dash_m_kg_works():
@@ -141,7 +141,7 @@ def test_usage_errors_print_the_usage_and_one_error_line_and_exit_2(case):
 
 
 def test_the_readme_states_the_exit_codes_the_cli_gives():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
     assert "exits with code 1" in readme and "exits with code 2" in readme
 
 

@@ -115,7 +115,9 @@ def test_the_readme_virtuoso_load_reloads_a_changed_graph(built, tmp_path, root)
     from tests.conftest import VIRTUOSO_GRAPH, VIRTUOSO_LOAD, Virtuoso
 
     documented = VIRTUOSO_LOAD.format(graph=VIRTUOSO_GRAPH, folder="$PWD/build", file="kg.nt")
-    assert f'isql-vt 1111 dba dba exec="{documented}"' in (root / "README.md").read_text()
+    assert (
+        f'isql-vt 1111 dba dba exec="{documented}"' in (root / "docs" / "querying.md").read_text()
+    )
     (tmp_path / "server").mkdir()
     server = Virtuoso(tmp_path / "server")
     try:

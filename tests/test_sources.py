@@ -64,7 +64,7 @@ def test_the_documented_pattern_admits_the_project_source():
     from kg.sources import SOURCE_ID
 
     assert SOURCE_ID.fullmatch(SOURCE)
-    assert SOURCE_ID.pattern in (Path(__file__).parent.parent / "README.md").read_text()
+    assert SOURCE_ID.pattern in (Path(__file__).parent.parent / "docs" / "sources.md").read_text()
 
 
 def _sha256(path: Path) -> str:
