@@ -17,8 +17,6 @@ import click
 
 from kg.cli import _friendly, _out, _shown, main, out_option
 
-_PASSWORD_VAR = "KG_VIRTUOSO_PASSWORD"
-
 
 @main.command()
 @click.option(
@@ -27,7 +25,7 @@ _PASSWORD_VAR = "KG_VIRTUOSO_PASSWORD"
     required=True,
     metavar="URL",
     help="The server's SPARQL endpoint that takes updates, e.g. Virtuoso's "
-    "http://HOST:8890/sparql-auth.",
+    "http://HOST:8890/sparql-auth (a user and password in it are used, and never printed).",
 )
 @click.option(
     "--graph",
@@ -62,7 +60,12 @@ _PASSWORD_VAR = "KG_VIRTUOSO_PASSWORD"
     default=None,
     help="A folder the server may read (listed in DirsAllowed), for the bulk loader.",
 )
-@click.option("--force", is_flag=True, help="Push even if the server holds this build already.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Push even if the server holds this build already, and replace a graph that holds "
+    "triples no push put there (another application's, or the server's own).",
+)
 @out_option
 @_friendly
 def push(
@@ -89,6 +92,8 @@ def push(
     Example: (a server from `make virtuoso`)
       kg push --to http://127.0.0.1:8890/sparql-auth --user dba --password-env KG_VIRTUOSO_PASSWORD
     """
+    import urllib.parse
+
     from kg.build import pin_build, resolve_build
     from kg.publish.client import Endpoint, PushError, graph_store_url
     from kg.publish.push import DEFAULT_GRAPH
@@ -104,11 +109,18 @@ def push(
     if (isql is None) != (bulk_dir is None):
         raise PushError("--isql and --bulk-dir go together (the bulk loader needs both)")
     endpoint = Endpoint(url, gsp or graph_store_url(url), user, password)
+    if any(urllib.parse.urlsplit(given).password for given in (url, gsp or "")):
+        click.echo(
+            "Warning: a password in a URL on the command line can be read by other users of "
+            "this machine; give it in the variable --password-env names.",
+            err=True,
+        )
     bulk = None
     if isql is not None and bulk_dir is not None:
         from kg.publish.bulk import BulkLoader
 
-        bulk = BulkLoader(isql, bulk_dir, user or "dba", password or "")
+        # The user and password as the endpoint took them (from the URL too).
+        bulk = BulkLoader(isql, bulk_dir, endpoint.user or "dba", endpoint.password or "")
     source, pin = pin_build(resolve_build(_out(out)) / "kg.nt")
     target = graph or DEFAULT_GRAPH
     start = time.perf_counter()
@@ -137,7 +149,7 @@ def push(
             f"<{target}> in {took:.1f} s ({result.method}; {steps}); {result.sample} literals "
             "read back as sent (text byte for byte, numbers and booleans by value)."
         )
-    reader = _reader(url)
+    reader = _reader(endpoint.url)  # with no user name or password
     if reader:
         click.echo(f"Query it: kg query --store 'sparql+{reader}?default-graph-uri={target}'")
 
@@ -163,8 +175,9 @@ def _reader(url: str) -> str | None:
 def virtuoso(folder: Path | None, memory: int, keep: bool) -> None:
     """Start a throwaway Virtuoso on loopback, to try `kg push` and `--store` on.
 
-    It listens on 127.0.0.1 only, on free ports, with a password made for this run
-    (written to credentials.env in its folder, readable by you only). It runs until
+    It listens on 127.0.0.1 only, on free ports, with a password made for this run, set
+    before it listens (the shipped dba/dba never logs in) and written to credentials.env in
+    its folder only; the folder and its files are readable by you only. It runs until
     Ctrl-C, then stops and removes its folder. Needs Debian's virtuoso-opensource-7-bin.
 
     \b
@@ -174,32 +187,28 @@ def virtuoso(folder: Path | None, memory: int, keep: bool) -> None:
     import shutil
 
     from kg.publish.push import DEFAULT_GRAPH
-    from kg.publish.virtuoso import VirtuosoServer, new_password
+    from kg.publish.virtuoso import PASSWORD_VAR, VirtuosoServer, new_password
 
     made = folder is None
     place = Path(tempfile.mkdtemp(prefix="kg-virtuoso-")) if folder is None else folder
     foreign = place.exists() and any(place.iterdir()) and not (place / "virtuoso.ini").exists()
     if not made and foreign:
         raise click.UsageError(f"--dir {place}: not empty and not a kg Virtuoso folder")
-    password = new_password()
     click.echo(f"Starting Virtuoso in {_shown(place)} …", err=True)
-    server = VirtuosoServer(place, password=password, memory_mb=memory)
-    credentials = place / "credentials.env"
-    fd = os.open(credentials, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(f"{_PASSWORD_VAR}={password}\n")
-    shown = _shown(credentials)
+    # It writes the password to credentials.env (mode 600) and sets it before it listens.
+    server = VirtuosoServer(place, password=new_password(), memory_mb=memory)
+    shown = _shown(server.credentials)
     click.echo(
         f"""Virtuoso is running (pid {server.process.pid if server.process else "?"}).
   SPARQL, read-only:   {server.endpoint}
   SPARQL, updates:     {server.auth_endpoint}  (user dba, HTTP Digest)
   SQL (isql-vt):       {server.isql}
   bulk-loader folder:  {_shown(server.load_dir)}
-  password:            in {shown} (as {_PASSWORD_VAR})
+  password:            in {shown} (as {PASSWORD_VAR})
 
 In another terminal:
   set -a; . {shown}; set +a
-  kg push --to {server.auth_endpoint} --user dba --password-env {_PASSWORD_VAR}
+  kg push --to {server.auth_endpoint} --user dba --password-env {PASSWORD_VAR}
   kg query --store 'sparql+{server.endpoint}?default-graph-uri={DEFAULT_GRAPH}' departures
 
 Ctrl-C stops it{"" if keep else " and removes " + str(_shown(place))}."""

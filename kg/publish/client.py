@@ -7,7 +7,10 @@ every failure an :class:`PushError` that names the request and what the server s
 
 from __future__ import annotations
 
+import http.client
 import json
+import re
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,7 +19,7 @@ from typing import Any
 
 from kg.errors import KGError
 
-__all__ = ["Endpoint", "PushError", "graph_store_url"]
+__all__ = ["Endpoint", "PushError", "graph_store_url", "redact"]
 
 
 class PushError(KGError):
@@ -29,6 +32,32 @@ class PushError(KGError):
     def __init__(self, message: str, answered: bool = True):
         super().__init__(message)
         self.answered = answered
+
+
+_AUTHORITY = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#]*)")
+
+
+def redact(url: str) -> str:
+    """*url* with the password in its user information hidden, for every message.
+
+    >>> redact("http://dba:secret@127.0.0.1:1/sparql-auth")
+    'http://dba:***@127.0.0.1:1/sparql-auth'
+    >>> redact("http://127.0.0.1:1/sparql?query=a:b@c")
+    'http://127.0.0.1:1/sparql?query=a:b@c'
+    """
+    match = _AUTHORITY.match(url)
+    if match is None:
+        return url
+    userinfo, at, host = match.group(2).rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    authority = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    return url[: match.start(2)] + authority + url[match.end(2) :]
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def graph_store_url(endpoint: str) -> str:
@@ -46,26 +75,56 @@ def graph_store_url(endpoint: str) -> str:
     elif path.endswith("/sparql"):
         path = path[: -len("/sparql")] + "/sparql-graph-crud"
     else:
-        raise PushError(f"{endpoint}: cannot tell its Graph Store Protocol URL; give it with --gsp")
+        raise PushError(
+            f"{redact(endpoint)}: cannot tell its Graph Store Protocol URL; give it with --gsp"
+        )
     return urllib.parse.urlunsplit(parts._replace(path=path, query="", fragment=""))
 
 
 @dataclass
 class Endpoint:
-    """A SPARQL endpoint (query and update) and its Graph Store, with credentials."""
+    """A SPARQL endpoint (query and update) and its Graph Store, with credentials.
+
+    Credentials in a URL (``http://user:password@host/…``) are taken as *user* and
+    *password* where those are not given, and taken out of the URL: no request line and
+    no message holds them.
+    """
 
     url: str
     gsp: str
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     timeout: float = 600.0
     _opener: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for name, value in (("--to", self.url), ("--gsp", self.gsp)):
-            parts = urllib.parse.urlsplit(value)
+            shown = redact(value)
+            try:
+                parts = urllib.parse.urlsplit(value)
+                parts.port  # noqa: B018 - raises ValueError for a port that is not one
+            except ValueError:
+                raise PushError(
+                    f"{name} {shown}: not a valid URL (look at its host and port)"
+                ) from None
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise PushError(f"{name} {value!r}: not an http(s) URL")
+                raise PushError(f"{name} {shown}: not an http(s) URL")
+            if parts.username is not None:
+                user = urllib.parse.unquote(parts.username)
+                if self.user is not None and self.user != user:
+                    raise PushError(
+                        f"{name} {shown} names the user {user!r} and --user {self.user!r}: give one"
+                    )
+                self.user = user
+            if parts.password is not None:
+                password = urllib.parse.unquote(parts.password)
+                if self.password is not None and self.password != password:
+                    raise PushError(
+                        f"{name} {shown} holds a password and --password-env another: give "
+                        "it once, in the variable"
+                    )
+                self.password = password
+        self.url, self.gsp = _without_userinfo(self.url), _without_userinfo(self.gsp)
         handlers: list[Any] = []
         if self.user is not None:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
@@ -146,10 +205,31 @@ class Endpoint:
             if exc.code in (401, 403):
                 hint = " (check --user and the password variable; the user needs update rights)"
             status = f"HTTP {exc.code} {exc.reason}{hint}"
-            raise PushError(f"{url}: {what}: {status}: {detail}") from None
+            raise PushError(f"{redact(url)}: {what}: {status}: {detail}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise PushError(f"{url}: {what}: no answer from the server: {reason}", False) from None
+            said = _no_answer(url, reason, timeout or self.timeout)
+            raise PushError(f"{redact(url)}: {what}: {said}", False) from None
+        except (http.client.HTTPException, ValueError) as exc:  # an answer that is not HTTP
+            said = f"the server's answer is not HTTP ({type(exc).__name__})"
+            raise PushError(f"{redact(url)}: {what}: {said}", False) from None
+
+
+def _no_answer(url: str, reason: object, timeout: float) -> str:
+    """Why no answer came from the server at *url*, in words."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or "?"
+    where = f"{host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    if isinstance(reason, ConnectionRefusedError):
+        return (
+            f"no answer from the server: the server at {where} does not answer (connection "
+            "refused: is it running, and on that port?)"
+        )
+    if isinstance(reason, socket.gaierror):
+        return f"no answer from the server: cannot find the host {host!r} ({reason.strerror})"
+    if isinstance(reason, TimeoutError):
+        return f"no answer from the server at {where} within {timeout:g} s"
+    return f"no answer from the server at {where}: {reason}"
 
 
 def _first_line(text: str) -> str:

@@ -15,6 +15,10 @@ the difference keeps that window short when a build changed little. A push that 
 is killed before the swap leaves the published graph as it was; the next push clears the
 staging graph it left. Pushing the graph the server already holds changes nothing.
 
+A push replaces only a graph that is empty or that a push published (the record says so):
+a graph holding triples of another application, or one of the server's own, needs
+``force``. The record graph and the staging graphs are never a target.
+
 Counts are taken on the server (``COUNT``), never by reading rows back: Virtuoso caps a
 result at 10,000 rows in its shipped configuration and can return a partial answer.
 """
@@ -71,9 +75,12 @@ class PushResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+_STAGING = "urn:x-kg:staging:"
+
+
 def staging_graph(graph: str) -> str:
     """The staging graph of *graph*: one per published graph, cleared by each push."""
-    return f"urn:x-kg:staging:{hashlib.sha256(graph.encode()).hexdigest()[:20]}"
+    return f"{_STAGING}{hashlib.sha256(graph.encode()).hexdigest()[:20]}"
 
 
 def push(
@@ -86,15 +93,33 @@ def push(
     progress: Progress = lambda line: None,
     batch_bytes: int = BATCH_BYTES,
 ) -> PushResult:
-    """Publish the N-Triples file *ntriples* as *graph* on *endpoint*; see the module."""
+    """Publish the N-Triples file *ntriples* as *graph* on *endpoint*; see the module.
+
+    A graph that holds triples but no record of a push (another application's, or the
+    server's own) is replaced only with *force*; the record graph and the staging graphs
+    are never a target.
+    """
     if not _IRI.fullmatch(graph):
         raise PushError(f"--graph {graph!r}: not an absolute IRI")
+    if graph == META_GRAPH or graph.startswith(_STAGING):
+        raise PushError(
+            f"--graph <{graph}>: reserved: kg push keeps its "
+            + ("record of what it published" if graph == META_GRAPH else "staging graphs")
+            + " there; publish to another graph"
+        )
     clock = _Clock()
     digest, expected, blank = _scan(ntriples)
     result = PushResult(graph, expected, method="bulk loader" if bulk else "graph store")
     with clock("check"):
         published = _published(endpoint, graph)
         current = _count(endpoint, graph)
+        if current and not force and not _recorded(endpoint, graph):
+            raise PushError(
+                f"--graph <{graph}> holds {current:,} triples that kg push did not put there "
+                f"(<{META_GRAPH}> has no record of it): it may be another application's, or "
+                "the server's own; nothing was changed. Check --graph, or add --force to "
+                "replace it"
+            )
     if not force and published == (digest, expected) and current == expected:
         result.unchanged = True
         result.seconds = clock.seconds
@@ -178,6 +203,15 @@ def _published(endpoint: Endpoint, graph: str) -> tuple[str, int] | None:
         return rows[0]["sha"]["value"], int(rows[0]["n"]["value"])
     except (KeyError, ValueError):
         return None
+
+
+def _recorded(endpoint: Endpoint, graph: str) -> bool:
+    """Whether the record graph says a push published *graph* (its content is ours)."""
+    return bool(
+        endpoint.count(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{META_GRAPH}> {{ <{graph}> ?p ?o }} }}"
+        )
+    )
 
 
 def _after_failure(endpoint: Endpoint, graph: str, before: int, answered: bool) -> str:
