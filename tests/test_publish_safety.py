@@ -328,10 +328,13 @@ def test_the_http_server_serves_no_file_of_the_folder(kgv):
             urllib.request.urlopen(f"{http}/{name}", timeout=30).close()
 
 
-def started(folder: Path) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
-    """`kg virtuoso` in *folder*: the process, what it said, and its password, pid,
-    /sparql-auth and SQL address."""
+def started(
+    folder: Path, running: list[subprocess.Popen[str]]
+) -> tuple[subprocess.Popen[str], str, dict[str, str]]:
+    """`kg virtuoso` in *folder* (added to *running*): the process, what it said, and its
+    password, pid, /sparql-auth and SQL address."""
     process, said = start_kg_virtuoso(folder, 64)
+    running.append(process)
     assert said.rstrip().splitlines()[-1].startswith("Ctrl-C"), said
     found = {"password": (folder / "credentials.env").read_text().strip().split("=", 1)[1]}
     for name, pattern in (
@@ -349,8 +352,9 @@ def test_a_folder_a_killed_kg_virtuoso_leaves_keeps_the_password_private(built):
     parent = Path(tempfile.mkdtemp(prefix="kg-test-virtuoso-"))
     os.chmod(parent, 0o755)  # others may enter: only the folder's own mode keeps them out
     folder = parent / "v"
+    running: list[subprocess.Popen[str]] = []
     try:
-        process, said, first = started(folder)
+        process, said, first = started(folder, running)
         bulk = ["--isql", first["sql"], "--bulk-dir", str(folder / "load"), "--out", str(built.out)]
         env = {**os.environ, "KG_TEST_PASSWORD": first["password"]}
         login = ["--user", "dba", "--password-env", "KG_TEST_PASSWORD"]
@@ -368,23 +372,28 @@ def test_a_folder_a_killed_kg_virtuoso_leaves_keeps_the_password_private(built):
         assert holding == ["credentials.env"] and not loose, (holding, loose)
 
         # `kg virtuoso` takes the folder it left again, with a new password.
-        process, said, second = started(folder)
-        try:
-            assert second["password"] != first["password"]
-            # The bulk loader logs in with a password given in the URL (it used to get none).
-            bulk[1] = second["sql"]
-            to = second["auth"].replace("http://", f"http://dba:{second['password']}@")
-            pushed = kg("push", "--to", to, *bulk)
-            said = pushed.stdout + pushed.stderr
-            assert pushed.returncode == 0 and "bulk loader" in pushed.stdout, said
-            assert second["password"] not in said
-            holding, loose = exposure(folder, second["password"])
-            assert holding == ["credentials.env"] and not loose, (holding, loose)
-        finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(60)
+        process, said, second = started(folder, running)
+        assert second["password"] != first["password"]
+        # The bulk loader logs in with a password given in the URL (it used to get none).
+        bulk[1] = second["sql"]
+        to = second["auth"].replace("http://", f"http://dba:{second['password']}@")
+        pushed = kg("push", "--to", to, *bulk)
+        said = pushed.stdout + pushed.stderr
+        assert pushed.returncode == 0 and "bulk loader" in pushed.stdout, said
+        assert second["password"] not in said
+        holding, loose = exposure(folder, second["password"])
+        assert holding == ["credentials.env"] and not loose, (holding, loose)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(60) == 0
         assert not folder.exists()
     finally:
+        for left in running:  # stopped, whatever failed
+            if left.poll() is None:
+                left.send_signal(signal.SIGINT)
+                try:
+                    left.wait(60)
+                except subprocess.TimeoutExpired:
+                    left.kill()
         shutil.rmtree(parent, ignore_errors=True)
 
 
