@@ -11,7 +11,12 @@ The parts, in the order a request meets them:
 - ``workers``: queries run in worker processes that have no network (their own
   network namespace; the server refuses to start without it unless told
   ``allow_unisolated``), with a time limit, a memory limit and a row cap;
-- ``results``: answers in the W3C result and RDF formats.
+- ``results``: answers in the W3C result and RDF formats;
+- ``linked``: Linked Data — every IRI of the graph at its own path, by content
+  negotiation (the entity page, Turtle, N-Triples, JSON-LD), and the ontology;
+- ``void``: the dataset's VoID and DCAT description at /.well-known/void;
+- ``reconcile``: an OpenRefine reconciliation service (Reconciliation Service API 0.2)
+  at /reconcile, matching names as :mod:`kg.lookup` does.
 """
 
 from __future__ import annotations
@@ -56,6 +61,9 @@ class ServeConfig:
     workers: int = 4  #: query worker processes
     cors_origins: tuple[str, ...] = ()
     graph_html: Path | None = None  #: the interactive graph to serve at /graph
+    #: the URL clients reach the server at (behind a proxy, or where w3id.org redirects
+    #: to), used in every link the server writes; default: http://HOST:PORT
+    public_url: str | None = None
     max_body: int = 1_000_000  #: bytes a request body may have
     max_memory: int = 4 << 30  #: bytes of address space a query worker may use (0: no limit)
     #: queries one client address may have running at once (0: no limit; None: workers - 1,
@@ -115,6 +123,7 @@ def make_server(config: ServeConfig) -> tuple[HttpServer, WorkerPool]:
         )
     if config.per_client < 0:
         raise ServeError("--max-per-client must be 0 (no limit) or more")
+    public = _public_url(config.public_url)
     listing = queries_listing()
     pool = WorkerPool(
         config.store,
@@ -143,16 +152,42 @@ def make_server(config: ServeConfig) -> tuple[HttpServer, WorkerPool]:
         pool.close()
         raise ServeError(f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None
     # The endpoint's own URL comes from the configuration, never from the Host header.
+    public = public or f"http://{host}:{server.server_address[1]}"
+    served = Path(pool.settings.graph)
     app = App(
         pool=pool,
         clients=Clients(config.per_client),
-        base=f"http://{host}:{server.server_address[1]}/sparql",
+        base=f"{public}/sparql",
+        public=public,
+        manifest=served.parent / "manifest.json" if served.is_file() else None,
+        max_rows=config.max_rows,
         queries_json=listing,
         limits=config.limits,
         cors_origins=config.cors_origins,
         graph_html=config.graph_html,
     )
     return server, pool
+
+
+def _public_url(url: str | None) -> str | None:
+    """The configured public URL, checked: http(s), a host, no query or fragment."""
+    if url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(c in url for c in ' <>"{}|\\^`')
+    ):
+        raise ServeError(
+            f"--public-url {url!r}: give an http(s) URL such as https://kg.example.org "
+            "(a path is allowed; no query or fragment)"
+        )
+    return url.strip().rstrip("/")
 
 
 def serve(config: ServeConfig, ready: Callable[[str], None] | None = None) -> None:

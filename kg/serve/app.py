@@ -16,7 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from kg.serve.check import Limits, Refused, check_query
 from kg.serve.http import Clients, Request
+from kg.serve.linked import Linked
 from kg.serve.messages import Answer, error
+from kg.serve.reconcile import Reconciler
 
 __all__ = ["GRAPH_IRI", "App", "Clients", "service_description"]
 
@@ -91,6 +93,15 @@ class App:
     limits: Limits
     cors_origins: tuple[str, ...] = ()
     graph_html: Path | None = None
+    public: str = ""  #: the server's own URL, before /sparql (configured, never from Host)
+    manifest: Path | None = None  #: the served build's manifest.json (counts for VoID)
+    max_rows: int = 10_000  #: the pool's row cap (Linked Data reads page by it)
+
+    def __post_init__(self) -> None:
+        if not self.public:
+            self.public = self.base.removesuffix("/sparql")
+        self.linked = Linked(self)
+        self.reconciler = Reconciler(self, labels_listing)
 
     def __call__(self, request: Request) -> Answer:
         try:
@@ -102,7 +113,13 @@ class App:
             answer = error(500, "internal error")
         origin = request.header("origin")
         if origin and origin in self.cors_origins:
-            answer.headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
+            vary = answer.headers.get("Vary")
+            answer.headers.update(
+                {
+                    "Access-Control-Allow-Origin": origin,
+                    "Vary": f"{vary}, Origin" if vary else "Origin",
+                }
+            )
         return answer
 
     def _route(self, request: Request) -> Answer:
@@ -132,6 +149,11 @@ class App:
             return Answer(
                 200, "text/html; charset=utf-8", path.read_bytes(), {"Content-Security-Policy": csp}
             )
+        if url.path.startswith("/reconcile"):
+            return self.reconciler.route(request, url.path, url.query)
+        linked = self.linked.route(request, url.path)  # entity paths, VoID, the ontology
+        if linked is not None:
+            return linked
         if url.path in ("/", "/index.html", "/entity", "/queries", "/labels", "/graph") or (
             url.path in STATIC_FILES
         ):
