@@ -66,6 +66,11 @@ bench-scale: $(STAMP) system-check
 bench-viz: $(STAMP)
 	$(BIN)/python bench/bench_viz.py
 
+## make bench-extract: kg extract on 10 KB, 100 KB and 1 MB of news and 100 KB of pathological texts, the code before the fix beside it; results in bench/results/extract.txt
+.PHONY: bench-extract
+bench-extract: $(STAMP)
+	$(BIN)/python bench/bench_extract.py
+
 ## make virtuoso: a throwaway Virtuoso on loopback, with a password made for the run, to try kg push on (Ctrl-C stops it and removes it)
 virtuoso: $(STAMP) system-check
 	$(BIN)/kg virtuoso --dir .virtuoso

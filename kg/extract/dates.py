@@ -39,9 +39,10 @@ _ZH = re.compile(
     r"(?:(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?:(?P<d>\d{1,2})[日号])?)?"
     r"(?P<q>初|底|末|中|上半年|下半年)?"
 )
+# (at most 8 spaces apart: every pattern here matches a bounded stretch; see kg.extract.rules)
 _EN = re.compile(
     r"\b(?:(?P<m>January|February|March|April|May|June|July|August|September|October|November|December)"
-    r"(?:\s+(?P<d>\d{1,2}))?,?\s+)?(?P<y>(?:19|20)\d{2})\b"
+    r"(?:\s{1,8}(?P<d>\d{1,2}))?,?\s{1,8})?(?P<y>(?:19|20)\d{2})\b"
 )
 _QUALIFIER = {
     "初": "early",
@@ -90,6 +91,13 @@ def find_relative(text: str, published: str | None, dates: list[Date]) -> list[R
     import cn2an
 
     out: list[Relative] = []
+    # The date just before a point: the one ending last before it (a resolved relative date
+    # over a date on a tie, the later of two dates). The dates are swept once, in order of
+    # their ends, as the relative dates come in text order.
+    by_end = sorted(dates, key=lambda d: d.end)
+    swept = 0
+    latest: Date | None = None
+    resolved: Relative | None = None
     for m in _RELATIVE.finditer(text):
         back = None
         if m["n"]:
@@ -114,15 +122,19 @@ def find_relative(text: str, published: str | None, dates: list[Date]) -> list[R
             else:
                 value, how = None, "the source has no date to count from"
         else:  # the same year as the date the text gave just before
-            earlier = [d for d in dates if d.end <= m.start()] + [
-                Date(r.start, r.end, r.value) for r in out if r.value
-            ]
-            earlier.sort(key=lambda d: d.end)
-            if earlier:
-                value, how = earlier[-1].value[:4], "the year of the date just before it"
+            while swept < len(by_end) and by_end[swept].end <= m.start():
+                latest = by_end[swept]
+                swept += 1
+            before: Date | Relative | None = latest
+            if resolved is not None and (latest is None or resolved.end >= latest.end):
+                before = resolved
+            if before is not None and before.value:
+                value, how = before.value[:4], "the year of the date just before it"
             else:
                 value, how = None, "no date before it in the text"
         out.append(Relative(m.start(), m.end(), m.group(), value, how))
+        if value:
+            resolved = out[-1]
     return out
 
 

@@ -6,22 +6,35 @@ its quote (the matched words, found in the clean text with the same anchoring as
 confidence, ``status: proposed``, and the names it uses that are not in the registry
 (``new``). Drafts are written to ``data/drafts/<source>.yaml``, apart from the curated
 statements: nothing there enters the graph until a person decides.
+
+Drafting is linear in the text: the mentions are taken without comparing each with all the
+others (:func:`kg.extract.mentions.find_mentions`), each sentence's mentions are one slice of
+them, every rule matches a bounded stretch (:mod:`kg.extract.rules`), and the quotes' occurrences
+are counted in one pass over the text for all drafts (:func:`_occurrences`), not one per draft.
+The Chinese model, the slowest part by far, reads only the lines where some rule could match
+whatever names it found there (:func:`_could_match`); the drafts are the same as with it
+reading every line (a test compares them).
+:func:`extract_key` names everything the drafts of a source depend on, for a cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 from kg.errors import DataError
 from kg.extract.mentions import Mention, find_mentions
-from kg.extract.rules import Match, match_sentence
+from kg.extract.rules import RULES, Match, could_match, match_sentence
 from kg.statements import Dataset
 
-__all__ = ["Draft", "extract", "extract_text", "render"]
+__all__ = ["Draft", "extract", "extract_key", "extract_text", "render"]
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?|(?<=\n)")
 # An English sentence ends at . ! ? before a space or the line's end, except after an
@@ -165,11 +178,45 @@ def _drafts_of(match: Match, data: Dataset, filer: str | None, page: str | None)
 
 
 def extract(data: Dataset, source: str) -> list[Draft]:
-    """The drafts for *source* (a registered source id), in text order."""
+    """The drafts for *source* (a registered source id), in text order.
+
+    The result depends only on what :func:`extract_key` digests, so a caller may keep it
+    under that key (and must then not change the drafts it hands out)."""
     if source not in data.sources:
         raise DataError(f"no source {source!r}; the sources are: {', '.join(sorted(data.sources))}")
     src = data.sources[source]
     return extract_text(data, src.text, dict(src.meta))
+
+
+#: The source metadata that drafting reads.
+_META = ("language", "date", "type", "publisher", "headline")
+
+
+def extract_key(data: Dataset, source: str) -> str:
+    """A digest of everything :func:`extract` of *source* depends on: the source's clean text
+    and its metadata (language, date, type, publisher, headline), every registry entity's
+    type and names (labels and alternative labels), the formerName statements, the relations'
+    types and the rules file. The same key, the same drafts."""
+    if source not in data.sources:
+        raise DataError(f"no source {source!r}; the sources are: {', '.join(sorted(data.sources))}")
+    src = data.sources[source]
+    inputs = {
+        "text": src.text,
+        "meta": {k: str(src.meta[k]) for k in _META if src.meta.get(k) is not None},
+        "entities": sorted(
+            [eid, e.type, sorted(e.labels.items()), [label for label, _, _ in e.alt_labels]]
+            for eid, e in data.entities.items()
+        ),
+        "former": sorted(
+            [str(st.value), st.subject] for st in data.statements if st.relation == "formerName"
+        ),
+        "relations": sorted(
+            [name, list(r.subject), list(r.object)] for name, r in data.relations.items()
+        ),
+        "rules": RULES.read_text(encoding="utf-8"),
+    }
+    blob = json.dumps(inputs, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def extract_text(data: Dataset, text: str, meta: dict[str, Any]) -> list[Draft]:
@@ -182,7 +229,10 @@ def extract_text(data: Dataset, text: str, meta: dict[str, Any]) -> list[Draft]:
         )
     )
     published = str(meta["date"]) if meta.get("date") else None
-    mentions = find_mentions(text, data.entities, lang, former, published)
+    sentences = _sentences(text, lang)
+    mentions = find_mentions(
+        text, data.entities, lang, former, published, _could_match(text, sentences, lang)
+    )
     publisher = meta.get("publisher")
     filer = publisher if meta.get("type") == "Filing" and publisher in data.entities else None
     # An encyclopedia page is about the entity its title names (its infobox speaks of it).
@@ -192,36 +242,150 @@ def extract_text(data: Dataset, text: str, meta: dict[str, Any]) -> list[Draft]:
         if m.entity and m.kind == "ORG"
     ]
     page = titled[0] if meta.get("type") == "EncyclopediaArticle" and titled else None
+    # The mentions are in order and never overlap, so their ends are in order too: those
+    # inside a sentence are one slice, found by bisection.
+    starts = [m.start for m in mentions]
+    ends = [m.end for m in mentions]
     found: dict[str, Draft] = {}
-    for start, end in _sentences(text, lang):
-        inside = [m for m in mentions if start <= m.start and m.end <= end]
-        if len(inside) < 2:
+    for start, end in sentences:
+        first, last = bisect_left(starts, start), bisect_right(ends, end)
+        if last - first < 2:
             continue
-        for match in match_sentence(text[start:end], start, inside, lang):
+        for match in match_sentence(text[start:end], start, mentions[first:last], lang):
             for draft in _drafts_of(match, data, filer, page):
                 draft.quote = text[draft.start : draft.end]
-                before = text.count(draft.quote, 0, draft.start)
-                if text.count(draft.quote) > 1:
-                    draft.occurrence = before + 1
                 key = json.dumps([draft.kind, sorted(draft.fields.items())], ensure_ascii=False)
                 kept = found.get(key)
                 if kept is None or draft.confidence > kept.confidence:
                     found[key] = draft
-    # A draft that says less than another of the same words (no date where it gives one) goes.
-    drafts = list(found.values())
-    fullest = [
+    drafts = _fullest(list(found.values()))
+    _number(text, drafts)
+    return sorted(drafts, key=lambda d: (d.start, d.end, d.rule))
+
+
+def _could_match(
+    text: str, sentences: list[tuple[int, int]], lang: str
+) -> Callable[[int, int, Sequence[Mention]], bool]:
+    """Whether the Chinese model should read the line ``text[start:end]``, its registry names
+    and dates being *known*: whether a rule could match in one of its sentences, whatever new
+    names the model would find (:func:`kg.extract.rules.could_match`). A line where none
+    could has no draft with or without the model's names, so the model need not read it."""
+    firsts = [start for start, _ in sentences]
+
+    def wanted(start: int, end: int, known: Sequence[Mention]) -> bool:
+        at = [m.start for m in known]
+        for a, b in sentences[bisect_left(firsts, start) : bisect_left(firsts, end)]:
+            kinds = {m.kind for m in known[bisect_left(at, a) : bisect_left(at, b)]}
+            if could_match(text[a:b], kinds, lang):
+                return True
+        return False
+
+    return wanted
+
+
+def _fullest(drafts: list[Draft]) -> list[Draft]:
+    """Drop a draft that says less than another of the same words: one of the same kind whose
+    span overlaps it and whose fields are more of the same (a date where it gives none).
+
+    Each draft is filed under every proper subset of its fields (at most 63: a draft has at
+    most six), so a draft meets only the drafts that say more than it, not all the others."""
+    wider: dict[tuple[str, frozenset[tuple[str, Any]]], list[Draft]] = {}
+    for o in drafts:
+        items = list(o.fields.items())
+        for size in range(1, len(items)):
+            for part in combinations(items, size):
+                wider.setdefault((o.kind, frozenset(part)), []).append(o)
+    return [
         d
         for d in drafts
         if not any(
-            o is not d
-            and o.kind == d.kind
-            and o.start < d.end
-            and d.start < o.end
-            and d.fields.items() < o.fields.items()
-            for o in drafts
+            o.start < d.end and d.start < o.end
+            for o in wider.get((d.kind, frozenset(d.fields.items())), ())
         )
     ]
-    return sorted(fullest, key=lambda d: (d.start, d.end, d.rule))
+
+
+def _number(text: str, drafts: list[Draft]) -> None:
+    """Set each draft's ``occurrence`` where its quote occurs more than once: the number of
+    the occurrence it is, counted as ``str.count`` counts (without overlaps, from the left)."""
+    quotes = {d.quote for d in drafts}
+    if "" in quotes:  # never made by a rule; counted the plain way all the same
+        quotes.discard("")
+    ends: dict[str, list[int]] = {}  # where each counted occurrence ends
+    for q, starts in _occurrences(text, quotes).items():
+        kept = ends[q] = []
+        for at in starts:  # str.count's occurrences: from the left, none overlapping
+            if not kept or at >= kept[-1]:
+                kept.append(at + len(q))
+    for d in drafts:
+        if d.quote:
+            kept = ends[d.quote]
+            before, total = bisect_right(kept, d.start), len(kept)
+        else:
+            before, total = text.count("", 0, d.start), text.count("")
+        if total > 1:
+            d.occurrence = before + 1
+
+
+#: Up to this many quotes, each is sought on its own (:func:`_occurrences`).
+_FEW = 32
+
+
+def _occurrences(text: str, quotes: Iterable[str]) -> dict[str, list[int]]:
+    """Where each of *quotes* (non-empty) starts in *text*, overlapping occurrences included,
+    in order: one pass over the text for all of them (Aho-Corasick), where searching the text
+    once per quote was quadratic (as many quotes as drafts, as many drafts as facts). A few
+    quotes (at most :data:`_FEW`) are each searched for by ``str.find``, which is faster for
+    them than a pass of Python over every character."""
+    quotes = list(dict.fromkeys(quotes))
+    if len(quotes) <= _FEW:
+        found: dict[str, list[int]] = {}
+        for q in quotes:
+            starts = found[q] = []
+            at = text.find(q)
+            while at >= 0:
+                starts.append(at)
+                at = text.find(q, at + 1)
+        return found
+    goto: list[dict[str, int]] = [{}]
+    ending: list[list[str]] = [[]]  # the quotes that end at each state
+    for q in quotes:
+        state = 0
+        for char in q:
+            nxt = goto[state].get(char)
+            if nxt is None:
+                nxt = goto[state][char] = len(goto)
+                goto.append({})
+                ending.append([])
+            state = nxt
+        ending[state].append(q)
+    # fail: the longest proper suffix that is a state; report: the nearest state on the
+    # fail chain (itself included) at which a quote ends, 0 if none.
+    fail = [0] * len(goto)
+    report = [0] * len(goto)
+    queue = list(goto[0].values())
+    for state in queue:
+        report[state] = state if ending[state] else 0
+    for state in queue:  # breadth first: a state's fail link is set before its children's
+        for char, child in goto[state].items():
+            back = fail[state]
+            while back and char not in goto[back]:
+                back = fail[back]
+            fail[child] = goto[back].get(char, 0)  # never the child: shallower
+            report[child] = child if ending[child] else report[fail[child]]
+            queue.append(child)
+    found = {q: [] for q in quotes}
+    state = 0
+    for i, char in enumerate(text):
+        while state and char not in goto[state]:
+            state = fail[state]
+        state = goto[state].get(char, 0)
+        hit = report[state]
+        while hit:
+            for q in ending[hit]:
+                found[q].append(i + 1 - len(q))
+            hit = report[fail[hit]]
+    return found
 
 
 def render(source: str, drafts: list[Draft], fmt: str = "yaml") -> str:

