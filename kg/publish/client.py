@@ -95,6 +95,8 @@ class Endpoint:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = 600.0
+    #: The ``Server`` header of the last answer ("Virtuoso/07.20.3229 …"), or "".
+    server: str = field(default="", repr=False)
     _opener: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -198,8 +200,10 @@ class Endpoint:
         request = urllib.request.Request(url, data=data, headers=headers, method="POST")
         try:
             with self._opener.open(request, timeout=timeout or self.timeout) as response:
+                self.server = response.headers.get("Server") or self.server
                 return str(response.read().decode("utf-8", errors="replace"))
         except urllib.error.HTTPError as exc:
+            self.server = exc.headers.get("Server") or self.server
             detail = " ".join(exc.read().decode("utf-8", errors="replace").split())[:300]
             hint = ""
             if exc.code in (401, 403):
