@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test system-check lint typecheck build clean venv bench bench-build bench-query bench-viz bench-scale load-serve notebook notebooks-refresh virtuoso
 
+# setuptools announces every editable install with a warning ("Editable installation", an
+# InformationOnly notice): silenced, so that a real packaging warning stands out.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[oxigraph,analysis,viz,notebooks,dev]'
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet -e '.[oxigraph,analysis,viz,notebooks,dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -38,6 +40,7 @@ docs: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check kg tests bench
 	$(BIN)/ruff format --check kg tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy kg

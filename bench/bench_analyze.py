@@ -1,21 +1,21 @@
 """Benchmark: the diaspora report of one organisation on synthetic graphs, step by step.
 
-For the synthetic graphs of about 100k and 1M triples (:func:`kg.synth.write_synthetic`,
+For the synthetic graphs of about 100k and 1M triples (:func:`kg.graph.synth.write_synthetic`,
 seed 7, written under ``bench/data/``) this times, in one process, ``kg analyze``'s path
 for ``org/baidu``:
 
 1. open the store: Oxigraph in memory, loaded from the N-Triples file (``--store oxigraph``,
    the default);
-2. find the organisation by name (:func:`kg.lookup.find_entity`, one query of all names);
+2. find the organisation by name (:func:`kg.query.lookup.find_entity`, one query of all names);
 3. the neighbourhood query (:func:`kg.neighbourhood.neighbourhood`: the part of the
    graph the report reads, into a small rdflib graph);
-4. the projection into NetworkX (:func:`kg.analysis.entity_graph`);
+4. the projection into NetworkX (:func:`kg.analysis.measures.entity_graph`);
 5. centralities: the report computes none (its "most linked" counts neighbours), so there
    is nothing to time and no fast graph library is used;
 6. the report itself (diaspora measures, figures, timeline, citations).
 
 Side by side, in the same run, the whole-graph path: parse the whole file with rdflib
-(:func:`kg.build.load_graph`), project all of it, and make the same report from it; the two
+(:func:`kg.graph.build.load_graph`), project all of it, and make the same report from it; the two
 reports are checked to be equal. The target of issue 14: the whole ``kg analyze`` of one
 organisation on 1M triples in under 15 s.
 
@@ -44,13 +44,13 @@ def _timed(steps: dict[str, float], name: str, func, *args):  # type: ignore[no-
 
 
 def main() -> None:
-    from kg.analysis import entity_graph
-    from kg.build import load_graph
-    from kg.lookup import find_entity
-    from kg.neighbourhood import neighbourhood
-    from kg.report import _report
-    from kg.store import open_store
-    from kg.synth import write_synthetic
+    from kg.analysis.measures import entity_graph
+    from kg.analysis.neighbourhood import neighbourhood
+    from kg.analysis.report import _report
+    from kg.graph.build import load_graph
+    from kg.graph.synth import write_synthetic
+    from kg.query.lookup import find_entity
+    from kg.query.store import open_store
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100000,1000000")

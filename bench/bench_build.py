@@ -1,13 +1,14 @@
 """Benchmark: the build of synthetic graphs, stage by stage, against the targets.
 
-For the synthetic datasets of about 10k, 100k and 1M triples (:mod:`kg.synth`, seed 7) this
+For the synthetic datasets of about 10k, 100k and 1M triples (:mod:`kg.graph.synth`, seed 7) this
 times, in one process, each stage of the real build path, called as :func:`kg.build.build`
-calls them: statements to graph (:func:`kg.build.build_graph`); the sorted N-Triples,
+calls them: statements to graph (:func:`kg.graph.build.build_graph`); the sorted N-Triples,
 written once (the validation reads their bytes, the other writers their text); SHACL
-validation (:func:`kg.build.validate_graph` given those bytes: the shacl engine for the core
+validation (:func:`kg.graph.build.validate_graph` given those bytes: the shacl engine for the core
 shapes, the N-Triples loaded into pyoxigraph and each SPARQL-based constraint run once
 there, the parts as the validation itself times them); Turtle and JSON-LD
-(:func:`kg.build.turtle`, :func:`kg.build.jsonld`); and the manifest (the counts, the
+(:func:`kg.graph.writers.turtle`, :func:`kg.graph.writers.jsonld`); and the manifest (the
+counts, the
 conflicts and the hashes of the files) with the files published into a temporary folder
 (:func:`kg.build.publish`). Only the reading of the YAML data is not in it (the synthetic
 dataset is made in memory). Every graph must conform: the number of violations is printed.
@@ -44,7 +45,7 @@ def clock(fn, *args, **kwargs):
 def ntriples_once(graph) -> tuple[str, bytes]:
     """The sorted N-Triples as kg.build.build makes them: the text (which the Turtle and
     JSON-LD writers read) and its bytes (kg.nt, which the validation reads)."""
-    from kg.build import _sorted_text
+    from kg.graph.writers import _sorted_text
 
     text = _sorted_text(graph, None)
     return text, text.encode("utf-8")
@@ -53,7 +54,8 @@ def ntriples_once(graph) -> tuple[str, bytes]:
 def manifest_and_publish(graph, data, files: dict[str, bytes], out: Path) -> None:
     """The tail of kg.build.build: the manifest's counts, conflicts and hashes, then the
     files published as one generation."""
-    from kg.build import _conflict_counts, counts, publish
+    from kg.graph.build import _conflict_counts, counts
+    from kg.graph.generations import publish
 
     manifest = {
         "conflicts": _conflict_counts(data),
@@ -64,8 +66,9 @@ def manifest_and_publish(graph, data, files: dict[str, bytes], out: Path) -> Non
 
 
 def main() -> None:
-    from kg.build import build_graph, jsonld, turtle, validate_graph
-    from kg.synth import TRIPLES_PER_PERSON, synthetic_dataset
+    from kg.graph.build import build_graph, validate_graph
+    from kg.graph.synth import TRIPLES_PER_PERSON, synthetic_dataset
+    from kg.graph.writers import jsonld, turtle
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,1000000")

@@ -52,9 +52,13 @@ OLD_REF = "b6a8130"  # the last commit before the extraction was made linear (is
 ARTICLES = r"""
 import random, sys, time
 t0 = time.perf_counter()
-from kg.build import project_root
+try:  # the package grouped by step (issue 20), or the flat one of the old commit
+    from kg.project import project_root
+    from kg.data.statements import load_dataset
+except ImportError:
+    from kg.build import project_root
+    from kg.statements import load_dataset
 from kg.extract.drafts import extract_text
-from kg.statements import load_dataset
 data = load_dataset(project_root() / "data")
 src = data.sources["jiemian-baidu-ai-decade"]
 paragraphs = src.text.split("\n")
@@ -73,9 +77,13 @@ print(f"{t2 - t0:.2f} {t2 - t1:.2f} {drafts} {sum(map(len, texts))}")
 # drafting of the text in the file argv[1] with the language argv[2].
 ONE = r"""
 import json, resource, sys, time
-from kg.build import project_root
+try:  # the package grouped by step (issue 20), or the flat one of the old commit
+    from kg.project import project_root
+    from kg.data.statements import load_dataset
+except ImportError:
+    from kg.build import project_root
+    from kg.statements import load_dataset
 from kg.extract.drafts import extract_text
-from kg.statements import load_dataset
 data = load_dataset(project_root() / "data")
 text = open(sys.argv[1], encoding="utf-8").read()
 meta = {"language": sys.argv[2]}
@@ -130,8 +138,8 @@ print(json.dumps(out))
 
 def _load() -> tuple[dict[str, str], list[str], list[str], list[str]]:
     sys.path.insert(0, str(ROOT))
-    from kg.build import project_root
-    from kg.statements import load_dataset
+    from kg.data.statements import load_dataset
+    from kg.project import project_root
 
     data = load_dataset(project_root() / "data")
     texts = {sid: s.text for sid, s in data.sources.items()}

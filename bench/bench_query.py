@@ -157,9 +157,9 @@ def time_side_by_side(
 def bench_size(triples: int, args: argparse.Namespace, out: list[str]) -> dict:
     import pyoxigraph as ox
 
-    from kg.query import bind, named_queries, rows, run
-    from kg.store import KGStore, open_store
-    from kg.synth import write_synthetic
+    from kg.graph.synth import write_synthetic
+    from kg.query.named import bind, named_queries, rows, run
+    from kg.query.store import KGStore, open_store
 
     def say(line: str = "") -> None:
         print(line, flush=True)
@@ -356,7 +356,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.queries:
-        from kg.query import named_queries
+        from kg.query.named import named_queries
 
         unknown = sorted(set(args.queries) - set(named_queries()))
         if unknown:

@@ -1,6 +1,6 @@
 """Benchmark: the graph on a shared Virtuoso, beside the embedded Oxigraph, at scale.
 
-For each synthetic graph (:func:`kg.synth.write_synthetic`, seed 7, under ``bench/data/``)
+For each synthetic graph (:func:`kg.graph.synth.write_synthetic`, seed 7, under ``bench/data/``)
 this starts a throwaway Virtuoso on loopback (:class:`kg.publish.virtuoso.VirtuosoServer`,
 the one ``make virtuoso`` starts) and, in one run:
 
@@ -46,15 +46,15 @@ def median_time(func, runs: int) -> float:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
+    from kg.analysis.report import diaspora_report
+    from kg.graph.synth import write_synthetic
     from kg.publish.bulk import BulkLoader
     from kg.publish.client import Endpoint, PushError
     from kg.publish.push import META_GRAPH as META
     from kg.publish.push import _count, push
     from kg.publish.virtuoso import VirtuosoServer, new_password
-    from kg.query import named_queries, rows, run
-    from kg.report import diaspora_report
-    from kg.store import open_store
-    from kg.synth import write_synthetic
+    from kg.query.named import named_queries, rows, run
+    from kg.query.store import open_store
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000000")

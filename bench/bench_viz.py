@@ -10,7 +10,7 @@ from a seed) this measures, side by side in one run:
   with ``generate_html``. *Interactive* is vis-network's ``stabilizationIterationsDone``
   (pyvis hides the page behind a loading bar until then); *settled* is ``stabilized``
   (the nodes stop moving). Runs are capped (``--cap``) and reported as ``>cap``.
-- **kg.viz**: :func:`kg.viz.write_viz_html`: layout precomputed in Python with rustworkx's
+- **kg.viz**: :func:`kg.viz.page.write_viz_html`: layout precomputed in Python with rustworkx's
   Fruchterman–Reingold (seeded; two levels above 500 nodes), physics off, vis-network
   inlined. *Interactive* is the page's first drawing (``window.kgReady``); it never moves
   afterwards.
@@ -38,7 +38,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from kg.viz import VizEdge, VizGraph, VizNode, render_html, write_viz_html
+from kg.viz.page import VizEdge, VizGraph, VizNode, render_html, write_viz_html
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")

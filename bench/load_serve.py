@@ -78,8 +78,8 @@ def main() -> None:
 
     from bench_query import size  # same folder
 
-    from kg.query import bind, named_queries
-    from kg.synth import write_synthetic
+    from kg.graph.synth import write_synthetic
+    from kg.query.named import bind, named_queries
 
     triples = size(args.triples)
     graph = write_synthetic(HERE / "data" / f"synth-{triples}.nt", triples, seed=7)

@@ -3,7 +3,7 @@
 The library does the work; the ``kg`` command is a thin layer over it. Nothing
 heavy is imported here: ``import kg`` and ``kg --help`` stay fast.
 
->>> from kg import build
+>>> from kg.graph import build
 >>> result = build(out="build")            # doctest: +SKIP
 """
 
@@ -36,12 +36,12 @@ __all__ = [
 ]
 
 _LAZY = {
-    "build": "kg.build",
-    "build_graph": "kg.build",
-    "load_graph": "kg.build",
-    "clean_file": "kg.clean",
-    "clean_page": "kg.clean",
-    "load_dataset": "kg.statements",
+    "build": "kg.graph.build",
+    "build_graph": "kg.graph.build",
+    "load_graph": "kg.graph.build",
+    "clean_file": "kg.sources.clean",
+    "clean_page": "kg.sources.clean",
+    "load_dataset": "kg.data.statements",
 }
 
 

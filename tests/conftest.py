@@ -23,7 +23,7 @@ def founded() -> int:
     """Founder facts in the project's data: the article's 8 and those other sources add
     (counted, so that adding a source does not break the protocol tests; counted once, when
     a test first asks)."""
-    from kg.statements import load_dataset
+    from kg.data.statements import load_dataset
 
     data = load_dataset(ROOT / "data")
     return len({(s.subject, s.object) for s in data.statements if s.relation == "founder"})
@@ -37,7 +37,7 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory):
     """The article graph, built and validated once into a temporary folder."""
-    from kg.build import build
+    from kg.graph.build import build
 
     out = tmp_path_factory.mktemp("build")
     return build(ROOT, out)

@@ -192,8 +192,8 @@ def test_free_text_options_follow_the_label_rules(
 
 
 def test_metadata_is_written_by_the_yaml_writer_and_reads_back_exactly(data_copy: Path) -> None:
-    from kg._yaml import LINE, dump_yaml, load_yaml
-    from kg.statements import load_dataset
+    from kg.data.statements import load_dataset
+    from kg.project._yaml import LINE, dump_yaml, load_yaml
 
     page = data_copy / "page.txt"
     page.write_text("Baidu makes chips.\n", encoding="utf-8")

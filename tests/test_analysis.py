@@ -10,10 +10,12 @@ import sys
 
 import pytest
 
-from kg import analysis, export, report, timeline
-from kg.analysis import UnknownEntityError, from_edges
+from kg.analysis import measures as analysis
+from kg.analysis import report, timeline
+from kg.analysis.measures import UnknownEntityError, from_edges
+from kg.analysis.report import diaspora_report, render_markdown
 from kg.errors import KGError
-from kg.report import render_markdown
+from kg.viz import export
 
 BAIDU_FOUNDERS = {
     "person/yu-kai": "org/horizon-robotics",
@@ -265,7 +267,7 @@ def test_article_rankings(graph):
 def _dated_facts(graph) -> dict[str, set[str]]:
     from rdflib import URIRef
 
-    from kg.build import PREFIXES
+    from kg.project.namespaces import PREFIXES
 
     found: dict[str, set[str]] = {}
     for key in ("schema:startDate", "schema:endDate", "kg:date", "kg:period"):
@@ -375,7 +377,7 @@ def test_figures_include_the_undated(graph):
     from rdflib import URIRef
     from rdflib.namespace import RDF
 
-    from kg.build import PREFIXES
+    from kg.project.namespaces import PREFIXES
 
     nodes = set(graph.subjects(RDF.type, URIRef(PREFIXES["kg"] + "Figure")))
     assert sorted(f.fact) == sorted(str(n) for n in nodes)
@@ -386,7 +388,7 @@ def test_figures_include_the_undated(graph):
 
 
 def test_report_is_json_and_complete(graph):
-    report = analysis.diaspora_report(graph, "baidu", "en", top=3)
+    report = diaspora_report(graph, "baidu", "en", top=3)
     text = json.dumps(report, ensure_ascii=False)
     assert json.loads(text) == report
     assert report["org"] == {"id": "org/baidu", "name": "Baidu"}
@@ -397,11 +399,11 @@ def test_report_is_json_and_complete(graph):
     assert baidu["id"] == "org/baidu" and {"relation": "former staff", "count": 11} in baidu["by"]
     assert "communities" not in report and "rankings" not in report
     with pytest.raises(UnknownEntityError, match="did you mean: org/baidu"):
-        analysis.diaspora_report(graph, "baido")
+        diaspora_report(graph, "baido")
 
 
 def test_report_ouyang_jian_moved_inside_the_group(graph):
-    report = analysis.diaspora_report(graph, "baidu", "en")
+    report = diaspora_report(graph, "baidu", "en")
     assert "person/ouyang-jian" not in {p["id"] for p in report["departures"]}
     assert [p["id"] for p in report["moved_within_group"]] == ["person/ouyang-jian"]
     row = next(a for a in report["alumni"] if a["id"] == "person/ouyang-jian")
@@ -420,7 +422,7 @@ def test_report_ouyang_jian_moved_inside_the_group(graph):
 
 
 def test_report_keeps_the_figures_the_graph_holds(graph):
-    report = analysis.diaspora_report(graph, "baidu", "zh-Hans")
+    report = diaspora_report(graph, "baidu", "zh-Hans")
     md = render_markdown(report)
     for figure, quote in [
         ("市场排名:第1", "地平线则坐稳了中国自动驾驶芯片的头把交椅"),
@@ -442,7 +444,7 @@ def _headings(md: str) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant"])
 def test_chinese_reports_are_chinese(graph, lang):
-    md = render_markdown(analysis.diaspora_report(graph, "baidu", lang))
+    md = render_markdown(diaspora_report(graph, "baidu", lang))
     headings = _headings(md)
     assert len(headings) >= 6
     for heading in headings:
@@ -456,10 +458,10 @@ def test_chinese_reports_are_chinese(graph, lang):
 
 
 def test_english_report_has_no_chinese_outside_quotes(graph):
-    md = render_markdown(analysis.diaspora_report(graph, "baidu", "en"))
+    md = render_markdown(diaspora_report(graph, "baidu", "en"))
     from rdflib import URIRef
 
-    from kg.build import PREFIXES
+    from kg.project.namespaces import PREFIXES
 
     quotes = {str(q) for q in graph.objects(None, URIRef(PREFIXES["oa"] + "exact"))}
     outside = md
@@ -520,7 +522,7 @@ def test_docstring_examples_run(module):
 
 def test_importing_the_analysis_loads_no_heavy_library():
     code = (
-        "import sys, kg.analysis, kg.timeline, kg.report, kg.export; "
+        "import sys, kg.analysis.measures, kg.analysis.timeline, kg.analysis.report, kg.viz.export; "
         "print(sorted(m for m in ('networkx', 'pandas', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

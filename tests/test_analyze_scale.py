@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg import analysis
+from kg.analysis import measures as analysis
+from kg.analysis.neighbourhood import neighbourhood
+from kg.analysis.report import diaspora_report, render_markdown, report_scope
 from kg.cli import main
-from kg.neighbourhood import neighbourhood
-from kg.report import diaspora_report, render_markdown, report_scope
-from kg.store import open_store
+from kg.query.store import open_store
 
 LANGS = ("en", "zh-Hans", "zh-Hant")
 
@@ -95,8 +95,8 @@ def test_analyze_store_option_reads_any_store(built, virtuoso):
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> tuple[object, Path]:
-    from kg.build import load_graph
-    from kg.synth import write_synthetic
+    from kg.graph.build import load_graph
+    from kg.graph.synth import write_synthetic
 
     path = write_synthetic(tmp_path_factory.mktemp("synth") / "synth.nt", 30_000, seed=7)
     return load_graph(path), path
@@ -122,7 +122,7 @@ def test_neighbourhood_report_equals_whole_graph_report_on_a_synthetic_graph(
 
 def test_the_timeline_and_most_linked_are_of_the_reports_scope(synthetic):
     """Only the facts about the scope's entities: an unrelated company's events stay out."""
-    from kg.timeline import timeline
+    from kg.analysis.timeline import timeline
 
     graph, _ = synthetic
     G = analysis.entity_graph(graph)

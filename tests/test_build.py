@@ -16,8 +16,11 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from kg.build import BASE, OUTPUTS, build, build_graph, sorted_ntriples, validate_graph
 from kg.errors import QuoteNotFoundError, ValidationError
+from kg.graph.build import build, build_graph, validate_graph
+from kg.graph.generations import OUTPUTS
+from kg.graph.writers import sorted_ntriples
+from kg.project.namespaces import BASE
 
 KG = Namespace(BASE)
 SCHEMA = Namespace("https://schema.org/")
@@ -409,7 +412,7 @@ def test_every_kind_of_planted_violation_is_reported(root, graph):
 def test_the_sparql_checks_read_the_same_on_oxigraph_and_rdflib(root, graph):
     from rdflib import Graph as G
 
-    from kg.validate import _for_all_targets, _oxigraph, _run, sparql_constraints
+    from kg.graph.validate import _for_all_targets, _oxigraph, _run, sparql_constraints
 
     selector = next(graph.subjects(OA.exact, None))
     bad = tampered(

@@ -21,8 +21,9 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from kg.build import build, publish, resolve_build
 from kg.errors import DataError
+from kg.graph.build import build
+from kg.graph.generations import publish, resolve_build
 
 KG_BUILD = [sys.executable, "-m", "kg", "build"]
 LABEL = "zh-Hant: 陸奇, en: Qi Lu}"

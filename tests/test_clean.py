@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.clean import REPLACEMENT, clean_file, clean_page, find_damage, strip_annotations
 from kg.errors import SourceError
+from kg.sources.clean import REPLACEMENT, clean_file, clean_page, find_damage, strip_annotations
 
 ARTICLE = Path(__file__).resolve().parent.parent / "data/sources/jiemian-baidu-ai-decade.raw.txt"
 META = ARTICLE.with_name("jiemian-baidu-ai-decade.meta.yaml")
@@ -113,7 +113,7 @@ def test_non_utf8_page_names_file_line_and_column(tmp_path):
 def test_the_article_raw_file_is_kept_byte_for_byte():
     # The repository's own copy is the reference: its bytes hash to the sha256 its
     # metadata records, which is the hash of the page as it was scraped.
-    from kg._yaml import load_yaml
+    from kg.project._yaml import load_yaml
 
     recorded = load_yaml(META)["sha256"]
     assert recorded == ARTICLE_SHA256

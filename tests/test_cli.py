@@ -210,8 +210,8 @@ def test_a_malformed_graph_file_is_one_error_line_naming_file_and_line(tmp_path,
 
 
 def test_a_malformed_turtle_or_json_ld_file_names_its_line(tmp_path):
-    from kg.build import load_graph
     from kg.errors import DataError
+    from kg.graph.build import load_graph
 
     (tmp_path / "g.ttl").write_text("@prefix a: <https://a/> .\na:x a:p ;; .\n")
     (tmp_path / "g.jsonld").write_text('{"@id": 3\n')

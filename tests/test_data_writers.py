@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from kg._yaml import dump_yaml, load_yaml
-from kg.datafile import LOCK_NAME, data_lock
+from kg.data.statements import load_dataset
+from kg.project._yaml import dump_yaml, load_yaml
+from kg.project.datafile import LOCK_NAME, data_lock
 from kg.resolve.judgements import record_judgement
-from kg.statements import load_dataset
 
 PEOPLE = [
     "person/lu-qi",
@@ -297,7 +297,7 @@ def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_write(t
                 import os, signal
                 from pathlib import Path
                 os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)
-                from kg.build import atomic_write
+                from kg.project.datafile import atomic_write
                 atomic_write(Path({str(target)!r}), b"judgements: []\\n")
                 """),
         ],
@@ -307,7 +307,7 @@ def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_write(t
     assert killed.returncode == -signal.SIGKILL
     left = [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
     assert len(left) == 1 and left[0].name.startswith(".")
-    from kg.build import atomic_write
+    from kg.project.datafile import atomic_write
 
     atomic_write(target.parent / "other.yaml", b"x: 1\n")
     assert [p.name for p in target.parent.iterdir()] == ["other.yaml"]

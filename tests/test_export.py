@@ -10,8 +10,8 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from kg.export import _year, export_graph
-from kg.viz import RELATION_STYLES, TYPE_STYLES, page_layout, viz_graph
+from kg.viz.export import _year, export_graph
+from kg.viz.page import RELATION_STYLES, TYPE_STYLES, page_layout, viz_graph
 
 GEXF = "{http://www.gexf.net/1.2draft}"
 VIZ = "{http://www.gexf.net/1.2draft/viz}"
@@ -131,7 +131,7 @@ def test_graphml_and_csv_carry_the_look_and_the_traditional_labels(
 
 
 def test_every_relation_has_its_own_traditional_label(graph: Any, tmp_path: Path) -> None:
-    from kg.clean import to_traditional
+    from kg.sources.clean import to_traditional
 
     (path,) = export_graph(graph, tmp_path, "gexf", "zh-Hant")
     for _, _, data in nx.read_gexf(path).edges(data=True):

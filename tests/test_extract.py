@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
+from kg.data.statements import load_dataset
 from kg.extract.drafts import extract
 from kg.extract.evaluate import evaluate, pooled
 from kg.extract.rules import RULES
-from kg.statements import load_dataset
 from tests.conftest import ROOT
 
 SEED = "jiemian-baidu-ai-decade"
@@ -72,7 +72,7 @@ def test_every_draft_is_anchored_and_proposed(data):
 
 
 def test_new_names_are_proposed_and_marked_new(data_copy: Path):
-    from kg.sources.add import add_source
+    from kg.data.add_source import add_source
 
     page = data_copy / "new.txt"
     page.write_text(
@@ -92,7 +92,7 @@ def test_new_names_are_proposed_and_marked_new(data_copy: Path):
 
 
 def test_drafts_never_enter_the_graph(data_copy: Path):
-    from kg.build import build
+    from kg.graph.build import build
 
     before = build(data_copy, data_copy / "a").manifest["counts"]["triples"]
     result = CliRunner().invoke(main, ["extract", SEED, "--write"], env={"KG_HOME": str(data_copy)})
@@ -126,7 +126,7 @@ def test_eval_scores_founding_and_roles_on_the_curated_sources(data):
 
 
 def test_relative_dates_are_resolved_only_where_the_text_allows_and_flagged(data_copy: Path):
-    from kg.sources.add import add_source
+    from kg.data.add_source import add_source
 
     text = "九年前,倪凯加入了百度。\n"
     dated = add_source(

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
+from kg.data.statements import load_dataset
 from kg.extract import drafts as drafts_module
 from kg.extract.drafts import extract_text
-from kg.statements import load_dataset
 from tests.conftest import ROOT
 
 EXTRACT = str(ROOT / "kg" / "extract")

@@ -82,7 +82,7 @@ def test_the_wheel_holds_every_package_and_the_package_data(installed):
         print(kg.__file__)
         for name in ("kg.publish.push", "kg.serve.app", "kg.review.app", "kg.extract.drafts"):
             importlib.import_module(name)
-        for pkg, name in (("kg.queries", "career.rq"), ("kg.static", "query.html"),
+        for pkg, name in (("kg.query.queries", "career.rq"), ("kg.static", "query.html"),
                           ("kg.project.skeleton", "ontology.ttl"),
                           ("kg.project.skeleton", "shapes.ttl"), ("kg.extract", "rules.yaml")):
             assert resources.files(pkg).joinpath(name).read_text(encoding="utf-8"), name

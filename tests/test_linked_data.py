@@ -6,6 +6,8 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -345,3 +347,36 @@ def test_public_url_is_used_for_every_link(built):
         thread.join(10)
         server.server_close()
         pool.close()
+
+
+def test_kg_serve_takes_its_public_url_from_the_command_line(built):
+    """The real `kg serve --public-url`: the VoID names the public endpoint; a bad URL is one
+    Error: line."""
+    running = Server(
+        built.out / "kg.nt", "--workers", "1", "--public-url", "https://kg.example.org/x"
+    )
+    try:
+        void = parse(fetch(running, "/.well-known/void", "text/turtle")[2], "text/turtle")
+        assert void.value(KG.dataset, VOID.sparqlEndpoint) == URIRef(
+            "https://kg.example.org/x/sparql"
+        )
+    finally:
+        running.stop()
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kg",
+            "serve",
+            "--graph",
+            str(built.out / "kg.nt"),
+            "--public-url",
+            "ftp://x",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 1 and refused.stderr.startswith("Error: --public-url"), (
+        refused.stderr
+    )

@@ -85,7 +85,7 @@ def test_kg_home_names_the_project_from_anywhere(data_copy, tmp_path_factory):
 
 
 def test_outside_any_project_the_installed_checkout_is_the_project(tmp_path, monkeypatch):
-    from kg.build import default_out, project_root
+    from kg.project import default_out, project_root
 
     monkeypatch.delenv("KG_HOME", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -96,8 +96,8 @@ def test_outside_any_project_the_installed_checkout_is_the_project(tmp_path, mon
     (tmp_path / "a" / "b").mkdir(parents=True)
     monkeypatch.chdir(tmp_path / "a" / "b")
     assert project_root() == tmp_path
-    from kg.build import resolve_build
     from kg.errors import DataError
+    from kg.graph.generations import resolve_build
 
     with pytest.raises(DataError) as exc:  # the library's default is the same build/
         resolve_build()

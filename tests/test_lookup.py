@@ -1,10 +1,10 @@
-"""kg.lookup: an entity by any of its names, on the built graph and on a store alike."""
+"""kg.query.lookup: an entity by any of its names, on the built graph and on a store alike."""
 
 from __future__ import annotations
 
 import pytest
 
-from kg.lookup import (
+from kg.query.lookup import (
     AmbiguousEntityError,
     EntityNotFoundError,
     Names,
@@ -85,7 +85,7 @@ def test_a_name_of_several_entities_lists_them():
 
 @pytest.mark.parametrize("spec", ["oxigraph", "memory"])
 def test_a_store_gives_the_same_names_as_the_graph(built, names, spec):
-    from kg.store import open_store
+    from kg.query.store import open_store
 
     with open_store(spec, built.out / "kg.nt") as store:
         from_store = entity_names(store)

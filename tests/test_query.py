@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.query import QueryError, named_queries, rows, run, serialize, unknown_terms
-from kg.store import StoreError, open_store, parse_spec
+from kg.query.named import QueryError, named_queries, rows, run, serialize, unknown_terms
+from kg.query.store import StoreError, open_store, parse_spec
 from tests.conftest import founded
 
 GOLDENS = Path(__file__).resolve().parent / "goldens" / "queries"
@@ -286,8 +286,8 @@ def test_career_relation_labels_are_the_vocabularys(root):
     """The labels written in career.rq are those of relations.yaml and ontology.ttl."""
     from rdflib import Graph, Literal, URIRef
 
-    from kg.clean import to_traditional
-    from kg.statements import load_vocabulary
+    from kg.data.statements import load_vocabulary
+    from kg.sources.clean import to_traditional
 
     relations = load_vocabulary(root / "data" / "relations.yaml").relations
     ontology = Graph().parse(root / "ontology.ttl")
@@ -316,7 +316,7 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 def test_timeline_has_a_row_per_dated_fact_as_the_analysis_counts_them(store, graph):
-    from kg.timeline import timeline
+    from kg.analysis.timeline import timeline
 
     got = rows(run(store, "timeline", lang="en"))
     frame = timeline(graph, lang="en")
@@ -347,7 +347,7 @@ def test_defaults_bound_in_the_query_are_replaced_by_bind(store):
 
 
 def test_a_named_query_must_bind_its_header_defaults(tmp_path):
-    from kg.query import _parse_header
+    from kg.query.named import _parse_header
 
     header = '# title: t\n# en: e\n# zh: z\n# param lang: "zh-Hans"  language\n'
     missing = tmp_path / "missing.rq"

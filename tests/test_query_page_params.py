@@ -61,7 +61,7 @@ class Hold:
 
 def named_text(query: str, value: str) -> str:
     """The named query's text with its one entity parameter set to *value* (an id)."""
-    from kg.query import named_queries
+    from kg.query.named import named_queries
 
     q = named_queries()[query]
     (default,) = (d for n, (d, _) in q.params.items() if n != "lang")

@@ -15,9 +15,9 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
-from kg.clean import to_traditional
-from kg.lookup import AmbiguousEntityError, EntityNotFoundError, entity_names, find_entity
+from kg.query.lookup import AmbiguousEntityError, EntityNotFoundError, entity_names, find_entity
 from kg.serve.reconcile import MAX_BATCH, MAX_QUERY_CHARS
+from kg.sources.clean import to_traditional
 from tests.conftest import Server
 
 DATA = Path(__file__).resolve().parent / "data" / "reconciliation"
@@ -195,7 +195,7 @@ def test_the_specs_example_batches_get_valid_answers(recon, example):
 
 def test_names_in_any_script_match_as_kg_lookup_matches_them(recon, names):
     """Every name of every entity, and its upper-case, full-width and Traditional forms:
-    the service's match is the entity kg.lookup picks, and only that one."""
+    the service's match is the entity kg.query.lookup picks, and only that one."""
     texts = set()
     for known in names.names.values():
         for name in known:
@@ -222,7 +222,7 @@ def test_names_in_any_script_match_as_kg_lookup_matches_them(recon, names):
                     ambiguous += 1
             assert [c["score"] for c in found] == sorted((c["score"] for c in found), reverse=True)
     assert checked > 100
-    print(f"{checked} names matched as kg.lookup matches them; {ambiguous} shared names")
+    print(f"{checked} names matched as kg.query.lookup matches them; {ambiguous} shared names")
 
 
 def test_types_filter_the_candidates(recon):
@@ -309,9 +309,9 @@ def test_the_preview_is_a_small_page_openrefine_can_frame(recon):
 
 def test_namesakes_are_candidates_and_none_is_a_match():
     """Two entities sharing a name (none does in the project's data): both are offered,
-    neither is a match, as kg.lookup finds the name ambiguous; a type that tells them
+    neither is a match, as kg.query.lookup finds the name ambiguous; a type that tells them
     apart makes the one of that type the match."""
-    from kg.lookup import Names
+    from kg.query.lookup import Names
     from kg.serve.reconcile import Index
 
     names = Names()

@@ -16,8 +16,9 @@ import yaml
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
-from kg.build import BASE, build
-from kg.sources.add import add_source
+from kg.data.add_source import add_source
+from kg.graph.build import build
+from kg.project.namespaces import BASE
 
 TEXT = "2019年,张伟创立了星河智能科技有限公司。余凯于2015年离开百度。彭军、楼天城创立小马智行。\n"
 
@@ -357,6 +358,6 @@ def test_a_hostile_entity_is_refused_and_the_data_still_builds(reviewing, entity
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 400 and message in refused.value.read().decode()
     assert not (root / "data" / "entities" / "reviewed.yaml").exists()
-    from kg.statements import load_dataset
+    from kg.data.statements import load_dataset
 
     load_dataset(root / "data")  # nothing half-written: the data loads as before

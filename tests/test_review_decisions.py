@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kg.sources.add import add_source
+from kg.data.add_source import add_source
 from tests.test_review import _card, _page
 
 TEXT = "2017年1月,陆奇出任百度首席运营官。余凯于2015年离开百度。2019年,张伟创立了星河智能科技有限公司。\n"

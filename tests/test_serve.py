@@ -427,7 +427,7 @@ def test_help_says_it_binds_loopback():
 
 
 def test_graph_page_is_served_once_written(server, built):
-    from kg.viz import write_html
+    from kg.viz.page import write_html
 
     page = built.out / "graph.html"
     page.unlink(missing_ok=True)

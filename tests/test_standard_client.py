@@ -1,6 +1,6 @@
 """Every named query, as its file stands, through a SPARQL client nobody here wrote.
 
-Apache Jena's ``rsparql`` (Debian's libapache-jena-java) sends each ``kg/queries/*.rq``
+Apache Jena's ``rsparql`` (Debian's libapache-jena-java) sends each ``kg/query/queries/*.rq``
 file to a real `kg serve`; its answer must be `kg query`'s, row for row. The defaults a
 named query binds itself (``VALUES $name { … }``) are what make that work: without them
 the parameters are unbound variables outside `kg query` and the language filters match
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.query import named_queries, run, serialize
-from kg.store import open_store
+from kg.query.named import named_queries, run, serialize
+from kg.query.store import open_store
 
 JAVA_DIR = Path("/usr/share/java")
 # Jena's jars and those of the Debian packages libapache-jena-java depends on.

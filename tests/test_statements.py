@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kg.data.statements import load_dataset
 from kg.errors import DataError, QuoteNotFoundError, SourceError
-from kg.statements import load_dataset
 from tests.conftest import edit
 
 STATEMENTS = "data/statements/jiemian-baidu-ai-decade.yaml"

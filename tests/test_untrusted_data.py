@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.clean import clean_file, clean_page, decode
 from kg.errors import SourceError
+from kg.sources.clean import clean_file, clean_page, decode
 from tests.conftest import edit
 
 STATEMENTS = "data/statements/jiemian-baidu-ai-decade.yaml"

@@ -24,16 +24,9 @@ from hypothesis import strategies as st
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from kg.build import (
-    BASE,
-    PREFIXES,
-    build_graph,
-    jsonld,
-    ntriples_lines,
-    sorted_ntriples,
-    turtle,
-    validate_graph,
-)
+from kg.graph.build import build_graph, validate_graph
+from kg.graph.writers import jsonld, ntriples_lines, sorted_ntriples, turtle
+from kg.project.namespaces import BASE, PREFIXES
 
 KG = Namespace(BASE)
 SCHEMA = Namespace("https://schema.org/")
@@ -523,7 +516,7 @@ def test_pyshacl_reports_the_same_focus_nodes_and_messages(root, graph):
 
 @pytest.mark.parametrize("people", [4, 60, 600])
 def test_synthetic_graphs_conform(root, people):
-    from kg.synth import synthetic_dataset
+    from kg.graph.synth import synthetic_dataset
 
     result = validate_graph(build_graph(synthetic_dataset(people, 7)), root / "shapes.ttl")
     assert result.conforms and result.violations == []

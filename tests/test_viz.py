@@ -23,11 +23,12 @@ from typing import Any
 
 import pytest
 
-from kg.build import build_graph, project_root
+from kg.analysis.projection import Edge, Evidence, Node, Projection, project
+from kg.data.statements import load_dataset
 from kg.errors import DataError, KGError
-from kg.projection import Edge, Evidence, Node, Projection, project
-from kg.statements import load_dataset
-from kg.viz import (
+from kg.graph.build import build_graph
+from kg.project import project_root
+from kg.viz.page import (
     VizEdge,
     VizGraph,
     VizNode,
@@ -301,7 +302,7 @@ def test_a_failed_write_leaves_the_old_file(
 def test_written_as_utf8_under_an_ascii_locale(tmp_path: Path) -> None:
     out = tmp_path / "graph.html"
     code = (
-        "import locale, sys; from kg.viz import *; "
+        "import locale, sys; from kg.viz.page import *; "
         "write_viz_html(VizGraph([VizNode('a', 'Person', '\\u9646\\u5947')], []), sys.argv[1]); "
         "print(locale.getpreferredencoding(False))"
     )

@@ -29,10 +29,10 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from kg.data.statements import Dataset
 from kg.errors import DataError
 from kg.extract.mentions import Mention, find_mentions
 from kg.extract.rules import RULES, Match, could_match, match_sentence
-from kg.statements import Dataset
 
 __all__ = ["Draft", "extract", "extract_key", "extract_text", "render"]
 
@@ -413,7 +413,7 @@ def render(source: str, drafts: list[Draft], fmt: str = "yaml") -> str:
 
 
 def write(root: Path, source: str, drafts: list[Draft]) -> Path:
-    from kg.build import atomic_write
+    from kg.project.datafile import atomic_write
 
     path = root / "drafts" / f"{source}.yaml"
     atomic_write(path, render(source, drafts).encode("utf-8"))

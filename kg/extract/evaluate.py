@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from kg.statements import Dataset
+from kg.data.statements import Dataset
 
 __all__ = ["Score", "evaluate"]
 

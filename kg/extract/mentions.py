@@ -73,7 +73,7 @@ def _is_latin(name: str) -> bool:
 
 def _names(entities: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(name, kind, id) for every registry name, in both scripts."""
-    from kg.clean import _t2s
+    from kg.sources.clean import _t2s
 
     out = []
     for eid, ent in entities.items():

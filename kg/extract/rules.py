@@ -157,7 +157,7 @@ def _needs(pattern: str) -> tuple[frozenset[str], ...]:
 
 @functools.lru_cache(maxsize=1)
 def load_rules(path: Path = RULES) -> tuple[Rule, ...]:
-    from kg._yaml import load_yaml
+    from kg.project._yaml import load_yaml
 
     doc = load_yaml(path)
     out = []

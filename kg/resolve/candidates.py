@@ -17,9 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kg.resolve.names import identity_key, pinyin_keys
-from kg.statements import Dataset
+
+if TYPE_CHECKING:  # the loaded data (kg.data, a later step) is only passed in
+    from kg.data.statements import Dataset
 
 __all__ = ["Candidate", "candidates"]
 

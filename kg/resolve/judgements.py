@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kg._yaml import LINE, dump_yaml, load_yaml, yaml_exists
 from kg.errors import DataError
+from kg.project._yaml import LINE, dump_yaml, load_yaml, yaml_exists
 from kg.resolve.names import NameIndex
 
 __all__ = ["VERDICTS", "Judgement", "apply_judgements", "load_judgements", "record_judgement"]
@@ -47,7 +47,7 @@ class Judgement:
 
 def load_judgements(path: Path, index: NameIndex) -> list[Judgement]:
     """Read and check *path* (absent: no judgements); names are resolved to ids."""
-    from kg.statements import check_text, parse_date
+    from kg.project.checks import check_text, parse_date
 
     if not yaml_exists(path):
         return []
@@ -98,7 +98,7 @@ def load_judgements(path: Path, index: NameIndex) -> list[Judgement]:
 def apply_judgements(judgements: list[Judgement], entities: dict[str, Any]) -> dict[str, str]:
     """Merge what was judged the same; return ``{id: the id it is merged into}``.
 
-    *entities* (``{id: kg.statements.Entity}``) is updated in place: the merged entity
+    *entities* (``{id: kg.data.statements.Entity}``) is updated in place: the merged entity
     keeps its own labels and gains the other's names as alternative labels.
     """
     parent: dict[str, str] = {}
@@ -183,15 +183,15 @@ def record_judgement(
 ) -> None:
     """Add one judgement to *path* (created with its header if absent).
 
-    Under the data folder's lock (:func:`kg.datafile.data_lock`) the file is read as it is
+    Under the data folder's lock (:func:`kg.project.datafile.data_lock`) the file is read as it is
     now, the judgement added and the whole file written atomically, once the fields and
     *check* (the build's own loading of the data, run with the new file in place) accept
     it: a judgement the build would refuse is refused here, naming the field, and nothing
     is written. The file's leading comment lines are kept; the rest is written in the
     canonical layout (one judgement a block), whatever style it was written in.
     """
-    from kg.datafile import data_lock, write_checked
-    from kg.statements import check_text, parse_date
+    from kg.project.checks import check_text, parse_date
+    from kg.project.datafile import data_lock, write_checked
 
     if verdict not in VERDICTS:
         raise DataError(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")

@@ -1,7 +1,7 @@
 """The forms in which names are compared, and finding an entity by any of its names.
 
 :func:`identity_key` is the form used to find an entity and to propose candidates: NFKC,
-case folding, Traditional folded to Simplified (:func:`kg.lookup.normalize`), then spaces,
+case folding, Traditional folded to Simplified (:func:`kg.query.lookup.normalize`), then spaces,
 hyphens, dots and commas taken out and a legal suffix dropped (有限公司, 股份有限公司,
 Inc., Ltd., Co., Corporation, …). :func:`pinyin_keys` gives the toneless pinyin of a Chinese
 name in both name orders, and the letters of a romanised name, so 余凯 and "Kai Yu" meet —
@@ -41,6 +41,23 @@ _LEGAL = (
 _PUNCT = re.compile(r"[\s\-‐‑–—.,，。·・'’\"“”()（）]+")
 
 
+def normalize(name: str) -> str:
+    """The form names are compared in.
+
+    Examples
+    --------
+    >>> normalize("  Qi   LU ") == normalize("ｑｉ ｌｕ") == "qi lu"
+    True
+    >>> normalize("陸奇") == normalize("陆奇")
+    True
+    """
+    from kg.sources.clean import _t2s
+
+    text = unicodedata.normalize("NFKC", name.replace("\x00", ""))
+    text = " ".join(text.casefold().split())
+    return str(_t2s()(text)) if text else text
+
+
 def identity_key(name: str) -> str:
     """The form two names are the same in.
 
@@ -53,8 +70,6 @@ def identity_key(name: str) -> str:
     >>> identity_key("北京百度网讯科技有限公司")
     '北京百度网讯科技'
     """
-    from kg.lookup import normalize
-
     text = normalize(name).replace("（", "(").replace("）", ")")
     changed = True
     while changed:
@@ -83,8 +98,6 @@ def pinyin_keys(name: str) -> set[str]:
     >>> "wangjing" in pinyin_keys("王劲")
     False
     """
-    from kg.lookup import normalize
-
     text = normalize(name)
     if any(_is_han(c) for c in text):
         if not all(_is_han(c) for c in text.replace(" ", "")):

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from kg.datafile import data_lock
 from kg.errors import DataError, KGError
+from kg.project.datafile import data_lock
 from kg.resolve.judgements import record_judgement
 from kg.review.decisions import (
     FACT_FIELDS,
@@ -45,7 +45,7 @@ FILES = {
 
 class ReviewApp:
     def __init__(self, root: Path, source: str, by: str):
-        from kg.statements import check_text
+        from kg.project.checks import check_text
 
         self.root, self.source = root, source
         self.by = check_text(by, "--by (the reviewer's name)", None, None)
@@ -57,7 +57,7 @@ class ReviewApp:
 
     # -- the drafts, fresh from the data on each request --
     def _dataset(self) -> Any:
-        from kg.statements import load_dataset
+        from kg.data.statements import load_dataset
 
         return load_dataset(self.data_dir)
 
@@ -73,7 +73,7 @@ class ReviewApp:
 
     def _drafts(self, data: Any) -> list[dict[str, Any]]:
         """Every draft of the source, each with how it was decided (None: still open)."""
-        from kg.viz import _in_sentence
+        from kg.viz.page import _in_sentence
 
         done = decided(self.data_dir, self.source)
         text = data.sources[self.source].text
@@ -247,7 +247,7 @@ class ReviewApp:
 
 def _restore(path: Path, before: bytes | None) -> None:
     """Put *path* back as it was (absent when *before* is None)."""
-    from kg.datafile import atomic_write
+    from kg.project.datafile import atomic_write
 
     if before is None:
         path.unlink(missing_ok=True)
@@ -258,7 +258,7 @@ def _restore(path: Path, before: bytes | None) -> None:
 def _why(source: str, entity: str, quote: str) -> str:
     """The reason a merge made on the page records: the source and its quote, shortened to
     fit a reason's length."""
-    from kg._text import MAX_LABEL
+    from kg.project._text import MAX_LABEL
 
     head = f"{source} names {entity} so: “"
     if len(head) > MAX_LABEL // 2:  # ids up to 100 characters each: the entity is the judgement's a
@@ -269,7 +269,7 @@ def _why(source: str, entity: str, quote: str) -> str:
 
 
 def _is_id(value: str) -> bool:
-    from kg.statements import _ID
+    from kg.data.statements import _ID
 
     return bool(_ID.match(value))
 

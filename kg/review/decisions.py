@@ -7,7 +7,7 @@
   ``kg extract`` does not propose it again (nor a draft already curated).
 - A new entity the reviewer creates goes to ``data/entities/reviewed.yaml``.
 
-Every save goes through :func:`kg.datafile.write_checked`: under the data folder's lock
+Every save goes through :func:`kg.project.datafile.write_checked`: under the data folder's lock
 (``flock`` on ``data/.kg.lock``, the lock every writer of a data file takes) it reads the
 file as it is now, adds the decision, checks the result with the build's own loaders (a
 decision the build would refuse is refused, with the reason, and nothing is written) and
@@ -25,9 +25,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kg._yaml import LINE, dump_yaml, load_yaml, overlay
-from kg.datafile import data_lock, write_checked
 from kg.errors import DataError
+from kg.project._yaml import LINE, dump_yaml, load_yaml, overlay
+from kg.project.datafile import data_lock, write_checked
 
 __all__ = ["accept", "create_entity", "decided", "decided_keys", "load_rejections", "reject"]
 
@@ -65,7 +65,7 @@ def _read(path: Path, key: str) -> dict[str, Any]:
 
 def _check(data_dir: Path, source: str | None = None) -> None:
     """Load the data as the build does (and the source's rejections as kg extract does)."""
-    from kg.statements import load_dataset
+    from kg.data.statements import load_dataset
 
     load_dataset(data_dir)
     if source is not None:
@@ -143,7 +143,7 @@ def reject(
     data_dir: Path, source: str, draft: dict[str, Any], by: str, reason: str
 ) -> dict[str, Any]:
     """Record that *draft* is not a fact of the source, and why."""
-    from kg.statements import check_text
+    from kg.project.checks import check_text
 
     if not reason.strip():
         raise DataError("a rejection needs its reason")
@@ -176,7 +176,7 @@ MAX_REASON = 1000
 
 def load_rejections(path: Path) -> list[dict[str, Any]]:
     """The rejections recorded in *path* (absent: none), checked as they are read."""
-    from kg.statements import check_text
+    from kg.project.checks import check_text
 
     doc = _read(path, "rejections")
     out = []
@@ -227,12 +227,12 @@ def decided_keys(data_dir: Path, source: str) -> set[str]:
 def create_entity(data_dir: Path, entity: dict[str, Any]) -> str:
     """Add a new entity (id, type, labels, en_source) to ``data/entities/reviewed.yaml``.
 
-    The entity is checked by the loader the build uses (:func:`kg.statements._load_entities`:
+    The entity is checked by the loader the build uses (:func:`kg.data.statements._load_entities`:
     id, type, labels in three languages, the English name's source, visible one-line text),
     and against every entity already declared, before the file is written: a request cannot
     leave the data unbuildable.
     """
-    from kg.statements import _load_entities
+    from kg.data.statements import _load_entities
 
     if not isinstance(entity, dict):
         raise DataError("an entity is an object (id, type, labels, en_source)")
@@ -266,6 +266,6 @@ _ENTITIES = """\
 
 
 def _read_entity_ids(data_dir: Path) -> set[str]:
-    from kg.statements import _load_all_entities
+    from kg.data.statements import _load_all_entities
 
     return set(_load_all_entities(data_dir))

@@ -16,7 +16,7 @@ The parts, in the order a request meets them:
   negotiation (the entity page, Turtle, N-Triples, JSON-LD), and the ontology;
 - ``void``: the dataset's VoID and DCAT description at /.well-known/void;
 - ``reconcile``: an OpenRefine reconciliation service (Reconciliation Service API 0.2)
-  at /reconcile, matching names as :mod:`kg.lookup` does.
+  at /reconcile, matching names as :mod:`kg.query.lookup` does.
 """
 
 from __future__ import annotations

@@ -262,7 +262,7 @@ def _with(answer: Answer, **headers: str) -> Answer:
 
 def queries_listing() -> bytes:
     """The named queries, as the query page reads them."""
-    from kg.query import named_queries
+    from kg.query.named import named_queries
 
     listing = [
         {
@@ -289,9 +289,10 @@ def labels_listing() -> bytes:
     from rdflib import Graph, Literal
     from rdflib.namespace import RDFS
 
-    from kg.build import PREFIXES, project_root
-    from kg.clean import to_traditional
-    from kg.statements import load_vocabulary
+    from kg.data.statements import load_vocabulary
+    from kg.project import project_root
+    from kg.project.namespaces import PREFIXES
+    from kg.sources.clean import to_traditional
 
     root = project_root()
     labels: dict[str, dict[str, str]] = {}

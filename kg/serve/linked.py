@@ -23,7 +23,8 @@ is sent on to the dataset's VoID description at ``/.well-known/void``.
 The graph is read through the worker pool with the same checks, time limit, row cap
 and per-client limit as any SPARQL query; the queries are built here from a path that
 can only hold unreserved characters, so no request text reaches them. Documents are
-written as the build writes its files (:func:`kg.build.turtle`, :func:`kg.build.jsonld`).
+written as the build writes its files (:func:`kg.graph.writers.turtle`,
+:func:`kg.graph.writers.jsonld`).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote
 
-from kg.build import BASE, PREFIXES
 from kg.errors import KGError
+from kg.project.namespaces import BASE, PREFIXES
 from kg.serve.messages import Answer, error
 
 __all__ = [
@@ -248,7 +249,7 @@ def _ontology() -> tuple[bytes, frozenset[str]]:
     """``ontology.ttl`` as served, and the project's own terms it declares."""
     from rdflib import Graph
 
-    from kg.build import project_root
+    from kg.project import project_root
 
     path = project_root() / "ontology.ttl"
     text = path.read_bytes()
@@ -273,12 +274,12 @@ _LANGUAGE = re.compile(r'"@([A-Za-z0-9-]+) \.$')
 
 def document(ntriples: bytes, fmt: str) -> bytes:
     """A resource's document from the pool's N-Triples, written as the build writes its
-    files (:func:`kg.build.turtle`, :func:`kg.build.jsonld`), language tags in their
+    files (:func:`kg.graph.writers.turtle`, :func:`kg.graph.writers.jsonld`), language tags in their
     canonical case (the store gives them lower-cased)."""
     from rdflib import Graph
 
-    from kg.build import jsonld, turtle
-    from kg.store import canonical_tag
+    from kg.graph.writers import jsonld, turtle
+    from kg.query.store import canonical_tag
 
     lines = ntriples.decode("utf-8").split("\n")[:-1]
     text = "".join(
@@ -294,7 +295,7 @@ def document(ntriples: bytes, fmt: str) -> bytes:
 def rdf_body(graph: Any, fmt: str) -> bytes:
     """A small rdflib graph in one of the document formats, with the project's prefixes."""
     if fmt == "nt":
-        from kg.build import sorted_ntriples
+        from kg.graph.writers import sorted_ntriples
 
         return sorted_ntriples(graph)
     for prefix, ns in PREFIXES.items():

@@ -12,13 +12,13 @@ later speak; https://www.w3.org/community/reports/reconciliation/CG-FINAL-specs-
 - ``GET /reconcile/preview?id=person/lu-qi``: a small HTML page about the entity, for
   OpenRefine's preview frame.
 
-Names are matched as every ``kg`` command matches them (:mod:`kg.lookup`): an id, an
+Names are matched as every ``kg`` command matches them (:mod:`kg.query.lookup`): an id, an
 IRI, the end of an id, or any label or alternative label in any language or script,
 after NFKC normalisation, case folding, collapsing whitespace and folding Traditional
 Chinese to Simplified. There is no fuzzy matching. A candidate scores 100 when the query
 is its id or one of its labels, 90 when it is an alternative label, 80 when it is the
 end of its id; it is a ``match`` when it is the only entity of the wanted types with that
-name (when ``kg.lookup.find_entity`` would pick it). ``type`` filters the candidates
+name (when ``kg.query.lookup.find_entity`` would pick it). ``type`` filters the candidates
 (a type IRI such as ``https://schema.org/Person``, a CURIE, or a class's local name);
 ``properties`` and ``type_strict`` are accepted and not used.
 
@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from kg.build import BASE, PREFIXES
-from kg.lookup import (
+from kg.project.namespaces import BASE, PREFIXES
+from kg.query.lookup import (
     AmbiguousEntityError,
     EntityNotFoundError,
     Names,
@@ -79,7 +79,7 @@ class _Bad(Exception):
 
 
 class _PoolStore:
-    """What :func:`kg.lookup.entity_names` reads a store through: ``query(text)`` → rows."""
+    """What :func:`kg.query.lookup.entity_names` reads a store through: ``query(text)`` → rows."""
 
     def __init__(self, app: Any):
         self.app = app
@@ -90,7 +90,7 @@ class _PoolStore:
 
 @dataclass
 class Index:
-    """The graph's names (as :mod:`kg.lookup` reads them) and types, read once."""
+    """The graph's names (as :mod:`kg.query.lookup` reads them) and types, read once."""
 
     names: Names
     keys: dict[str, set[str]] = field(default_factory=dict)  #: normalised name or id end → ids
@@ -100,7 +100,7 @@ class Index:
 
     @classmethod
     def of(cls, names: Names, types: dict[str, list[str]], type_names: dict[str, str]) -> Index:
-        """The index of *names* (from :func:`kg.lookup.entity_names`) and their types."""
+        """The index of *names* (from :func:`kg.query.lookup.entity_names`) and their types."""
         index = cls(names, types=types, type_names=type_names)
         for entity, known in names.names.items():
             index.keys.setdefault(entity.partition("/")[2], set()).add(entity)

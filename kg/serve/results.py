@@ -220,7 +220,7 @@ def serialize_graph(triples: Iterable[Any], fmt: str, max_rows: int) -> tuple[by
     """CONSTRUCT/DESCRIBE results as Turtle, N-Triples, JSON-LD or RDF/XML, capped at *max_rows*."""
     from rdflib import Graph
 
-    from kg.build import PREFIXES
+    from kg.project.namespaces import PREFIXES
 
     lines: list[str] = []
     truncated = False

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kg.build import BASE, PREFIXES
+from kg.project.namespaces import BASE, PREFIXES
 
 __all__ = ["DATASET", "VOCABULARIES", "void_graph"]
 
@@ -68,7 +68,7 @@ def void_graph(app: Any, select: Callable[[Any, str], list[dict[str, Any]]]) -> 
     from rdflib import Graph, Literal, Namespace, URIRef
     from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
-    from kg.store import canonical_tag
+    from kg.query.store import canonical_tag
 
     sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
     g = Graph()

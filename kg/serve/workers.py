@@ -95,7 +95,7 @@ def answer_query(
                     variables = [str(v) for v in result.vars or []]
                 body, truncated = serialize_table(variables, result, chosen, max_rows)
         except SyntaxError as exc:  # Oxigraph's parser: "error at LINE:COLUMN: …"
-            from kg.query import oxigraph_position
+            from kg.query.named import oxigraph_position
 
             return error(400, f"malformed query: {oxigraph_position(str(exc))[:300]}")
         except (RuntimeError, ValueError, OSError) as exc:  # also while results are read
@@ -144,7 +144,7 @@ def isolate_network() -> bool:
 
 
 def _worker_main(conn: Any, settings: WorkerSettings) -> None:  # pragma: no cover - child
-    from kg.store import open_store
+    from kg.query.store import open_store
 
     # A remote store is evaluated by the remote server, which the worker must reach.
     remote = settings.store.startswith("sparql+")
@@ -258,7 +258,7 @@ class WorkerPool:
         limits: Limits,
         allow_unisolated: bool = False,
     ):
-        from kg.build import pin_build
+        from kg.graph.generations import pin_build
 
         # Every worker, replacements included, serves the build the server started with.
         resolved, self._pin = pin_build(graph) if graph.exists() else (graph, None)

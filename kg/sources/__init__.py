@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kg._yaml import LINE, load_yaml, yaml_files
-from kg.clean import CleanText
 from kg.errors import DataError, SourceError
+from kg.project._yaml import LINE, load_yaml, yaml_files
+from kg.sources.clean import CleanText
 from kg.sources.formats import FORMATS, LANGUAGES, clean_source
 
 __all__ = ["SOURCE_ID", "TYPES", "Source", "clean_any", "load_source", "load_sources"]

@@ -3,7 +3,7 @@
 A source's ``format`` (in its metadata) says which cleaner reads it:
 
 - ``scrape``: a news page scraped with its chrome, as the seed article is
-  (:func:`kg.clean.clean_page`: spam, page chrome, the body twice, pinyin annotations, lost
+  (:func:`kg.sources.clean.clean_page`: spam, page chrome, the body twice, pinyin annotations, lost
   characters);
 - ``text``: plain text (an encyclopedia page's text, a filing's section);
 - ``markdown``: Markdown, read with markdown-it-py; the text of its blocks is kept, the markup
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 
-from kg.clean import CleanReport, CleanText, _remove_hidden, clean_page, decode, raw_lines
 from kg.errors import SourceError
+from kg.sources.clean import CleanReport, CleanText, _remove_hidden, clean_page, decode, raw_lines
 
 __all__ = ["FORMATS", "LANGUAGES", "clean_source", "detect_format", "rescript", "text_encoding"]
 
@@ -173,7 +173,7 @@ def rescript(clean: CleanText, lang: str) -> CleanText:
 
 
 def _scripts(lines: list[tuple[str, int]], name: str, lang: str, report: CleanReport) -> CleanText:
-    from kg.clean import _t2s, to_traditional
+    from kg.sources.clean import _t2s, to_traditional
 
     if lang in ("zh-Hant", "zh"):
         convert = _t2s()

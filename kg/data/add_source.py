@@ -1,0 +1,440 @@
+"""Register a new source: its raw bytes kept as they are, and its metadata beside them.
+
+:func:`add_source` reads the file, refuses one already registered (same sha256), decodes and
+cleans it with the cleaner of its format (so an undecodable text, or an HTML page with no
+article body, is refused before anything is written), checks the metadata (a publisher that
+is an entity of the graph, a date as precise as known, a URL), and writes into ``data/``:
+
+- ``sources/<id>.raw.<ext>``: the file, byte for byte;
+- ``sources/<id>.meta.yaml``: title, publisher, author, URL, date, language, format,
+  encoding, licence, retrieval date and sha256;
+- ``statements/<id>.yaml``: an empty list of statements, for a person to fill with facts
+  and their quotes (``kg clean`` prints the text to quote from).
+
+The metadata is written by the project's YAML writer (:func:`kg.project._yaml.dump_yaml`, which
+gives every string back exactly) through :func:`kg.project.datafile.write_checked`: under the data
+folder's lock, and only once the whole data set loads with it by the build's own loader
+(:func:`kg.data.statements.load_dataset`). The raw file is written first, then the metadata, then
+the statements file; the raw file is removed again if the rest cannot be written, so a
+source is registered whole or not at all.
+
+Only a regular file is read (:func:`read_source_file`): a device, a FIFO, a socket, a
+directory or a symbolic link is refused, and so is a file larger than :data:`MAX_SIZE`
+(``--max-size``), which is read no further than that limit. The free-text options (title,
+publisher, author, licence, note) are checked by the build's own label check
+(:func:`kg.project.checks.check_text`): one line, no control or bidirectional characters, at
+most :data:`~kg.project._text.MAX_LABEL` characters (a note: :data:`MAX_NOTE`). An
+``--encoding`` must be a known text encoding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import stat
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import DataError, SourceError
+from kg.project._text import MAX_LABEL, MAX_NOTE
+from kg.project._yaml import dump_yaml
+from kg.project.datafile import atomic_write, data_lock, write_checked
+from kg.sources import SOURCE_ID, TYPES
+from kg.sources.formats import FORMATS, clean_source, detect_format, rescript, text_encoding
+
+__all__ = [
+    "MAX_NOTE",
+    "MAX_SIZE",
+    "PROGRESS_FROM",
+    "AddedSource",
+    "add_source",
+    "format_size",
+    "guess_language",
+    "read_source_file",
+    "slug",
+]
+
+#: The largest file ``kg add-source`` registers (bytes) unless ``--max-size`` says otherwise:
+#: 20 MiB, far above any article or encyclopedia page, low enough to read and clean it in
+#: memory in well under a minute.
+MAX_SIZE = 20 * 1024 * 1024
+#: From this size on (bytes), the slow steps (cleaning, guessing the language) say on stderr
+#: what they are doing and how long each took.
+PROGRESS_FROM = 1024 * 1024
+
+# What a file that is not a regular file is, and why it is not read.
+_KINDS = (
+    (stat.S_ISDIR, "a directory", "give a file in it"),
+    (stat.S_ISCHR, "a character device", "a device can give bytes without end"),
+    (stat.S_ISBLK, "a block device", "a device is not a saved page"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)", "reading a pipe can wait for a writer for ever"),
+    (stat.S_ISSOCK, "a socket", "a socket is not a saved page"),
+)
+_REGULAR_ONLY = "kg add-source reads only a regular file (a saved page or text)"
+
+
+@dataclass(frozen=True)
+class AddedSource:
+    id: str
+    raw: Path
+    meta: Path
+    statements: Path
+    sha256: str
+    language: str
+    language_guessed: bool
+    format: str
+    report: str  #: the cleaner's account of what it did
+
+
+def guess_language(text: str) -> str:
+    """zh-Hans, zh-Hant or en, from the characters of *text*.
+
+    >>> [guess_language(t) for t in ("陸奇出任集團總裁", "陆奇出任集团总裁", "Qi Lu")]
+    ['zh-Hant', 'zh-Hans', 'en']
+    """
+    from kg.sources.clean import _t2s
+
+    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if len(han) < max(1, len(text) // 20):
+        return "en"
+    sample = "".join(han[:5000])
+    changed = sum(a != b for a, b in zip(sample, _t2s()(sample), strict=False))
+    return "zh-Hant" if changed > len(sample) * 0.02 else "zh-Hans"
+
+
+def slug(title: str, limit: int = 60) -> str:
+    """A source id from a title: ASCII words, Chinese as toneless pinyin.
+
+    >>> slug("Horizon Robotics — Wikipedia"), slug("百度AI十年启示录")
+    ('horizon-robotics-wikipedia', 'bai-du-ai-shi-nian-qi-shi-lu')
+    """
+    from pypinyin import lazy_pinyin
+
+    words = " ".join(lazy_pinyin(title)).lower()
+    text = re.sub(r"[^a-z0-9]+", "-", words).strip("-")
+    text = text[:limit].rstrip("-")
+    return text or "source"
+
+
+def format_size(size: int) -> str:
+    """*size* bytes as people read it.
+
+    >>> format_size(20 * 1024 * 1024), format_size(1536), format_size(100)
+    ('20 MiB', '1.5 KiB', '100 bytes')
+    """
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} byte{'s' if size != 1 else ''}"
+
+
+def _not_regular(file: Path, mode: int) -> SourceError | None:
+    """The error refusing *file* (of *mode*) if it is not a regular file, else None."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind, why in _KINDS:
+        if test(mode):
+            return SourceError(f"{file}: is {kind}, not a regular file ({why}); {_REGULAR_ONLY}")
+    return SourceError(f"{file}: is not a regular file; {_REGULAR_ONLY}")
+
+
+def _link_error(file: Path) -> SourceError:
+    try:
+        target = f" to {os.readlink(file)}"
+    except OSError:
+        target = ""
+    return SourceError(
+        f"{file}: is a symbolic link{target}, not a regular file (a link is not followed: it "
+        f"could point at any file of this machine, whose text would enter the graph); "
+        f"{_REGULAR_ONLY}: pass the file itself"
+    )
+
+
+def read_source_file(file: Path, max_size: int = MAX_SIZE) -> bytes:
+    """The bytes of *file*, which must be a regular file of at most *max_size* bytes.
+
+    A symbolic link is refused (its target may be any file of the machine, whose text would
+    enter the graph); so are a directory, a device, a FIFO and a socket. The file is opened
+    with ``O_NOFOLLOW | O_NONBLOCK`` and its opened descriptor checked again, so a file
+    swapped for a link or a FIFO after the first look is refused too and nothing blocks; at
+    most *max_size* + 1 bytes are read, so a file that grows, or claims no size, cannot fill
+    the memory.
+    """
+    try:
+        mode = os.lstat(file).st_mode
+    except OSError as exc:
+        raise SourceError(f"{file}: cannot read: {exc.strerror}") from None
+    if stat.S_ISLNK(mode):
+        raise _link_error(file)
+    refused = _not_regular(file, mode)
+    if refused:  # before opening: opening a device can have effects of its own
+        raise refused
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(file, flags)
+    except OSError as exc:
+        if os.path.islink(file):  # became a link since the first look (O_NOFOLLOW: ELOOP)
+            raise _link_error(file) from None
+        raise SourceError(f"{file}: cannot read: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        refused = _not_regular(file, info.st_mode)
+        if refused:
+            raise refused
+        limit = f"{format_size(max_size)} ({max_size:,} bytes)"
+        hint = "save only the article's page or text, or raise the limit with --max-size"
+        if info.st_size > max_size:
+            raise SourceError(
+                f"{file}: is {info.st_size:,} bytes, more than the {limit} a source may "
+                f"have; {hint}"
+            )
+        chunks: list[bytes] = []
+        left = max_size + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:  # it grew since, or claims no size (a file of /proc)
+            raise SourceError(f"{file}: holds more than the {limit} a source may have; {hint}")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise SourceError(f"{file}: cannot read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _stages(
+    progress: Callable[[str], None] | None, file: Path, size: int
+) -> Callable[[str], AbstractContextManager[None]]:
+    """A context manager factory announcing each slow step of a large file, with its time."""
+
+    @contextmanager
+    def stage(what: str) -> Iterator[None]:
+        if progress is None or size < PROGRESS_FROM:
+            yield
+            return
+        progress(f"{file.name} ({format_size(size)}): {what}…")
+        start = time.perf_counter()
+        yield
+        progress(f"  done in {time.perf_counter() - start:.1f} s")
+
+    return stage
+
+
+def _existing(sources: Path) -> dict[str, str]:
+    """sha256 -> id of every registered source (read from the metadata files)."""
+    import yaml
+
+    found = {}
+    for meta in sorted(sources.glob("*.meta.yaml")):
+        try:
+            doc = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(doc, dict) and doc.get("sha256"):
+            found[str(doc["sha256"])] = str(doc.get("id") or meta.name.removesuffix(".meta.yaml"))
+    return found
+
+
+def add_source(
+    data_dir: Path,
+    file: Path,
+    *,
+    title: str,
+    publisher: str,
+    author: str | None = None,
+    url: str | None = None,
+    date: str | None = None,
+    lang: str | None = None,
+    license: str | None = None,
+    license_url: str | None = None,
+    encoding: str = "utf-8",
+    fmt: str | None = None,
+    kind: str | None = None,
+    source_id: str | None = None,
+    opening: bool = False,
+    note: str | None = None,
+    retrieved: str | None = None,
+    max_size: int = MAX_SIZE,
+    progress: Callable[[str], None] | None = None,
+) -> AddedSource:
+    """Register *file* as a source of the project whose data folder is *data_dir*.
+
+    *file* must be a regular file of at most *max_size* bytes (:func:`read_source_file`).
+    For a file of :data:`PROGRESS_FROM` bytes or more, *progress* (if given) is called with
+    a line before and after each slow step.
+    """
+    from kg.data.statements import _load_all_entities, _names
+    from kg.project.checks import check_text, check_url, parse_date
+    from kg.resolve.names import NameIndex
+
+    # The options first, by the build's own label check: nothing is read for a command that
+    # will be refused anyway. An empty title or publisher gets its own message below.
+    for value, option, longest in (
+        (title, "--title", MAX_LABEL),
+        (publisher, "--publisher", MAX_LABEL),
+        (author, "--author", MAX_LABEL),
+        (license, "--license", MAX_LABEL),
+        (note, "--note", MAX_NOTE),
+    ):
+        if value is not None and (value.strip() or option not in ("--title", "--publisher")):
+            check_text(value, option, file, None, longest)
+    problem = text_encoding(encoding)
+    if problem:
+        raise DataError(f"--encoding {problem}", file)
+    raw = read_source_file(file, max_size)
+    stage = _stages(progress, file, len(raw))
+    digest = hashlib.sha256(raw).hexdigest()
+    known = _existing(data_dir / "sources")  # before the slow steps; again under the lock
+    if digest in known:
+        raise DataError(
+            f"{file} is already registered, as source {known[digest]!r} (same sha256 {digest})"
+        )
+    where = (file,)
+    if not title or not title.strip():
+        raise DataError("a source needs its title (--title)", *where)
+    if not publisher or not publisher.strip():
+        raise DataError("a source needs its publisher (--publisher)", *where)
+    fmt = fmt or detect_format(file.name, raw)
+    if fmt not in FORMATS:
+        raise DataError(f"format {fmt!r} is not one of {', '.join(FORMATS)}", *where)
+    if kind is not None and kind not in TYPES:
+        raise DataError(f"type {kind!r} is not one of {', '.join(TYPES)}", *where)
+    # Decode and clean now: an undecodable text or an HTML page with no body is refused here.
+    guessed = lang is None
+    with stage(f"decoding and cleaning it ({fmt})"):
+        clean = clean_source(raw, str(file), fmt, lang or "en", encoding)
+    if lang is None:
+        with stage("guessing its language"):
+            lang = guess_language(clean.text_hant if fmt != "scrape" else clean.text)
+        if lang != "en" and fmt != "scrape":  # the scrape cleaner's text is Simplified already
+            with stage(f"giving it in both scripts ({lang})"):
+                clean = rescript(clean, lang)
+    entities = _load_all_entities(data_dir)
+    index = NameIndex(_names(entities))
+    publisher_id = index.resolve(publisher, where)
+    if entities[publisher_id].type != "Organization":
+        raise DataError(f"publisher {publisher!r} is {publisher_id}, not an organisation", *where)
+    author_value = None
+    if author:
+        found = index.find(author)
+        author_value = found[0] if len(found) == 1 else check_text(author, "--author", file, None)
+    if url:
+        check_url(url, "--url", file, None)
+    if license_url:
+        check_url(license_url, "--license-url", file, None)
+    if date:
+        date = parse_date(date, (file, None))
+    retrieved = retrieved or dt.date.today().isoformat()
+    parse_date(retrieved, (file, None))
+    sid = source_id or slug(title)
+    if not SOURCE_ID.fullmatch(sid):
+        raise DataError(f"source id {sid!r} is not allowed (pattern {SOURCE_ID.pattern})", *where)
+    with data_lock(data_dir):  # from the last look at what is registered to the last write
+        written = _register(
+            data_dir,
+            file,
+            raw,
+            digest,
+            sid,
+            source_id is not None,
+            stage,
+            {
+                "format": fmt,
+                "type": kind or "NewsArticle",
+                "headline": title,
+                "publisher": publisher_id,
+                "author": author_value,
+                "language": lang,
+                "encoding": None if encoding.lower() in ("utf-8", "utf8") else encoding,
+                "url": url,
+                "date": date,
+                "license": license,
+                "license_url": license_url,
+                "retrieved": retrieved,
+                "opening": True if opening else None,
+                "note": note,
+            },
+        )
+    sid, raw_path, meta_path, statements = written
+    return AddedSource(
+        sid, raw_path, meta_path, statements, digest, lang, guessed, fmt, clean.report.summary()
+    )
+
+
+_META_HEADER = (
+    "# Metadata of one source, written by `kg add-source`. The raw file beside it is kept\n"
+    "# byte for byte; `kg build` checks its sha256 and cleans it by its format.\n"
+)
+
+
+def _register(
+    data_dir: Path,
+    file: Path,
+    raw: bytes,
+    digest: str,
+    sid: str,
+    id_given: bool,
+    stage: Callable[[str], AbstractContextManager[None]],
+    fields: dict[str, object],
+) -> tuple[str, Path, Path, Path]:
+    """Write the raw file, its metadata and its statements file (the caller holds the lock).
+
+    Returns the id (a free one, from *sid*) and the three paths. The metadata and the
+    statements file are written only once the data set loads with them; the raw file is
+    removed again if they are not written.
+    """
+    from kg.data.statements import load_dataset
+
+    sources = data_dir / "sources"
+    known = _existing(sources)  # again, under the lock: another writer may have added it
+    if digest in known:
+        raise DataError(
+            f"{file} is already registered, as source {known[digest]!r} (same sha256 {digest})"
+        )
+    if id_given and (sources / f"{sid}.meta.yaml").exists():
+        raise DataError(
+            f"a source with the id {sid!r} exists already", sources / f"{sid}.meta.yaml"
+        )
+    base, n = sid, 2
+    while (sources / f"{sid}.meta.yaml").exists():
+        sid, n = f"{base}-{n}", n + 1
+    ext = {"html": ".html", "markdown": ".md"}.get(str(fields["format"]), ".txt")
+    raw_path = sources / f"{sid}.raw{ext}"
+    meta_path = sources / f"{sid}.meta.yaml"
+    statements = data_dir / "statements" / f"{sid}.yaml"
+    doc: dict[str, object] = {"id": sid, "raw": raw_path.name, "sha256": digest}
+    doc |= {key: value for key, value in fields.items() if value is not None}
+    # The metadata before the statements file: a writer killed in between leaves a source
+    # with no facts yet, which builds, rather than facts of a source that does not exist.
+    texts = {meta_path: dump_yaml(doc, _META_HEADER)}
+    if not statements.exists():
+        texts[statements] = _skeleton(sid, str(fields["headline"]))
+    atomic_write(raw_path, raw)
+    try:
+        with stage("checking that the data loads with it"):
+            write_checked(data_dir, texts, check=lambda: load_dataset(data_dir))
+    except BaseException:
+        raw_path.unlink(missing_ok=True)
+        meta_path.unlink(missing_ok=True)
+        raise
+    return sid, raw_path, meta_path, statements
+
+
+def _skeleton(sid: str, title: str) -> str:
+    """The statements file of a new source: no facts yet, and how to write them."""
+    header = (
+        f"# Facts stated by {title}, each with its evidence quote from the clean text\n"
+        f"# (`kg clean data/sources/{sid}.raw.*` prints it). The format is the seed's:\n"
+        "# see data/statements/jiemian-baidu-ai-decade.yaml. Entities may be named by id or\n"
+        "# by any of their names; a name that fits several entities is an error.\n"
+    )
+    return dump_yaml({"source": sid, "relations": []}, header)
