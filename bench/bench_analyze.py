@@ -44,9 +44,9 @@ def _timed(steps: dict[str, float], name: str, func, *args):  # type: ignore[no-
 
 
 def main() -> None:
+    from kg.analysis.gather import _report
     from kg.analysis.measures import entity_graph
     from kg.analysis.neighbourhood import neighbourhood
-    from kg.analysis.report import _report
     from kg.graph.build import load_graph
     from kg.graph.synth import write_synthetic
     from kg.query.lookup import find_entity

@@ -54,7 +54,7 @@ import random, sys, time
 t0 = time.perf_counter()
 try:  # the package grouped by step (issue 20), or the flat one of the old commit
     from kg.project import project_root
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
 except ImportError:
     from kg.build import project_root
     from kg.statements import load_dataset
@@ -79,7 +79,7 @@ ONE = r"""
 import json, resource, sys, time
 try:  # the package grouped by step (issue 20), or the flat one of the old commit
     from kg.project import project_root
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
 except ImportError:
     from kg.build import project_root
     from kg.statements import load_dataset
@@ -138,7 +138,7 @@ print(json.dumps(out))
 
 def _load() -> tuple[dict[str, str], list[str], list[str], list[str]]:
     sys.path.insert(0, str(ROOT))
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
     from kg.project import project_root
 
     data = load_dataset(project_root() / "data")

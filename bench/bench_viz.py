@@ -38,7 +38,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from kg.viz.page import VizEdge, VizGraph, VizNode, render_html, write_viz_html
+from kg.viz.model import VizEdge, VizGraph, VizNode
+from kg.viz.page import render_html, write_viz_html
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("KG_CHROMIUM", "/usr/bin/chromium")

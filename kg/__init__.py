@@ -41,7 +41,7 @@ _LAZY = {
     "load_graph": "kg.graph.build",
     "clean_file": "kg.sources.clean",
     "clean_page": "kg.sources.clean",
-    "load_dataset": "kg.data.statements",
+    "load_dataset": "kg.data.dataset",
 }
 
 

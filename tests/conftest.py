@@ -6,6 +6,8 @@ import functools
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,7 +25,7 @@ def founded() -> int:
     """Founder facts in the project's data: the article's 8 and those other sources add
     (counted, so that adding a source does not break the protocol tests; counted once, when
     a test first asks)."""
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
 
     data = load_dataset(ROOT / "data")
     return len({(s.subject, s.object) for s in data.statements if s.relation == "founder"})
@@ -244,3 +246,14 @@ def edit(root: Path, rel: str, old: str, new: str) -> Path:
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return path
+
+
+def run_kg(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`kg ARGS` as a separate process on the project *root*; its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "kg", *args],
+        env={**os.environ, "KG_HOME": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

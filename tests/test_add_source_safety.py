@@ -192,7 +192,7 @@ def test_free_text_options_follow_the_label_rules(
 
 
 def test_metadata_is_written_by_the_yaml_writer_and_reads_back_exactly(data_copy: Path) -> None:
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
     from kg.project._yaml import LINE, dump_yaml, load_yaml
 
     page = data_copy / "page.txt"

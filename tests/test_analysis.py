@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import json
 import re
 import subprocess
@@ -10,9 +11,12 @@ import sys
 
 import pytest
 
-from kg.analysis import measures as analysis
-from kg.analysis import report, timeline
-from kg.analysis.measures import UnknownEntityError, from_edges
+from kg.analysis import timeline
+from kg.analysis.diaspora import diaspora, diaspora_tree
+from kg.analysis.drawing import draw_diaspora_tree, plot_timeline, use_cjk_font
+from kg.analysis.facts import figures, tenures
+from kg.analysis.measures import UnknownEntityError, entity_graph, from_edges, person_org_graph
+from kg.analysis.network import centrality, communities, ego_network, rankings, shortest_connection
 from kg.analysis.report import diaspora_report, render_markdown
 from kg.errors import KGError
 from kg.viz import export
@@ -56,7 +60,7 @@ def small():
 
 
 def test_alumni_are_past_staff_only(small):
-    d = analysis.diaspora(small, "big")
+    d = diaspora(small, "big")
     assert [a.id for a in d.alumni] == ["person/a", "person/b", "person/d"]
     assert "person/c" not in {a.id for a in d.alumni}  # works there now
     assert "person/e" not in {a.id for a in d.alumni}  # role with no end
@@ -78,13 +82,13 @@ def test_a_move_inside_the_group_is_not_a_departure():
             ("org/sub", "parentOrganization", "org/big"),
         ]
     )
-    d = analysis.diaspora(G, "big")
+    d = diaspora(G, "big")
     assert d.group == ["org/sub"]
     assert d.departures == ["person/b"]
     assert d.moved == [("person/a", "org/sub")] and d.joined == [("person/b", "org/other")]
-    up = analysis.diaspora(G, "sub")  # to the parent is inside the group too
+    up = diaspora(G, "sub")  # to the parent is inside the group too
     assert up.departures == [] and up.moved == [("person/c", "org/big")]
-    T = analysis.diaspora_tree(G, "big")
+    T = diaspora_tree(G, "big")
     assert T.edges["person/a", "org/sub"]["inside_group"]
     assert not T.edges["person/b", "org/other"]["inside_group"]
     assert (
@@ -94,7 +98,7 @@ def test_a_move_inside_the_group_is_not_a_departure():
 
 
 def test_founders_companies_cofounders(small):
-    d = analysis.diaspora(small, "org/big")
+    d = diaspora(small, "org/big")
     assert d.founders == ["person/a", "person/b"]
     assert d.startups_per_alumnus == {"person/a": 2, "person/b": 1}
     assert d.cofounders == [
@@ -113,13 +117,13 @@ def test_founders_companies_cofounders(small):
 
 
 def test_time_to_founding_only_where_dates_exist(small):
-    (t,) = analysis.diaspora(small, "big").time_to_founding
+    (t,) = diaspora(small, "big").time_to_founding
     assert t["person"] == "person/a" and t["company"] == "org/s1"
     assert t["years_from_joining"] == 5.5 and t["years_from_leaving"] == 1.0
 
 
 def test_diaspora_tree_layers(small):
-    T = analysis.diaspora_tree(small, "big")
+    T = diaspora_tree(small, "big")
     layers = dict(T.nodes(data="layer"))
     assert layers == {
         "org/big": 0,
@@ -136,13 +140,13 @@ def test_diaspora_tree_layers(small):
 
 
 def test_entity_graph_filters_by_relation(small):
-    G = analysis.entity_graph(small, relations=["founder"])
+    G = entity_graph(small, relations=["founder"])
     assert {d["relation"] for _, _, d in G.edges(data=True)} == {"founder"}
     assert "product/p" not in G  # its only edge was dropped, and isolates go
 
 
 def test_person_org_graph_is_bipartite(small):
-    B = analysis.person_org_graph(small)
+    B = person_org_graph(small)
     assert not B.has_edge("org/big", "org/s1")  # competitors are not person–org
     assert "product/p" not in B
     assert {n for n, side in B.nodes(data="bipartite") if side == 0} == {
@@ -156,7 +160,7 @@ def test_person_org_graph_is_bipartite(small):
 
 
 def test_shortest_connection_says_each_fact_its_way_round(small):
-    c = analysis.shortest_connection(small, "person/x", "person/c", lang="en")
+    c = shortest_connection(small, "person/x", "person/c", lang="en")
     assert c.path == ["person/x", "org/s1", "org/big", "person/c"]
     assert c.text == "person/x —founder→ 一号 ←competitorOf— 大厂 ←worksFor— person/c"
     assert [s.forward for s in c.steps] == [True, False, False]
@@ -167,49 +171,49 @@ def test_shortest_connection_prefers_the_telling_fact():
         [("person/a", "competitorOf", "org/b"), ("person/a", "founder", "org/b")],
         {"person/a": "A", "org/b": "B"},
     )
-    assert analysis.shortest_connection(G, "A", "B").text == "A —founder→ B"
+    assert shortest_connection(G, "A", "B").text == "A —founder→ B"
 
 
 def test_unconnected_and_unknown_entities(small):
     G = from_edges([("person/a", "alumniOf", "org/x"), ("person/b", "alumniOf", "org/y")])
     with pytest.raises(UnknownEntityError, match="nothing in the graph connects"):
-        analysis.shortest_connection(G, "person/a", "person/b")
+        shortest_connection(G, "person/a", "person/b")
     with pytest.raises(UnknownEntityError, match=r"did you mean: org/big"):
-        analysis.diaspora(small, "org/bigg")
+        diaspora(small, "org/bigg")
     with pytest.raises(UnknownEntityError, match="a person, not an organisation"):
-        analysis.diaspora(small, "甲")
+        diaspora(small, "甲")
     assert issubclass(UnknownEntityError, KGError)
 
 
 def test_centrality_of_a_star_and_a_path():
     star = from_edges([(f"person/{i}", "alumniOf", "org/hub") for i in range(4)])
-    assert analysis.centrality(star, "degree")["org/hub"] == 1.0
-    assert analysis.centrality(star, "betweenness")["org/hub"] == 1.0
-    pagerank = analysis.centrality(star, "pagerank")
+    assert centrality(star, "degree")["org/hub"] == 1.0
+    assert centrality(star, "betweenness")["org/hub"] == 1.0
+    pagerank = centrality(star, "pagerank")
     assert max(pagerank, key=pagerank.__getitem__) == "org/hub"
     assert sum(pagerank.values()) == pytest.approx(1.0)
     path = from_edges([("person/a", "alumniOf", "org/m"), ("person/b", "alumniOf", "org/m")])
-    assert analysis.centrality(path, "betweenness") == {
+    assert centrality(path, "betweenness") == {
         "person/a": 0.0,
         "org/m": 1.0,
         "person/b": 0.0,
     }
     with pytest.raises(KGError, match="unknown measure"):
-        analysis.centrality(path, "closeness")
+        centrality(path, "closeness")
 
 
 def test_communities_are_seeded_and_stable():
     edges = [(f"person/{c}{i}", "alumniOf", f"org/{c}") for c in "xyz" for i in range(3)]
     edges.append(("person/x0", "worksFor", "org/y"))
     G = from_edges(edges)
-    first = analysis.communities(G, seed=7)
-    assert first == analysis.communities(G, seed=7)
+    first = communities(G, seed=7)
+    assert first == communities(G, seed=7)
     assert sorted(len(c) for c in first) == [4, 4, 4]
     assert ["org/z", "person/z0", "person/z1", "person/z2"] in first
 
 
 def test_ego_network(small):
-    ego = analysis.ego_network(small, "乙")
+    ego = ego_network(small, "乙")
     assert sorted(ego.nodes) == ["org/big", "org/s1", "person/b"]
 
 
@@ -217,19 +221,19 @@ def test_ego_network(small):
 
 
 def test_entity_graph_has_only_entities(graph):
-    G = analysis.entity_graph(graph)
+    G = entity_graph(graph)
     prefixes = {n.partition("/")[0] for n in G.nodes}
     assert prefixes == {"person", "org", "market", "product"}
     assert not any(n.startswith("http") for n in G.nodes)
     assert all(d["evidence"] for _, _, d in G.edges(data=True))
     assert "person/pei-lin" not in G  # the article's author has no facts as an entity
-    assert "person/pei-lin" in analysis.entity_graph(graph, isolates=True)
+    assert "person/pei-lin" in entity_graph(graph, isolates=True)
     assert G.nodes["org/weride"]["former_names"] == ["景驰科技"]
     assert G.nodes["org/kunlunxin"]["listing_status"] == ["planned IPO (2027)"]
 
 
 def test_article_founders_and_cofounders(graph):
-    d = analysis.diaspora(graph, "org/baidu")
+    d = diaspora(graph, "org/baidu")
     founded = {a.id: a.founded for a in d.alumni if a.founded}
     assert founded == {person: [company] for person, company in BAIDU_FOUNDERS.items()}
     assert {c.id for c in d.companies} == set(BAIDU_FOUNDERS.values())
@@ -253,13 +257,13 @@ def test_article_founders_and_cofounders(graph):
 
 
 def test_article_connection_in_words(graph):
-    c = analysis.shortest_connection(graph, "彭军", "余凯")
+    c = shortest_connection(graph, "彭军", "余凯")
     assert c.text == "彭军 —曾任职于→ 百度 ←曾任职于— 余凯"
     assert c.steps[0].evidence
 
 
 def test_article_rankings(graph):
-    ranks = analysis.rankings(graph, top=2)
+    ranks = rankings(graph, top=2)
     assert [n for n, _ in ranks["betweenness"]["Organization"]] == ["org/baidu", "org/kunlunxin"]
     assert ranks["pagerank"]["Organization"][0][0] == "org/baidu"
 
@@ -361,7 +365,7 @@ def test_a_role_start_is_not_joining(graph):
 
 
 def test_tenures(graph):
-    t = timeline.tenures(graph, "en")
+    t = tenures(graph, "en")
     lu = t[t.subject_id == "person/lu-qi"]
     assert lu[["relation", "roles", "start", "end"]].values.tolist() == [
         ["alumniOf", "COO and Group President", "2017", "2018-05"]
@@ -373,7 +377,7 @@ def test_tenures(graph):
 
 
 def test_figures_include_the_undated(graph):
-    f = timeline.figures(graph, "en")
+    f = figures(graph, "en")
     from rdflib import URIRef
     from rdflib.namespace import RDF
 
@@ -482,7 +486,7 @@ def test_export_reads_back(graph, tmp_path, fmt):
 
     (path,) = export.export_graph(graph, tmp_path, fmt, lang="en")
     G = nx.read_graphml(path) if fmt == "graphml" else nx.read_gexf(path)
-    entity = analysis.entity_graph(graph)
+    entity = entity_graph(graph)
     assert set(G.nodes) == set(entity.nodes)
     assert G.number_of_edges() == entity.number_of_edges()
     lu = G.nodes["person/lu-qi"]
@@ -514,15 +518,29 @@ def test_export_csv(graph, tmp_path):
 # --- documentation and architecture ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", [analysis, timeline, report, export], ids=lambda m: m.__name__)
-def test_docstring_examples_run(module):
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+DOCTESTED = [
+    "kg.analysis.measures",
+    "kg.analysis.diaspora",
+    "kg.analysis.network",
+    "kg.analysis.drawing",
+    "kg.analysis.facts",
+    "kg.analysis.timeline",
+    "kg.analysis.report",
+    "kg.viz.export",
+]
+
+
+@pytest.mark.parametrize("name", DOCTESTED)
+def test_docstring_examples_run(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
 
 
 def test_importing_the_analysis_loads_no_heavy_library():
     code = (
-        "import sys, kg.analysis.measures, kg.analysis.timeline, kg.analysis.report, kg.viz.export; "
+        "import sys, kg.analysis.measures, kg.analysis.diaspora, kg.analysis.network, "
+        "kg.analysis.drawing, kg.analysis.facts, kg.analysis.timeline, kg.analysis.gather, "
+        "kg.analysis.report, kg.viz.export; "
         "print(sorted(m for m in ('networkx', 'pandas', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -536,14 +554,14 @@ def test_plots_draw_chinese_or_warn(graph):
     import warnings
 
     with warnings.catch_warnings(record=True):
-        lang = analysis.use_cjk_font("zh-Hans")
-    ax = analysis.draw_diaspora_tree(analysis.diaspora_tree(graph), lang=lang)
+        lang = use_cjk_font("zh-Hans")
+    ax = draw_diaspora_tree(diaspora_tree(graph), lang=lang)
     texts = {t.get_text() for t in ax.texts}
     assert ("百度" if lang == "zh-Hans" else "Baidu") in texts
     words = {t.get_text() for t in ax.get_legend().get_texts()}
     assert ("创立" if lang == "zh-Hans" else "founded") in words
     assert ("集团内调动" if lang == "zh-Hans" else "moved inside the group") in words
-    ax = analysis.plot_timeline(timeline.timeline(graph, lang), lang=lang)
+    ax = plot_timeline(timeline.timeline(graph, lang), lang=lang)
     assert len(ax.texts) == len(timeline.timeline(graph))
     words = {t.get_text() for t in ax.get_legend().get_texts()}
     assert ("离开或卸任" if lang == "zh-Hans" else "left or stepped down") in words

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.analysis import measures as analysis
+from kg.analysis.diaspora import diaspora
+from kg.analysis.gather import report_scope
+from kg.analysis.measures import entity_graph
 from kg.analysis.neighbourhood import neighbourhood
-from kg.analysis.report import diaspora_report, render_markdown, report_scope
+from kg.analysis.report import diaspora_report, render_markdown
 from kg.cli import main
 from kg.query.store import open_store
 
@@ -19,9 +21,9 @@ LANGS = ("en", "zh-Hans", "zh-Hant")
 
 
 def orgs_with_alumni(graph) -> list[str]:
-    G = analysis.entity_graph(graph)
+    G = entity_graph(graph)
     orgs = [n for n, kind in G.nodes(data="type") if kind == "Organization"]
-    return [o for o in sorted(orgs) if analysis.diaspora(G, o).alumni]
+    return [o for o in sorted(orgs) if diaspora(G, o).alumni]
 
 
 def assert_same_report(whole, part, org: str, lang: str) -> None:
@@ -125,8 +127,8 @@ def test_the_timeline_and_most_linked_are_of_the_reports_scope(synthetic):
     from kg.analysis.timeline import timeline
 
     graph, _ = synthetic
-    G = analysis.entity_graph(graph)
-    scope = report_scope(G, analysis.diaspora(G, "org/baidu"))
+    G = entity_graph(graph)
+    scope = report_scope(G, diaspora(G, "org/baidu"))
     report = diaspora_report(graph, "org/baidu", "en", top=50)
     assert len(report["timeline"]) < len(timeline(graph, "en"))
     for row in report["timeline"]:

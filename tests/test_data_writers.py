@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from kg.data.statements import load_dataset
+from kg.data.dataset import load_dataset
 from kg.project._yaml import dump_yaml, load_yaml
 from kg.project.datafile import LOCK_NAME, data_lock
 from kg.resolve.judgements import record_judgement
+from tests.conftest import run_kg
 
 PEOPLE = [
     "person/lu-qi",
@@ -36,13 +37,7 @@ PEOPLE = [
 
 
 def kg(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kg", *args],
-        env={**os.environ, "KG_HOME": str(root)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_kg(root, *args, timeout=120)
 
 
 def judge(*pair: str, verdict: str = "different", by: str = "Tester", why: str = "w", **more: str):

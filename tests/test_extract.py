@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.data.statements import load_dataset
+from kg.data.dataset import load_dataset
 from kg.extract.drafts import extract
 from kg.extract.evaluate import evaluate, pooled
 from kg.extract.rules import RULES

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from kg.data.statements import load_dataset
+from kg.data.dataset import load_dataset
 from kg.extract import drafts as drafts_module
 from kg.extract.drafts import extract_text
 from tests.conftest import ROOT

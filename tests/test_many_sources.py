@@ -14,7 +14,7 @@ from rdflib.namespace import RDF, RDFS
 
 from kg.cli import main
 from kg.data.add_source import add_source
-from kg.data.statements import load_dataset
+from kg.data.dataset import load_dataset
 from kg.errors import DataError, SourceError
 from kg.graph.build import build, build_graph
 from kg.graph.merge import conflicts

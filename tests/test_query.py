@@ -286,7 +286,7 @@ def test_career_relation_labels_are_the_vocabularys(root):
     """The labels written in career.rq are those of relations.yaml and ontology.ttl."""
     from rdflib import Graph, Literal, URIRef
 
-    from kg.data.statements import load_vocabulary
+    from kg.data.vocabulary import load_vocabulary
     from kg.sources.clean import to_traditional
 
     relations = load_vocabulary(root / "data" / "relations.yaml").relations

@@ -23,7 +23,9 @@ from kg.project.namespaces import BASE
 TEXT = "2019年,张伟创立了星河智能科技有限公司。余凯于2015年离开百度。彭军、楼天城创立小马智行。\n"
 
 
-def start_review(root: Path, text: str) -> tuple[str, subprocess.Popen[str], str]:
+def start_review(
+    root: Path, text: str, source_id: str | None = None
+) -> tuple[str, subprocess.Popen[str], str]:
     """Register *text* as a new source of the project *root* and start `kg review` on it:
     the source id, the process and the page's base URL."""
     added = add_source(
@@ -32,6 +34,7 @@ def start_review(root: Path, text: str) -> tuple[str, subprocess.Popen[str], str
         title="测试",
         publisher="界面新闻",
         lang="zh-Hans",
+        source_id=source_id,
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "kg", "review", added.id, "--by", "Tester", "--port", "0"],
@@ -358,6 +361,6 @@ def test_a_hostile_entity_is_refused_and_the_data_still_builds(reviewing, entity
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 400 and message in refused.value.read().decode()
     assert not (root / "data" / "entities" / "reviewed.yaml").exists()
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
 
     load_dataset(root / "data")  # nothing half-written: the data loads as before

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import urllib.request
@@ -17,27 +16,14 @@ import pytest
 import yaml
 
 from kg.data.add_source import add_source
-from tests.test_review import _card, _page
+from tests.conftest import run_kg
+from tests.test_review import _card, _page, start_review
 
 TEXT = "2017年1月,陆奇出任百度首席运营官。余凯于2015年离开百度。2019年,张伟创立了星河智能科技有限公司。\n"
 
 
-def _start(root: Path, text: str, by: str = "Tester", source_id: str | None = None):
-    path = root / "n.txt"
-    path.write_text(text, encoding="utf-8")
-    added = add_source(
-        root / "data", path, title="测试", publisher="界面新闻", lang="zh-Hans", source_id=source_id
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kg", "review", added.id, "--by", by, "--port", "0"],
-        env={**os.environ, "KG_HOME": str(root)},
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stderr.readline() if proc.stderr else ""
-    match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    assert match, line
-    return added.id, proc, f"http://127.0.0.1:{match.group(1)}"
+def _start(root: Path, text: str, source_id: str | None = None):
+    return start_review(root, text, source_id=source_id)
 
 
 @pytest.fixture()
@@ -51,13 +37,7 @@ def review(data_copy: Path):
 
 
 def _kg(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kg", *args],
-        env={**os.environ, "KG_HOME": str(root)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_kg(root, *args)
 
 
 def _status(page, starts: str) -> str:

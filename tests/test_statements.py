@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.data.statements import load_dataset
+from kg.data.dataset import load_dataset
 from kg.errors import DataError, QuoteNotFoundError, SourceError
 from tests.conftest import edit
 

@@ -24,21 +24,13 @@ from typing import Any
 import pytest
 
 from kg.analysis.projection import Edge, Evidence, Node, Projection, project
-from kg.data.statements import load_dataset
+from kg.data.dataset import load_dataset
 from kg.errors import DataError, KGError
 from kg.graph.build import build_graph
 from kg.project import project_root
-from kg.viz.page import (
-    VizEdge,
-    VizGraph,
-    VizNode,
-    VizSource,
-    _in_sentence,
-    render_html,
-    viz_graph,
-    write_html,
-    write_viz_html,
-)
+from kg.viz.facts import _in_sentence, viz_graph
+from kg.viz.model import VizEdge, VizGraph, VizNode, VizSource
+from kg.viz.page import render_html, write_html, write_viz_html
 
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
@@ -302,7 +294,7 @@ def test_a_failed_write_leaves_the_old_file(
 def test_written_as_utf8_under_an_ascii_locale(tmp_path: Path) -> None:
     out = tmp_path / "graph.html"
     code = (
-        "import locale, sys; from kg.viz.page import *; "
+        "import locale, sys; from kg.viz.model import *; from kg.viz.page import *; "
         "write_viz_html(VizGraph([VizNode('a', 'Person', '\\u9646\\u5947')], []), sys.argv[1]); "
         "print(locale.getpreferredencoding(False))"
     )

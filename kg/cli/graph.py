@@ -168,7 +168,7 @@ def validate(root: Path | None) -> None:
     Example:
       kg validate
     """
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
     from kg.graph.build import build_graph, validate_graph
     from kg.project import project_root
 

@@ -170,7 +170,7 @@ def resolve(
       kg resolve --judge person/yu-kai person/kai-yu --verdict same \\
           --by "Li Ming" --why "both founded Horizon Robotics in 2015"
     """
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
 
     data_dir = _data(root)
     if judge:
@@ -233,7 +233,7 @@ def conflicts(root: Path | None, fmt: str) -> None:
     Example:
       kg conflicts --format json
     """
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
     from kg.graph.merge import conflicts as find
 
     data = load_dataset(_data(root))
@@ -282,7 +282,7 @@ def extract(source: str, root: Path | None, fmt: str, write: bool) -> None:
     Example:
       kg extract jiemian-baidu-ai-decade --format json
     """
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
     from kg.extract.drafts import extract as run
     from kg.extract.drafts import render
     from kg.extract.drafts import write as save
@@ -318,7 +318,7 @@ def evaluate(source: str | None, every: bool, root: Path | None, fmt: str) -> No
     Example:
       kg eval --all
     """
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
     from kg.extract.drafts import extract
     from kg.extract.evaluate import evaluate as run
 

@@ -14,7 +14,7 @@ is an entity of the graph, a date as precise as known, a URL), and writes into `
 The metadata is written by the project's YAML writer (:func:`kg.project._yaml.dump_yaml`, which
 gives every string back exactly) through :func:`kg.project.datafile.write_checked`: under the data
 folder's lock, and only once the whole data set loads with it by the build's own loader
-(:func:`kg.data.statements.load_dataset`). The raw file is written first, then the metadata, then
+(:func:`kg.data.dataset.load_dataset`). The raw file is written first, then the metadata, then
 the statements file; the raw file is removed again if the rest cannot be written, so a
 source is registered whole or not at all.
 
@@ -272,7 +272,7 @@ def add_source(
     For a file of :data:`PROGRESS_FROM` bytes or more, *progress* (if given) is called with
     a line before and after each slow step.
     """
-    from kg.data.statements import _load_all_entities, _names
+    from kg.data.entities import _load_all_entities, _names
     from kg.project.checks import check_text, check_url, parse_date
     from kg.resolve.names import NameIndex
 
@@ -392,7 +392,7 @@ def _register(
     statements file are written only once the data set loads with them; the raw file is
     removed again if they are not written.
     """
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
 
     sources = data_dir / "sources"
     known = _existing(sources)  # again, under the lock: another writer may have added it

@@ -29,7 +29,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from kg.data.statements import Dataset
+from kg.data.model import Dataset
 from kg.errors import DataError
 from kg.extract.mentions import Mention, find_mentions
 from kg.extract.rules import RULES, Match, could_match, match_sentence

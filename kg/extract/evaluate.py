@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from kg.data.statements import Dataset
+from kg.data.model import Dataset
 
 __all__ = ["Score", "evaluate"]
 

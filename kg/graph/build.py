@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg.data.statements import Dataset, Evidence, Membership, RelationStatement, load_dataset
+from kg.data.dataset import load_dataset
+from kg.data.model import Dataset, Evidence, Membership, RelationStatement
 from kg.errors import DataError, ValidationError
 from kg.graph.generations import publish
 from kg.graph.writers import _sorted_text, jsonld, turtle
@@ -339,7 +340,7 @@ def _decimal(number: float) -> str:
 
 
 def build_graph(data: Dataset) -> Graph:
-    """Turn a checked :class:`~kg.data.statements.Dataset` into an rdflib Graph."""
+    """Turn a checked :class:`~kg.data.model.Dataset` into an rdflib Graph."""
     builder = _Builder(data)
     builder.sources()
     builder.entities()

@@ -26,7 +26,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from kg.data.statements import Dataset, Evidence, Figure, Membership, RelationStatement
+from kg.data.model import Dataset, Evidence, Figure, Membership, RelationStatement
 
 __all__ = [
     "Conflict",

@@ -14,15 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kg.data.statements import (
-    Dataset,
-    Entity,
-    Evidence,
-    Figure,
-    Membership,
-    Relation,
-    RelationStatement,
-)
+from kg.data.model import Dataset, Entity, Evidence, Figure, Membership, Relation, RelationStatement
 from kg.sources import Source
 from kg.sources.clean import CleanReport, CleanText
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from kg.resolve.names import identity_key, pinyin_keys
 
 if TYPE_CHECKING:  # the loaded data (kg.data, a later step) is only passed in
-    from kg.data.statements import Dataset
+    from kg.data.model import Dataset
 
 __all__ = ["Candidate", "candidates"]
 

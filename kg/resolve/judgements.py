@@ -98,7 +98,7 @@ def load_judgements(path: Path, index: NameIndex) -> list[Judgement]:
 def apply_judgements(judgements: list[Judgement], entities: dict[str, Any]) -> dict[str, str]:
     """Merge what was judged the same; return ``{id: the id it is merged into}``.
 
-    *entities* (``{id: kg.data.statements.Entity}``) is updated in place: the merged entity
+    *entities* (``{id: kg.data.model.Entity}``) is updated in place: the merged entity
     keeps its own labels and gains the other's names as alternative labels.
     """
     parent: dict[str, str] = {}

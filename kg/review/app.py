@@ -57,7 +57,7 @@ class ReviewApp:
 
     # -- the drafts, fresh from the data on each request --
     def _dataset(self) -> Any:
-        from kg.data.statements import load_dataset
+        from kg.data.dataset import load_dataset
 
         return load_dataset(self.data_dir)
 
@@ -73,7 +73,7 @@ class ReviewApp:
 
     def _drafts(self, data: Any) -> list[dict[str, Any]]:
         """Every draft of the source, each with how it was decided (None: still open)."""
-        from kg.viz.page import _in_sentence
+        from kg.viz.facts import _in_sentence
 
         done = decided(self.data_dir, self.source)
         text = data.sources[self.source].text
@@ -269,7 +269,7 @@ def _why(source: str, entity: str, quote: str) -> str:
 
 
 def _is_id(value: str) -> bool:
-    from kg.data.statements import _ID
+    from kg.data.entities import _ID
 
     return bool(_ID.match(value))
 

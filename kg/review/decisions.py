@@ -65,7 +65,7 @@ def _read(path: Path, key: str) -> dict[str, Any]:
 
 def _check(data_dir: Path, source: str | None = None) -> None:
     """Load the data as the build does (and the source's rejections as kg extract does)."""
-    from kg.data.statements import load_dataset
+    from kg.data.dataset import load_dataset
 
     load_dataset(data_dir)
     if source is not None:
@@ -227,12 +227,12 @@ def decided_keys(data_dir: Path, source: str) -> set[str]:
 def create_entity(data_dir: Path, entity: dict[str, Any]) -> str:
     """Add a new entity (id, type, labels, en_source) to ``data/entities/reviewed.yaml``.
 
-    The entity is checked by the loader the build uses (:func:`kg.data.statements._load_entities`:
+    The entity is checked by the loader the build uses (:func:`kg.data.entities._load_entities`:
     id, type, labels in three languages, the English name's source, visible one-line text),
     and against every entity already declared, before the file is written: a request cannot
     leave the data unbuildable.
     """
-    from kg.data.statements import _load_entities
+    from kg.data.entities import _load_entities
 
     if not isinstance(entity, dict):
         raise DataError("an entity is an object (id, type, labels, en_source)")
@@ -266,6 +266,6 @@ _ENTITIES = """\
 
 
 def _read_entity_ids(data_dir: Path) -> set[str]:
-    from kg.data.statements import _load_all_entities
+    from kg.data.entities import _load_all_entities
 
     return set(_load_all_entities(data_dir))

@@ -289,7 +289,7 @@ def labels_listing() -> bytes:
     from rdflib import Graph, Literal
     from rdflib.namespace import RDFS
 
-    from kg.data.statements import load_vocabulary
+    from kg.data.vocabulary import load_vocabulary
     from kg.project import project_root
     from kg.project.namespaces import PREFIXES
     from kg.sources.clean import to_traditional
