@@ -6,7 +6,7 @@ the answer as a small rdflib ``Graph``, on which :func:`kg.analysis.report.diasp
 gives exactly the report it gives on the whole graph. At a million triples this
 is a few thousand facts instead of the whole graph in rdflib and NetworkX.
 
-What the report reads (:func:`kg.analysis.report.report_scope`), and so what is fetched:
+What the report reads (:func:`kg.analysis.gather.report_scope`), and so what is fetched:
 
 1. the organisation's group: the organisations linked to it by subsidiary facts
    (``schema:parentOrganization``), followed both ways;

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg.data.statements import Relation, load_vocabulary
+from kg.data.model import Relation
+from kg.data.vocabulary import load_vocabulary
 from kg.project import project_root
 from kg.project.namespaces import BASE, PREFIXES, expand
 
