@@ -108,7 +108,7 @@ def flat_graph(graph: Any, lang: str = "zh-Hans", seed: int = 0, gexf: bool = Fa
     ('#3A8FD9', {'r': 58, 'g': 143, 'b': 217, 'a': 1.0})
     """
     from kg.analysis.measures import entity_graph
-    from kg.viz.page import relation_style
+    from kg.viz.model import relation_style
 
     G = entity_graph(graph)
     look = _look(graph, G, lang, seed)
@@ -147,7 +147,9 @@ def flat_graph(graph: Any, lang: str = "zh-Hans", seed: int = 0, gexf: bool = Fa
 def _look(graph: Any, G: Any, lang: str, seed: int) -> dict[str, dict[str, Any]]:
     """The page's layout of *graph*: from its RDF or projection, else from the entity graph."""
     from kg.analysis.projection import Projection
-    from kg.viz.page import VizEdge, VizGraph, VizNode, page_layout, viz_graph
+    from kg.viz.facts import viz_graph
+    from kg.viz.model import VizEdge, VizGraph, VizNode
+    from kg.viz.page import page_layout
 
     if G is graph:  # already an entity graph: draw it as it is
         vg = VizGraph(

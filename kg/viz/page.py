@@ -25,8 +25,11 @@ files beside it (``kg/static/graph.html``, ``graph.css``, ``graph.js``):
   edge to the entity its figures are about.
 
 :func:`write_html` is the entry point for a built graph; :func:`write_viz_html` takes
-plain :class:`VizNode` and :class:`VizEdge` lists (the benchmark feeds it synthetic
-graphs of 20,000 nodes).
+plain :class:`kg.viz.model.VizNode` and :class:`kg.viz.model.VizEdge` lists (the benchmark
+feeds it synthetic graphs of 20,000 nodes).
+
+The page's data and its look are in :mod:`kg.viz.model`, built from a graph by
+:func:`kg.viz.facts.viz_graph`; the drawing order and placement are :mod:`kg.viz.place`.
 """
 
 from __future__ import annotations
@@ -38,37 +41,39 @@ import html
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kg.errors import DataError, KGError
+from kg.errors import KGError
 from kg.project.datafile import atomic_write
-from kg.sources.clean import to_traditional
-from kg.viz.layout import EDGE_FONT, LABEL_LIMIT, layout
+from kg.viz.facts import viz_graph
+from kg.viz.layout import EDGE_FONT, LABEL_LIMIT
+from kg.viz.model import (
+    _TYPE_ORDER,
+    _UI,
+    RELATION_STYLES,
+    TYPE_NAMES,
+    TYPE_STYLES,
+    VizGraph,
+    VizSource,
+    _check_lang,
+    _type,
+    relation_style,
+)
+from kg.viz.place import _bends, _place
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from kg.analysis.projection import Edge, Evidence, Node, Projection
-
 __all__ = [
-    "LANGS",
     "STABILIZE_LIMIT",
-    "VizEdge",
-    "VizGraph",
-    "VizNode",
-    "VizQuote",
-    "VizSource",
     "page_layout",
     "render_html",
-    "viz_graph",
     "write_html",
     "write_viz_html",
 ]
 
-LANGS = ("zh-Hans", "zh-Hant", "en")
 #: Up to this many nodes the page keeps labels apart and starts zoomed in to read them;
 #: larger graphs are drawn as laid out, labels appearing as one zooms in.
 STABILIZE_LIMIT = LABEL_LIMIT
@@ -84,477 +89,6 @@ _FONT_HANT = (
     .replace("Sans SC", "Sans TC")
     .replace("PingFang SC", "PingFang TC")
 )
-#: Sentence ends, to show a quote in its sentence; at most this many characters each side.
-_SENTENCE_ENDS = "。！？!?\n"
-_CONTEXT = 90
-_CLOSERS = "”’」』)）"
-
-# --- presentation tables (how types and relations look, in each language) -----------
-
-#: Node style by entity type: vis-network shape, fill and border colour (Okabe–Ito based).
-TYPE_STYLES: dict[str, dict[str, str]] = {
-    "Person": {"shape": "dot", "fill": "#F0A030", "border": "#A96400"},
-    "Organization": {"shape": "square", "fill": "#3A8FD9", "border": "#1D5E9A"},
-    "Product": {"shape": "diamond", "fill": "#2BAE84", "border": "#17775A"},
-    "StockMarket": {"shape": "triangle", "fill": "#C8629E", "border": "#8E3B6C"},
-    "Other": {"shape": "dot", "fill": "#A0A0A0", "border": "#6B6B6B"},
-}
-_TYPE_ORDER = ("Person", "Organization", "Product", "StockMarket", "Other")
-TYPE_NAMES: dict[str, dict[str, str]] = {
-    "Person": {"zh-Hans": "人物", "zh-Hant": "人物", "en": "Person"},
-    "Organization": {"zh-Hans": "机构", "zh-Hant": "機構", "en": "Organization"},
-    "Product": {"zh-Hans": "产品", "zh-Hant": "產品", "en": "Product"},
-    "StockMarket": {"zh-Hans": "股票市场", "zh-Hant": "股票市場", "en": "Stock market"},
-    "Other": {"zh-Hans": "其他", "zh-Hant": "其他", "en": "Other"},
-}
-#: Edge style by relation: colour, width and dash pattern (past ties are dashed).
-RELATION_STYLES: dict[str, dict[str, Any]] = {
-    "founder": {"color": "#D55E00", "width": 2.2},
-    "role": {"color": "#2F6DB0", "width": 1.8},
-    "worksFor": {"color": "#2F6DB0", "width": 1.6},
-    "alumniOf": {"color": "#6E9BCF", "width": 1.4, "dashes": [6, 4]},
-    "recruited": {"color": "#E69F00", "width": 1.6},
-    "parentOrganization": {"color": "#1D5E9A", "width": 2.0},
-    "spunOffFrom": {"color": "#1D5E9A", "width": 1.6, "dashes": [6, 4]},
-    "manufacturer": {"color": "#2BAE84", "width": 1.4},
-    "competitorOf": {"color": "#A8A8A8", "width": 1.2, "dashes": [2, 4]},
-    "customerOf": {"color": "#C8629E", "width": 1.4},
-    "partnerOf": {"color": "#C8629E", "width": 1.4, "dashes": [6, 4]},
-    "listedOn": {"color": "#8E3B6C", "width": 1.4},
-    "forecast": {"color": "#7A5BA6", "width": 1.4, "dashes": [2, 3]},
-}
-_DEFAULT_RELATION_STYLE: dict[str, Any] = {"color": "#8C8C8C", "width": 1.2}
-#: How a membership edge's relation is named in the filter (the edge itself shows the role).
-_ROLE_NAMES = {"zh-Hans": "职务", "zh-Hant": "職務", "en": "role"}
-
-
-_UI: dict[str, dict[str, str]] = {
-    "zh-Hans": {
-        "title": "中国AI产业知识图谱",
-        "search": "搜索人物、机构、产品(中文或英文)",
-        "types": "类型",
-        "relations": "关系",
-        "details": "详情",
-        "close": "关闭",
-        "none": "没有匹配的名字",
-        "shown": "显示 {n} / {N} 个实体,{m} / {M} 条关系",
-        "hint": "悬停查看名称;点击实体或连线,查看全部事实、原文句子和来源;滚轮缩放,拖动平移。",
-        "aka": "别名",
-        "id": "标识",
-        "facts": "{n} 条事实",
-        "click_node": "点击查看全部 {n} 条事实及原文",
-        "click_edge": "点击查看原文句子和来源",
-        "not_drawn": "未画出的实体",
-        "labels_hidden": "{k} 条关系的名称放不下,没有画出;悬停或点击连线即可看到。",
-        "no_date": "发布日期未记录",
-        "no_url": "原文链接未记录",
-        "disputed": "⚠ 来源之间有分歧,见 kg conflicts",
-        "original": "原文",
-        "author": "{name}:{title}的作者",
-        "editor": "{name}:{title}的编辑",
-        "publisher": "{name}:{title}的出版方",
-        "no_tie": "{name}:与图中其他实体没有关系",
-    },
-    "zh-Hant": {
-        "title": "中國AI產業知識圖譜",
-        "search": "搜尋人物、機構、產品(中文或英文)",
-        "types": "類型",
-        "relations": "關係",
-        "details": "詳情",
-        "close": "關閉",
-        "none": "沒有相符的名字",
-        "shown": "顯示 {n} / {N} 個實體,{m} / {M} 條關係",
-        "hint": "懸停查看名稱;點擊實體或連線,查看全部事實、原文句子和來源;滾輪縮放,拖動平移。",
-        "aka": "別名",
-        "id": "標識",
-        "facts": "{n} 條事實",
-        "click_node": "點擊查看全部 {n} 條事實及原文",
-        "click_edge": "點擊查看原文句子和來源",
-        "not_drawn": "未畫出的實體",
-        "labels_hidden": "{k} 條關係的名稱放不下,沒有畫出;懸停或點擊連線即可看到。",
-        "no_date": "發布日期未記錄",
-        "no_url": "原文連結未記錄",
-        "disputed": "⚠ 來源之間有分歧,見 kg conflicts",
-        "original": "原文",
-        "author": "{name}:{title}的作者",
-        "editor": "{name}:{title}的編輯",
-        "publisher": "{name}:{title}的出版方",
-        "no_tie": "{name}:與圖中其他實體沒有關係",
-    },
-    "en": {
-        "title": "China's AI industry: knowledge graph",
-        "search": "Find a person, company or product (any language)",
-        "types": "Types",
-        "relations": "Relations",
-        "details": "Details",
-        "close": "Close",
-        "none": "No matching name",
-        "shown": "Showing {n} / {N} entities, {m} / {M} relations",
-        "hint": "Hover for names; click an entity or a line for every fact, the sentence it "
-        "comes from and its source; scroll to zoom, drag to pan.",
-        "aka": "also",
-        "id": "id",
-        "facts": "{n} facts",
-        "click_node": "Click for all {n} facts and their sources",
-        "click_edge": "Click for the sentence and its source",
-        "not_drawn": "Not drawn",
-        "labels_hidden": "{k} relation names did not fit and are not drawn; hover over or "
-        "click a line to see them.",
-        "no_date": "publication date not recorded",
-        "no_url": "link to the original not recorded",
-        "disputed": "⚠ the sources disagree: see kg conflicts",
-        "original": "original",
-        "author": "{name}: author of {title}",
-        "editor": "{name}: editor of {title}",
-        "publisher": "{name}: publisher of {title}",
-        "no_tie": "{name}: no tie to another entity in the graph",
-    },
-}
-
-
-# --- plain data the page is made from -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VizSource:
-    """A source as the details panel cites it; empty fields are shown as not recorded."""
-
-    title: str
-    publisher: str = ""
-    date: str = ""
-    url: str = ""
-
-
-@dataclass(frozen=True)
-class VizQuote:
-    """One quote of a fact, with the rest of its sentence around it."""
-
-    source: str  #: source id, a key of :attr:`VizGraph.sources`
-    quote: str
-    before: str = ""
-    after: str = ""
-
-
-@dataclass(frozen=True)
-class VizNode:
-    """One vertex of the page.
-
-    Parameters
-    ----------
-    id : str
-        Any unique string (entity id); shown only as text, never used as markup or DOM id.
-    type : str
-        ``Person``, ``Organization``, ``Product`` or ``StockMarket`` (anything else is
-        drawn as ``Other``).
-    label : str
-        The name drawn under the node.
-    names : tuple of str
-        Every name the search box should find it by (labels in all languages, aliases).
-    tooltip : str
-        Plain text shown on hover and at the top of the details panel (newlines kept; the
-        first line is the heading).
-    """
-
-    id: str
-    type: str
-    label: str
-    names: tuple[str, ...] = ()
-    tooltip: str = ""
-
-
-@dataclass(frozen=True)
-class VizEdge:
-    """One directed, labelled edge of the page (``source`` -> ``target``).
-
-    ``when`` and ``status`` are shown beside the fact in the details panel, ``quotes``
-    under it.
-    """
-
-    source: str
-    target: str
-    relation: str
-    label: str = ""
-    tooltip: str = ""
-    when: str = ""
-    status: str = ""
-    disputed: bool = False  #: another source's statement contradicts it (kg conflicts)
-    quotes: tuple[VizQuote, ...] = ()
-
-
-@dataclass
-class VizGraph:
-    """Everything one page shows: nodes, edges and the texts around them.
-
-    ``relation_names`` maps a relation key to the name the filter shows (default: the key);
-    ``sources`` the source ids quotes cite to their metadata; ``notes`` lists, in the
-    legend, the entities left out of the drawing and why.
-    """
-
-    nodes: list[VizNode]
-    edges: list[VizEdge]
-    lang: str = "zh-Hans"
-    title: str = ""
-    subtitle: str = ""
-    relation_names: dict[str, str] = field(default_factory=dict)
-    sources: dict[str, VizSource] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-
-# --- from the RDF graph to the plain data ---------------------------------------------
-
-
-def _say(labels: Mapping[str, str], lang: str, fallback: str) -> str:
-    """The label in *lang*; zh-Hant is converted from zh-Hans when missing."""
-    if labels.get(lang):
-        return labels[lang]
-    if lang == "zh-Hant" and labels.get("zh-Hans"):
-        return to_traditional(labels["zh-Hans"])
-    return labels.get("zh-Hans") or labels.get("en") or fallback
-
-
-def _all_names(labels: Mapping[str, str], fallback: str) -> str:
-    """``陆奇 · 陸奇 · Lu Qi``: each distinct label once, in LANGS order."""
-    seen: list[str] = []
-    for lang in LANGS:
-        name = _say(labels, lang, fallback)
-        if name not in seen:
-            seen.append(name)
-    return " · ".join(seen)
-
-
-def _span(start: str | None, end: str | None, date: str | None) -> str:
-    if date and not (start or end):
-        return date
-    if start or end:
-        return f"{start or '?'} – {end or ''}".rstrip()
-    return ""
-
-
-def _sources(graph: Graph, lang: str) -> tuple[dict[str, VizSource], dict[str, str]]:
-    """Each article's title, publisher, date and URL, and its clean Simplified text."""
-    from rdflib import Literal, URIRef
-    from rdflib.namespace import RDF, RDFS
-
-    from kg.project.namespaces import BASE, PREFIXES
-
-    schema = PREFIXES["schema"]
-    found, texts = {}, {}
-    for article in graph.subjects(RDF.type, URIRef(schema + "CreativeWork")):
-        sid = str(article).removeprefix(BASE + "source/")
-
-        def texts_of(node: Any, prop: str) -> dict[str, str]:
-            return {
-                str(o.language): str(o)
-                for o in graph.objects(node, URIRef(prop))
-                if isinstance(o, Literal) and o.language
-            }
-
-        publisher = graph.value(article, URIRef(schema + "publisher"))
-        names = texts_of(publisher, str(RDFS.label)) if publisher is not None else {}
-        date = graph.value(article, URIRef(schema + "datePublished"))
-        url = graph.value(article, URIRef(schema + "url"))
-        found[sid] = VizSource(
-            title=_say(texts_of(article, schema + "headline"), lang, sid),
-            publisher=_say(names, lang, "") if names else "",
-            date=str(date) if date is not None else "",
-            url=str(url) if url is not None else "",
-        )
-        bodies = texts_of(article, schema + "text")
-        body = bodies.get("zh-Hans", bodies.get("en"))
-        if body is not None:
-            texts[sid] = body
-    return found, texts
-
-
-def _in_sentence(text: str | None, start: int, end: int, quote: str) -> tuple[str, str]:
-    """The rest of the sentence around ``text[start:end]`` (empty if it is not *quote*)."""
-    if text is None or text[start:end] != quote:
-        return "", ""
-    left = max(text.rfind(c, 0, start) for c in _SENTENCE_ENDS) + 1
-    while left < start and text[left] in _CLOSERS:
-        left += 1  # a closing quote after the full stop ends the sentence before
-    ends = [i for i in (text.find(c, end) for c in _SENTENCE_ENDS) if i >= 0]
-    right = min(ends) if ends else len(text)
-    if right < len(text) and text[right] != "\n":
-        right += 1  # keep the full stop, and the closing quotes after it
-        while right < len(text) and text[right] in _CLOSERS:
-            right += 1
-    before, after = text[left:start], text[end:right]
-    if len(before) > _CONTEXT:
-        before = "…" + before[-_CONTEXT:]
-    if len(after) > _CONTEXT:
-        after = after[:_CONTEXT] + "…"
-    return before, after
-
-
-def _quotes(evidence: Sequence[Evidence], texts: Mapping[str, str]) -> tuple[VizQuote, ...]:
-    return tuple(
-        VizQuote(
-            ev.source, ev.quote, *_in_sentence(texts.get(ev.source), ev.start, ev.end, ev.quote)
-        )
-        for ev in evidence
-    )
-
-
-def _edge_tooltip(edge: Edge, nodes: Mapping[str, Node], lang: str) -> str:
-    """Who, what, when, and the quotes: no more than the facts say."""
-    source, target = nodes[edge.source], nodes[edge.target]
-    lines = [
-        f"{_all_names(source.labels, source.id)} → {_all_names(target.labels, target.id)}",
-        _all_names(edge.labels, edge.relation),
-    ]
-    when = _span(edge.start, edge.end, edge.date)
-    if when:
-        lines.append(when)
-    if edge.status:
-        lines.append(edge.status)
-    if edge.evidence:
-        lines.append("")
-        lines.extend(f"“{ev.quote}”" for ev in edge.evidence)
-    lines += ["", _UI[lang]["click_edge"]]
-    return "\n".join(lines)
-
-
-def _node_info(node: Node, lang: str) -> str:
-    ui = _UI[lang]
-    lines = [_all_names(node.labels, node.id)]
-    kind = TYPE_NAMES.get(node.type, TYPE_NAMES["Other"])[lang]
-    lines.append(f"{kind} · {node.kind}" if node.kind else kind)
-    names = {node.labels.get(x) for x in LANGS}
-    alts = [a for a in node.alt_labels if a not in names]
-    if alts:
-        lines.append(f"{ui['aka']}: {', '.join(alts)}")
-    lines.append(f"{ui['id']}: {node.id}")
-    return "\n".join(lines)
-
-
-def _check_lang(lang: str) -> None:
-    if lang not in LANGS:
-        raise KGError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-
-
-def viz_graph(
-    graph: Graph | Projection,
-    lang: str = "zh-Hans",
-    relations: Path | None = None,
-    sources: Mapping[str, tuple[str, str] | VizSource] | None = None,
-) -> VizGraph:
-    """The page data of a built graph: names in *lang*, facts with their quotes and sources.
-
-    Parameters
-    ----------
-    graph : rdflib.Graph or kg.analysis.projection.Projection
-        A built graph, or its projection (then *sources* may name the articles, and quotes
-        are shown without their sentences: a projection holds no text).
-    lang : {'zh-Hans', 'zh-Hant', 'en'}
-        The language of the names drawn; tooltips show every language.
-    relations : path, optional
-        The relation vocabulary, passed to :func:`kg.analysis.projection.project`.
-    sources : mapping, optional
-        ``{source id: VizSource or (headline, publisher)}``; read from *graph* when it is
-        a Graph.
-
-    Returns
-    -------
-    VizGraph
-        Nodes sorted by entity id: every entity with a fact or a forecast to draw. The
-        others are listed in ``notes`` with their tie (author, editor or publisher of an
-        article) or as having none.
-    """
-    from kg.analysis.projection import Projection, project
-
-    _check_lang(lang)
-    texts: dict[str, str] = {}
-    if isinstance(graph, Projection):
-        proj = graph
-        found = {
-            k: v if isinstance(v, VizSource) else VizSource(*v) for k, v in (sources or {}).items()
-        }
-        headline = ""
-    else:
-        proj = project(graph, relations)
-        found, texts = _sources(graph, lang)
-        headline = ", ".join(f"《{s.title}》" for _, s in sorted(found.items()))
-    ui = _UI[lang]
-    drawn = [*proj.edges, *proj.forecasts]
-    touching: Counter[str] = Counter()
-    for edge in drawn:
-        if edge.source not in proj.nodes or edge.target not in proj.nodes:
-            raise DataError(f"edge {edge.key or edge.relation} joins an unknown entity")
-        touching[edge.source] += 1
-        touching[edge.target] += 1
-    nodes = []
-    for nid, node in sorted(proj.nodes.items()):
-        if not touching[nid]:
-            continue
-        names = [node.labels[x] for x in LANGS if node.labels.get(x)]
-        names += [a for a in node.alt_labels if a not in names]
-        nodes.append(
-            VizNode(
-                id=nid,
-                type=node.type,
-                label=_say(node.labels, lang, nid),
-                names=(*names, nid),
-                tooltip=_node_info(node, lang),
-            )
-        )
-    notes = []
-    credited: dict[tuple[str, str], list[str]] = {}  # (entity, role) -> titles, in order
-    for credit in proj.credits:
-        if touching[credit.entity]:
-            continue
-        title = found[credit.source].title if credit.source in found else credit.source
-        credited.setdefault((credit.entity, credit.role), []).append(f"《{title}》")
-    for (entity, role), titles in credited.items():
-        node = proj.nodes[entity]
-        notes.append(
-            ui[role].format(
-                name=_say(node.labels, lang, node.id),
-                title=("、" if lang != "en" else ", ").join(dict.fromkeys(titles)),
-            )
-        )
-    for nid, node in sorted(proj.nodes.items()):
-        if not touching[nid] and nid not in {e for e, _ in credited}:
-            notes.append(ui["no_tie"].format(name=_say(node.labels, lang, nid)))
-    # Statements that another source's statement contradicts (kg:conflictsWith) are marked.
-    disputed = {e.key for e in drawn if e.disputed}
-
-    def status(e: Edge) -> str:
-        parts = [e.status or "", ui["disputed"] if e.key in disputed else ""]
-        return " · ".join(p for p in parts if p)
-
-    edges = [
-        VizEdge(
-            source=e.source,
-            target=e.target,
-            relation=e.relation,
-            label=("⚠ " if e.key in disputed else "") + _say(e.labels, lang, e.relation),
-            tooltip=_edge_tooltip(replace(e, status=status(e)), proj.nodes, lang),
-            when=_span(e.start, e.end, e.date),
-            status=status(e),
-            quotes=_quotes(e.evidence, texts),
-            disputed=e.key in disputed,
-        )
-        for e in drawn
-    ]
-    relation_names = {}
-    for e in drawn:
-        if e.relation == "role":
-            relation_names["role"] = _ROLE_NAMES[lang]
-        elif e.relation not in relation_names:
-            relation_names[e.relation] = _say(e.labels, lang, e.relation)
-    return VizGraph(
-        nodes=nodes,
-        edges=edges,
-        lang=lang,
-        title=ui["title"],
-        subtitle=headline,
-        relation_names=relation_names,
-        sources=found,
-        notes=notes,
-    )
-
-
 # --- the page --------------------------------------------------------------------------
 
 
@@ -695,60 +229,6 @@ def _options(vg: VizGraph, seed: int, stabilize: int, type_keys: Sequence[str]) 
     }
 
 
-@dataclass(frozen=True)
-class _Placed:
-    """The page's nodes and edges in drawing order, with the layout of the nodes."""
-
-    nodes: list[VizNode]
-    edges: list[VizEdge]
-    pairs: list[tuple[int, int]]
-    x: list[int]
-    y: list[int]
-    size: list[float]
-    font: list[int]
-    drawn: list[str]
-
-
-def _place(vg: VizGraph, seed: int) -> _Placed:
-    _check_lang(vg.lang)
-    nodes = sorted(vg.nodes, key=lambda n: n.id)
-    index: dict[str, int] = {}
-    for i, node in enumerate(nodes):
-        if node.id in index:
-            raise DataError(f"two nodes have the id {node.id!r}; node ids must be unique")
-        index[node.id] = i
-    edges = sorted(vg.edges, key=lambda e: (e.source, e.target, e.relation, e.label, e.tooltip))
-    pairs = []
-    for edge in edges:
-        for end in (edge.source, edge.target):
-            if end not in index:
-                raise DataError(
-                    f"edge {edge.source!r} -[{edge.relation}]-> {edge.target!r} "
-                    f"names an unknown node {end!r}; add the node or drop the edge"
-                )
-        pairs.append((index[edge.source], index[edge.target]))
-    drawn = _drawn_labels(pairs, [e.label for e in edges])
-    ends = [(pairs[i][0], pairs[i][1], text) for i, text in enumerate(drawn) if text]
-    placed = layout(len(nodes), pairs, [n.label for n in nodes], seed, ends)
-    return _Placed(nodes, edges, pairs, placed.x, placed.y, placed.size, placed.font, drawn)
-
-
-def _drawn_labels(pairs: Sequence[tuple[int, int]], labels: Sequence[str]) -> list[str]:
-    """The label drawn on each edge: edges between the same two nodes share one.
-
-    The first edge of a pair carries the pair's relation names, one line each (a name twice
-    only once); the others are drawn without a label.
-    """
-    groups: dict[tuple[int, int], list[int]] = {}
-    for i, (a, b) in enumerate(pairs):
-        groups.setdefault((min(a, b), max(a, b)), []).append(i)
-    drawn = [""] * len(pairs)
-    for members in groups.values():
-        names = [labels[i] for i in members if labels[i]]
-        drawn[members[0]] = "\n".join(dict.fromkeys(names))
-    return drawn
-
-
 def page_layout(vg: VizGraph, seed: int = 0) -> dict[str, dict[str, Any]]:
     """Where and how the page draws each node: ``{id: {x, y, size, font, fill, border}}``.
 
@@ -767,11 +247,6 @@ def page_layout(vg: VizGraph, seed: int = 0) -> dict[str, dict[str, Any]]:
         }
         for i, n in enumerate(placed.nodes)
     }
-
-
-def relation_style(relation: str) -> dict[str, Any]:
-    """Colour, width and dashes of a relation's edges on the page."""
-    return {"dashes": False, **RELATION_STYLES.get(relation, _DEFAULT_RELATION_STYLE)}
 
 
 def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
@@ -856,34 +331,6 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
             )
         ],
     }
-
-
-def _bends(pairs: Sequence[tuple[int, int]], merged: bool = False) -> list[float]:
-    """How much to curve each edge so that edges between the same two nodes fan out.
-
-    A lone edge gets 0 (drawn with the default smoothing); the k-th of m parallel edges gets
-    a signed roundness, its sign taken relative to the pair's own orientation so that
-    A -> B and B -> A bend to different sides. With *merged* (the small graphs, where the
-    edges of a pair share one label, see :func:`_drawn_labels`) every edge is straight, so
-    a pair is drawn as one line with one label.
-    """
-    if merged:
-        return [0.0] * len(pairs)
-    groups: dict[tuple[int, int], list[int]] = {}
-    for i, (a, b) in enumerate(pairs):
-        groups.setdefault((min(a, b), max(a, b)), []).append(i)
-    bends = [0.0] * len(pairs)
-    for (low, _), members in groups.items():
-        if len(members) < 2:
-            continue
-        for k, i in enumerate(members):
-            bend = round(0.22 * (k - (len(members) - 1) / 2), 3)
-            bends[i] = bend if pairs[i][0] == low else -bend
-    return bends
-
-
-def _type(name: str) -> str:
-    return name if name in TYPE_STYLES else "Other"
 
 
 def render_html(vg: VizGraph, seed: int = 0, stabilize: int | None = None) -> str:
