@@ -158,7 +158,8 @@ def bench_size(triples: int, args: argparse.Namespace, out: list[str]) -> dict:
     import pyoxigraph as ox
 
     from kg.graph.synth import write_synthetic
-    from kg.query.named import bind, named_queries, rows, run
+    from kg.query.named import bind, named_queries
+    from kg.query.results import rows, run
     from kg.query.store import KGStore, open_store
 
     def say(line: str = "") -> None:

@@ -53,7 +53,8 @@ def main() -> None:
     from kg.publish.push import META_GRAPH as META
     from kg.publish.push import _count, push
     from kg.publish.virtuoso import VirtuosoServer, new_password
-    from kg.query.named import named_queries, rows, run
+    from kg.query.named import named_queries
+    from kg.query.results import rows, run
     from kg.query.store import open_store
 
     parser = argparse.ArgumentParser()

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from kg.errors import SourceError
-from kg.sources.clean import REPLACEMENT, clean_file, clean_page, find_damage, strip_annotations
+from kg.sources.clean import clean_file, clean_page
+from kg.sources.lines import REPLACEMENT, find_damage, strip_annotations
 
 ARTICLE = Path(__file__).resolve().parent.parent / "data/sources/jiemian-baidu-ai-decade.raw.txt"
 META = ARTICLE.with_name("jiemian-baidu-ai-decade.meta.yaml")

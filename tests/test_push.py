@@ -123,7 +123,8 @@ def test_a_push_publishes_the_build_and_a_second_changes_nothing(server, built):
 
 
 def test_the_pushed_graph_answers_every_named_query_as_the_build_does(server, built):
-    from kg.query.named import named_queries, rows, run
+    from kg.query.named import named_queries
+    from kg.query.results import rows, run
     from kg.query.store import open_store
 
     assert kg_push(server, built.out).returncode == 0

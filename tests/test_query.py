@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.query.named import QueryError, named_queries, rows, run, serialize, unknown_terms
+from kg.query.named import QueryError, named_queries, unknown_terms
+from kg.query.results import rows, run, serialize
 from kg.query.store import StoreError, open_store, parse_spec
 from tests.conftest import founded
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.query.named import named_queries, run, serialize
+from kg.query.named import named_queries
+from kg.query.results import run, serialize
 from kg.query.store import open_store
 
 JAVA_DIR = Path("/usr/share/java")

@@ -112,6 +112,7 @@ def query(
       kg query 'SELECT ?p WHERE { ?p a <https://schema.org/Person> }' --format json
     """
     from kg.query import named as q
+    from kg.query import results
 
     if list_queries:
         for name, named in q.named_queries().items():
@@ -148,11 +149,11 @@ def query(
     with open_store(store, _graph(graph_file)) as opened:
         values = _entity_bindings(opened, _defaults(text, resolved), values)
         try:
-            done = q.run(opened, query, values, lang)
+            done = results.run(opened, query, values, lang)
         except q.QueryError as exc:
             raise q.QueryError(f"{exc}{_prefixed_name_hint(text, str(exc))}") from None
         if done.kind in ("CONSTRUCT", "DESCRIBE"):
-            click.echo(q.serialize(done, fmt or "ttl").decode("utf-8"), nl=False)
+            click.echo(results.serialize(done, fmt or "ttl").decode("utf-8"), nl=False)
             return
         fmt = fmt or ("table" if sys.stdout.isatty() else "csv")
         if fmt in ("table", "md"):
@@ -160,9 +161,9 @@ def query(
                 click.echo("true" if done.boolean else "false")
                 return
             names = done.variables
-            click.echo(_table(names, q.rows(done), markdown=fmt == "md"))
+            click.echo(_table(names, results.rows(done), markdown=fmt == "md"))
             return
-        click.echo(q.serialize(done, fmt).decode("utf-8"), nl=False)
+        click.echo(results.serialize(done, fmt).decode("utf-8"), nl=False)
 
 
 def _defaults(text: str, named: Any) -> dict[str, str]:

@@ -95,7 +95,7 @@ def answer_query(
                     variables = [str(v) for v in result.vars or []]
                 body, truncated = serialize_table(variables, result, chosen, max_rows)
         except SyntaxError as exc:  # Oxigraph's parser: "error at LINE:COLUMN: …"
-            from kg.query.named import oxigraph_position
+            from kg.query.results import oxigraph_position
 
             return error(400, f"malformed query: {oxigraph_position(str(exc))[:300]}")
         except (RuntimeError, ValueError, OSError) as exc:  # also while results are read
