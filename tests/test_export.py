@@ -11,7 +11,9 @@ import networkx as nx
 import pytest
 
 from kg.viz.export import _year, export_graph
-from kg.viz.page import RELATION_STYLES, TYPE_STYLES, page_layout, viz_graph
+from kg.viz.facts import viz_graph
+from kg.viz.model import RELATION_STYLES, TYPE_STYLES
+from kg.viz.page import page_layout
 
 GEXF = "{http://www.gexf.net/1.2draft}"
 VIZ = "{http://www.gexf.net/1.2draft/viz}"

@@ -372,7 +372,7 @@ def test_sources_that_disagree_are_reported_with_both_quotes(data_copy: Path) ->
     assert {str(graph.value(st, URIRef(SCHEMA + "endDate"))) for st in lu} == {"2018-04", "2018-05"}
     assert (lu[0], URIRef(KG + "conflictsWith"), lu[1]) in graph
     # The graph page marks the disputed facts.
-    from kg.viz.page import viz_graph
+    from kg.viz.facts import viz_graph
 
     marked = [e for e in viz_graph(graph).edges if e.disputed]
     assert {(e.source, e.target) for e in marked} >= {("person/lu-qi", "org/baidu")}

@@ -310,7 +310,7 @@ def test_the_entity_page_gives_the_graph_panels_view_of_every_fact(chromium, hos
         # Every quote sits in the sentence the graph page's details panel shows it in.
         from rdflib import URIRef
 
-        from kg.viz.page import _in_sentence
+        from kg.viz.facts import _in_sentence
 
         texts = {  # each source's canonical text (Simplified, or English)
             str(s): str(o)

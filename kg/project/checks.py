@@ -1,6 +1,6 @@
 """The checks every text, URL and date of the data passes, wherever it is written or read.
 
-The build's loaders (:mod:`kg.data.statements`) and every writer of a data file (judgements,
+The build's loaders (:mod:`kg.data`) and every writer of a data file (judgements,
 review decisions, a new source's metadata) use these, so that a value a writer accepts is one
 the build accepts. Each raises a :class:`~kg.errors.DataError` naming the field (and, when
 given, the file and line).
