@@ -12,6 +12,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -162,3 +163,26 @@ def test_init_add_a_source_build_query_and_push_help(installed, tmp_path):
     assert "Jane Doe" in answered.stdout and "Acme AI" in answered.stdout
     pushed = _run(installed, project, "push", "--help")
     assert pushed.returncode == 0 and "Publish the built graph" in pushed.stdout
+    # kg serve, from the installed package's own pages and queries, on the new project.
+    env = {k: v for k, v in os.environ.items() if k not in ("KG_HOME", "PYTHONPATH")}
+    serving = subprocess.Popen(
+        [str(installed / "kg"), "serve", "--port", "0", "--workers", "1"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = serving.stdout.readline().strip() if serving.stdout else ""
+        assert base.startswith("http://127.0.0.1:"), serving.stderr.read() if serving.stderr else ""
+        page = urllib.request.urlopen(base + "/", timeout=30).read().decode()
+        assert "<html" in page.lower()
+        request = urllib.request.Request(
+            base + "/org/acme-ai", headers={"Accept": "application/n-triples"}
+        )
+        triples = urllib.request.urlopen(request, timeout=30).read().decode()
+        assert "Jane Doe founded Acme AI in 2021" in triples
+    finally:
+        serving.terminate()
+        serving.wait(timeout=10)
