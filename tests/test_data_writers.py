@@ -320,3 +320,31 @@ def test_a_sources_licence_and_note_follow_the_text_rules_in_the_build(data_copy
     done = kg(data_copy, "build", "--out", str(data_copy / "out"))
     assert done.returncode == 1 and f"{meta}:" in done.stderr and key in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_drafts_are_written_under_the_lock_and_read_back_exactly(tmp_path):
+    """`kg extract --write` is a writer of a data file too: every character of a quote (NEL,
+    a C1 control, a separator, a bidi control, an astral format character) reads back as it
+    was, and the file is written only once the project's YAML reader reads it."""
+    from kg.extract.drafts import Draft, write
+
+    quote = "余凯\x85离开\x92百度\u2028于\u202e2015\U000e0001年"
+    draft = Draft(
+        "relation", {"subject": "person/yu-kai", "relation": "alumniOf"}, quote, 0, 9, "r", 0.5
+    )
+    data = tmp_path / "data"
+    with data_lock(data):  # another writer holds the lock: the write waits for it
+        import threading
+
+        done = threading.Event()
+
+        def run():
+            write(data, "s", [draft])
+            done.set()
+
+        writer = threading.Thread(target=run)
+        writer.start()
+        assert not done.wait(0.5) and not (data / "drafts" / "s.yaml").exists()
+    writer.join(30)
+    doc = load_yaml(data / "drafts" / "s.yaml")
+    assert doc["relations"][0]["quote"] == quote

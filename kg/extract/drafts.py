@@ -407,14 +407,29 @@ def render(source: str, drafts: list[Draft], fmt: str = "yaml") -> str:
     for key, items in (("relations", relations), ("memberships", memberships)):
         lines.append(f"{key}:" + ("" if items else " []"))
         for item in items:
-            body = ", ".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in item.items())
+            body = ", ".join(f"{k}: {_yaml_scalar(v)}" for k, v in item.items())
             lines.append(f"  - {{{body}}}")
     return "\n".join(lines) + "\n"
 
 
+def _yaml_scalar(value: Any) -> str:
+    """*value* as JSON, which YAML reads as a flow scalar, with every character YAML may not
+    hold raw (C1 controls, NEL, format characters, separators) written as an escape."""
+    from kg.project._yaml import needs_escape
+
+    text = json.dumps(value, ensure_ascii=False)
+    return "".join(
+        (f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}") if needs_escape(c) else c
+        for c in text
+    )
+
+
 def write(root: Path, source: str, drafts: list[Draft]) -> Path:
-    from kg.project.datafile import atomic_write
+    """Save the drafts as ``data/drafts/<source>.yaml``, as every data file is written: under
+    the data lock, once the project's YAML reader reads the text back."""
+    from kg.project._yaml import load_yaml
+    from kg.project.datafile import write_checked
 
     path = root / "drafts" / f"{source}.yaml"
-    atomic_write(path, render(source, drafts).encode("utf-8"))
+    write_checked(root, {path: render(source, drafts)}, check=lambda: load_yaml(path))
     return path

@@ -39,6 +39,7 @@ __all__ = [
     "dump_yaml",
     "key_line",
     "load_yaml",
+    "needs_escape",
     "overlay",
     "yaml_exists",
     "yaml_files",
@@ -244,12 +245,15 @@ def yaml_files(folder: Path, pattern: str = "*.yaml") -> list[Path]:
     return sorted(found)
 
 
+def needs_escape(char: str) -> bool:
+    """A character a YAML file may not hold raw and read back as itself (controls, NEL,
+    format characters, line and paragraph separators, unassigned and private code points)."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
+
+
 def _needs_quotes(value: str) -> bool:
     """A string the plain or single-quoted styles might not give back exactly."""
-    return any(
-        unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") or c == "\x85"
-        for c in value
-    )
+    return any(needs_escape(c) for c in value)
 
 
 @functools.lru_cache(maxsize=1)
