@@ -22,22 +22,14 @@ from tests.test_review import _card, _page, start_review
 TEXT = "2017年1月,陆奇出任百度首席运营官。余凯于2015年离开百度。2019年,张伟创立了星河智能科技有限公司。\n"
 
 
-def _start(root: Path, text: str, source_id: str | None = None):
-    return start_review(root, text, source_id=source_id)
-
-
 @pytest.fixture()
 def review(data_copy: Path):
-    source, proc, base = _start(data_copy, TEXT)
+    source, proc, base = start_review(data_copy, TEXT)
     try:
         yield data_copy, source, base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def _kg(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_kg(root, *args)
 
 
 def _status(page, starts: str) -> str:
@@ -51,9 +43,9 @@ def _status(page, starts: str) -> str:
 
 
 def _still_builds(root: Path, source: str) -> None:
-    built = _kg(root, "build", "--out", str(root / "out"))
+    built = run_kg(root, "build", "--out", str(root / "out"))
     assert built.returncode == 0, built.stderr
-    extracted = _kg(root, "extract", source)
+    extracted = run_kg(root, "extract", source)
     assert extracted.returncode == 0 and "Traceback" not in extracted.stderr, extracted.stderr
 
 
@@ -76,6 +68,8 @@ def test_an_edited_acceptance_stays_decided_after_a_reload(chromium, review):
         card = _card(page, "余凯于2015年离开百度")
         assert "done" in (card.get_attribute("class") or "")
         assert "Decided: accepted by Tester" in card.inner_text()
+        assert "edited: end 2015 → 2015-06" in card.inner_text()  # what was saved, not drafted
+        assert card.locator("input[name=end]").is_disabled()
         assert card.locator("button.accept").count() == 0  # nothing to accept twice
         assert page.locator("#left").inner_text() == "2"
         assert page.locator(".draft.current").inner_text() != card.inner_text()
@@ -100,7 +94,7 @@ def test_an_edited_acceptance_stays_decided_after_a_reload(chromium, review):
         ("person/yu-kai", "2015-06")
     ]
     # kg extract does not propose the decided draft again either.
-    proposed = yaml.safe_load(_kg(root, "extract", source).stdout)
+    proposed = yaml.safe_load(run_kg(root, "extract", source).stdout)
     assert all("余凯" not in r["quote"] for r in proposed["relations"])
 
 
@@ -159,7 +153,7 @@ def test_a_control_character_in_a_reason_is_refused_on_the_page(chromium, review
 
 def test_a_merge_with_a_long_automatic_reason_is_saved_within_the_limit(chromium, data_copy):
     long_id = "s" * 100  # the longest source id, and a long entity id: a why over 200
-    source, proc, base = _start(
+    source, proc, base = start_review(
         data_copy, "2019年,张伟创立了星河智能科技有限公司。\n", source_id=long_id
     )
     try:
@@ -194,7 +188,7 @@ def test_a_merge_with_a_long_automatic_reason_is_saved_within_the_limit(chromium
     _still_builds(data_copy, source)
 
 
-def test_a_reviewer_name_with_a_line_break_is_refused_at_start(data_copy):
+def test_a_reviewer_name_with_a_line_break_is_refused_atstart_review(data_copy):
     path = data_copy / "n.txt"
     path.write_text(TEXT, encoding="utf-8")
     added = add_source(data_copy / "data", path, title="测试", publisher="界面新闻", lang="zh-Hans")

@@ -215,8 +215,22 @@ def decided(data_dir: Path, source: str) -> dict[str, str]:
                 )
                 out[fact_key(item)] = how
                 if item.get("drafted_as"):
-                    out[str(item["drafted_as"])] = how
+                    out[str(item["drafted_as"])] = how + _edits(str(item["drafted_as"]), item)
     return out
+
+
+def _edits(drafted_as: str, item: dict[str, Any]) -> str:
+    """What the reviewer changed in a draft (``, edited: end 2015 → 2015-06``)."""
+    try:
+        drafted = json.loads(drafted_as)
+    except ValueError:
+        return ""
+    changes = [
+        f"{k} {drafted.get(k) or '(none)'} → {item.get(k) or '(none)'}"
+        for k in FACT_FIELDS
+        if str(drafted.get(k) or "") != str(item.get(k) or "")
+    ]
+    return f", edited: {'; '.join(changes)}" if changes else ""
 
 
 def decided_keys(data_dir: Path, source: str) -> set[str]:

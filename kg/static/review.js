@@ -65,6 +65,7 @@
     box.appendChild(meta);
     if (draft.decided) {  // decided before (this page, another tab, an earlier session)
       box.classList.add("done");
+      box.querySelectorAll("input, select").forEach((field) => { field.disabled = true; });
       box.appendChild(el("p", "decided", "Decided: " + draft.decided));
       return box;
     }
