@@ -46,8 +46,12 @@ CREDITS = ("author", "editor", "publisher")
 class Evidence:
     source: str  #: source id, e.g. jiemian-baidu-ai-decade
     quote: str
-    start: int
-    end: int
+    start: int | None  #: None for a cited source's quote not checked against its text
+    end: int | None
+
+    @property
+    def order(self) -> tuple[str, int, int]:
+        return (self.source, -1 if self.start is None else self.start, self.end or -1)
 
 
 @dataclass
@@ -166,16 +170,16 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
                 quote = quote or graph.value(selector, URIRef(oa + "exact"))
                 start = start if start is not None else graph.value(selector, URIRef(oa + "start"))
                 end = end if end is not None else graph.value(selector, URIRef(oa + "end"))
-            if quote is not None and start is not None and end is not None:
+            if quote is not None:  # a cited source's unchecked quote has no position
                 found.append(
                     Evidence(
                         _local(str(source)).removeprefix("source/"),
                         str(quote),
-                        int(str(start)),
-                        int(str(end)),
+                        None if start is None else int(str(start)),
+                        None if end is None else int(str(end)),
                     )
                 )
-        return sorted(found, key=lambda e: (e.source, e.start, e.end))
+        return sorted(found, key=lambda e: e.order)
 
     def smallest(node: Any, iri: str) -> str | None:
         """The value of *iri* on *node*: the smallest where a merged fact has several, so
@@ -261,9 +265,7 @@ def project(graph: Graph, relations: Path | None = None) -> Projection:
     for (forecaster_id, subject_id), figures in sorted(by_pair.items()):
         figures = sorted(set(figures), key=str)
         periods = {str(graph.value(f, URIRef(kg + "period")) or "") for f in figures}
-        found = sorted(
-            {ev for f in figures for ev in evidence(f)}, key=lambda e: (e.source, e.start, e.end)
-        )
+        found = sorted({ev for f in figures for ev in evidence(f)}, key=lambda e: e.order)
         forecasts.append(
             Edge(
                 forecaster_id,

@@ -91,6 +91,27 @@ def _print_counts(counts: dict[str, Any]) -> None:
         click.echo(f"  {n:>6}  {name}")
 
 
+def _print_quote_checks(result: Any) -> None:
+    """What the build could check of the cited sources' quotes, and what it could not."""
+    cited = [s for s in result.data.sources.values() if s.cited]
+    if not cited:
+        return
+    checks = result.manifest["cited_quotes"]
+    here = sum(s.clean is not None for s in cited)
+    click.echo(
+        f"cited sources: {len(cited)} (kept by quotation; the text of {here} in the local "
+        f"cache, data/cache/); {checks['checked']} quote(s) checked against the cached text"
+    )
+    later = checks["checked_earlier"] + checks["unchecked"]
+    if later:
+        click.echo(
+            f"{later} quote(s) of cited sources could not be checked in this build (their text "
+            f"is not in data/cache/): {checks['checked_earlier']} checked against the recorded "
+            f"sha256 earlier (kg check-quotes), {checks['unchecked']} never; the graph marks "
+            "each (kg:quoteCheck)"
+        )
+
+
 @main.command()
 @root_option
 @out_option
@@ -127,7 +148,10 @@ def build(root: Path | None, out: Path | None, lang: str, no_validate: bool) -> 
     if not no_validate:
         click.echo("Validated against shapes.ttl: conforms.")
     _print_counts(result.manifest["counts"])
+    _print_quote_checks(result)
     for src in result.data.sources.values():
+        if src.clean is None or src.cited:
+            continue
         report = src.clean.report
         click.echo(
             f"source {src.id}: {len(src.text)} characters of clean text; "

@@ -88,6 +88,14 @@ class _Size(click.ParamType):
 @click.option("--id", "source_id", help="The source's id [default: from the title].")
 @click.option("--opening", is_flag=True, help="The file is the opening of a longer page.")
 @click.option(
+    "--cite",
+    is_flag=True,
+    help="Keep it by quotation only (news, interviews): the text goes into the local cache "
+    "data/cache/ (ignored by git, in no output); the repository keeps its metadata, sha256 "
+    "and the statements' short quotes. Needs --url.",
+)
+@click.option("--retrieved", help="When it was read: YYYY-MM-DD [default: today].")
+@click.option(
     "--note", help="A line about the copy: where it came from, what it covers (1000 characters)."
 )
 @click.option(
@@ -109,10 +117,19 @@ def add_source(file: Path, root: Path | None, **options: Any) -> None:
     Only a regular file is read, at most --max-size: a directory, a device, a
     FIFO or a symbolic link is refused. A file over 1 MiB reports each step.
 
+    A text that may be quoted but not republished (a news page, an interview) is
+    registered with --cite: its text goes into the local cache data/cache/ (git
+    ignores it and no output contains it), and the repository keeps its metadata,
+    the sha256 of the text as read and, in its statements, short quotes (at most
+    200 characters, a sentence or less). `kg check-quotes` records where each quote
+    is, so a clone without the cache still builds and says which were checked.
+
     \b
-    Example:
+    Examples:
       kg add-source page.html --title "Horizon Robotics" --publisher Wikipedia \\
           --url https://en.wikipedia.org/wiki/Horizon_Robotics --license "CC BY-SA 4.0"
+      kg add-source news.html --cite --title "余凯：从百度到地平线" --publisher 新浪科技 \\
+          --url https://tech.sina.com.cn/... --date 2019-05-20
     """
     from kg.data.add_source import add_source as run
 
@@ -122,10 +139,40 @@ def add_source(file: Path, root: Path | None, **options: Any) -> None:
         f"Registered source {added.id} ({added.format}, {added.language}"
         f"{', guessed' if added.language_guessed else ''}):"
     )
-    click.echo(f"  {added.raw}  (sha256 {added.sha256})")
+    kept = "  (cited: on this machine only; git ignores it)" if options.get("cite") else ""
+    click.echo(f"  {added.raw}  (sha256 {added.sha256}){kept}")
     click.echo(f"  {added.meta}")
     click.echo(f"  {added.statements}  (add its facts here, each with its quote)")
     click.echo(added.report, err=True)
+
+
+@main.command("check-quotes")
+@click.argument("sources", nargs=-1)
+@root_option
+@_friendly
+def check_quotes(sources: tuple[str, ...], root: Path | None) -> None:
+    """Check cited sources' quotes against their cached texts, and record the check.
+
+    For each cited source (kg add-source --cite) whose text is in data/cache/,
+    finds every quote of its statements in the text (as the build does) and
+    writes data/sources/<id>.quotes.yaml: where each quote is, the text's
+    sha256 and today's date. Commit it: a clone without the cache then builds
+    with those positions, and the graph says each quote was "checked against
+    sha256 … on DATE". SOURCES are source ids [default: every cited source].
+    """
+    from kg.data.check_quotes import check_quotes as run
+
+    results = run(_data(root), sources)
+    if not results:
+        click.echo("no cited sources (kg add-source --cite registers one)")
+    for result in results:
+        if result.index is None:
+            click.echo(f"{result.id}: its text is not in data/cache/ here; not checked")
+        else:
+            what = "written" if result.changed else "unchanged, checked again"
+            click.echo(
+                f"{result.id}: {result.quotes} quote(s) found in the text; {result.index} {what}"
+            )
 
 
 @main.command()

@@ -265,12 +265,18 @@ def add_source(
     retrieved: str | None = None,
     max_size: int = MAX_SIZE,
     progress: Callable[[str], None] | None = None,
+    cite: bool = False,
 ) -> AddedSource:
     """Register *file* as a source of the project whose data folder is *data_dir*.
 
     *file* must be a regular file of at most *max_size* bytes (:func:`read_source_file`).
     For a file of :data:`PROGRESS_FROM` bytes or more, *progress* (if given) is called with
     a line before and after each slow step.
+
+    With *cite*, the source is kept by quotation only (a news page, an interview: a text we
+    may quote but not republish): the file goes into the local cache (``data/cache/``, which
+    git ignores), its metadata says ``cited: true``, and it needs the URL of the original
+    (*url*); its licence is "all rights reserved" unless *license* says otherwise.
     """
     from kg.data.entities import _load_all_entities, _names
     from kg.project.checks import check_text, check_url, parse_date
@@ -327,6 +333,14 @@ def add_source(
     if author:
         found = index.find(author)
         author_value = found[0] if len(found) == 1 else check_text(author, "--author", file, None)
+    if cite and not url:
+        raise DataError(
+            "a cited source needs the URL of the page it was read from (--url): a reader "
+            "follows it to the original, since the repository keeps only the quotes",
+            *where,
+        )
+    if cite and not license:
+        license = "all rights reserved"
     if url:
         check_url(url, "--url", file, None)
     if license_url:
@@ -362,6 +376,7 @@ def add_source(
                 "retrieved": retrieved,
                 "opening": True if opening else None,
                 "note": note,
+                "cited": True if cite else None,
             },
         )
     sid, raw_path, meta_path, statements = written
@@ -373,6 +388,13 @@ def add_source(
 _META_HEADER = (
     "# Metadata of one source, written by `kg add-source`. The raw file beside it is kept\n"
     "# byte for byte; `kg build` checks its sha256 and cleans it by its format.\n"
+)
+
+
+_CITED_HEADER = (
+    "# Metadata of one cited source, written by `kg add-source --cite`: kept by quotation only.\n"
+    "# Its text, as read, is in the local cache data/cache/ (git ignores it); `kg build` checks\n"
+    "# it against the sha256 below and every quote against it when it is there.\n"
 )
 
 
@@ -409,13 +431,15 @@ def _register(
         sid, n = f"{base}-{n}", n + 1
     ext = {"html": ".html", "markdown": ".md"}.get(str(fields["format"]), ".txt")
     raw_path = sources / f"{sid}.raw{ext}"
+    if fields.get("cited"):  # the text stays on this machine, out of git and of every output
+        raw_path = _cache(data_dir) / f"{sid}.raw{ext}"
     meta_path = sources / f"{sid}.meta.yaml"
     statements = data_dir / "statements" / f"{sid}.yaml"
     doc: dict[str, object] = {"id": sid, "raw": raw_path.name, "sha256": digest}
     doc |= {key: value for key, value in fields.items() if value is not None}
     # The metadata before the statements file: a writer killed in between leaves a source
     # with no facts yet, which builds, rather than facts of a source that does not exist.
-    texts = {meta_path: dump_yaml(doc, _META_HEADER)}
+    texts = {meta_path: dump_yaml(doc, _CITED_HEADER if fields.get("cited") else _META_HEADER)}
     if not statements.exists():
         texts[statements] = _skeleton(sid, str(fields["headline"]))
     atomic_write(raw_path, raw)
@@ -427,6 +451,22 @@ def _register(
         meta_path.unlink(missing_ok=True)
         raise
     return sid, raw_path, meta_path, statements
+
+
+def _cache(data_dir: Path) -> Path:
+    """The local cache of cited texts, made with a ``.gitignore`` that ignores all of it (so
+    no cached text is committed even in a project whose own .gitignore does not list it)."""
+    from kg.sources import cache_dir
+
+    folder = cache_dir(data_dir)
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        atomic_write(
+            ignore,
+            b"# The texts of cited sources (kg add-source --cite): kept on this machine only.\n*\n",
+        )
+    return folder
 
 
 def _skeleton(sid: str, title: str) -> str:

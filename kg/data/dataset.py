@@ -56,7 +56,7 @@ def _check_source(src: Source, entities: dict[str, Entity]) -> None:
         check_url(meta["url"], "url", path, key_line(meta, "url"))
     if meta.get("date") is not None:
         meta["date"] = parse_date(meta["date"], (path, key_line(meta, "date")))
-    if not src.text.strip():
+    if src.clean is not None and not src.text.strip():
         left = "is empty" if src.sha256 == _EMPTY_SHA256 else "holds no text after cleaning"
         raise DataError(
             f"source {src.id}: {src.raw_path} {left}, so nothing can be quoted from it "

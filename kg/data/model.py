@@ -29,12 +29,26 @@ ENTITY_TYPES = ("Person", "Organization", "StockMarket", "Product", "Role")
 
 @dataclass(frozen=True)
 class Evidence:
-    """A quote anchored in a source's clean text: ``text[start:end] == exact``."""
+    """A quote anchored in a source's clean text: ``text[start:end] == exact``.
+
+    For a cited source (kept by quotation only) *checked* says how the quote is known to be
+    in the text: ``"build"`` (checked against the cached text in this build), a date (taken
+    from the quote index: checked against the recorded sha256 on that date), or ``""`` (not
+    checked: no cached text and no index entry; *start* and *end* are then None). For a
+    kept source *checked* is None: every quote is checked in every build.
+    """
 
     source: str
     exact: str
-    start: int
-    end: int
+    start: int | None
+    end: int | None
+    checked: str | None = None
+    occurrence: int = 1  #: which occurrence of the quote (for an unanchored quote's IRI)
+
+    @property
+    def order(self) -> tuple[str, int, int]:
+        """A sort key: by source, then position (an unanchored quote first)."""
+        return (self.source, -1 if self.start is None else self.start, self.end or -1)
 
 
 @dataclass(frozen=True)

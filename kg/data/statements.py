@@ -21,6 +21,7 @@ from kg.errors import AmbiguousQuoteError, DataError, QuoteNotFoundError
 from kg.project._yaml import LINE, key_line, load_yaml
 from kg.project.checks import check_text, parse_date
 from kg.sources import Source
+from kg.sources.quotes import QuoteIndex, check_cited_quote, index_path, load_index
 
 __all__ = ["nearest"]
 
@@ -94,6 +95,7 @@ class _Anchor:
 
     def __init__(self, sources: dict[str, Source]):
         self.sources = sources
+        self._indexes: dict[str, QuoteIndex | None] = {}
 
     def __call__(self, source: str, item: dict[str, Any], path: Path) -> tuple[Evidence, ...]:
         line = item[LINE]  # errors name the statement, as every statement error does
@@ -112,7 +114,14 @@ class _Anchor:
         if not all(quotes):
             raise DataError("a quote is empty; copy the words from the clean text", path, line)
         occurrences = self.occurrences(item.get("occurrence"), len(quotes), single, path, item)
-        text = self.sources[source].text
+        src = self.sources[source]
+        if src.cited:
+            for quote in quotes:
+                check_cited_quote(quote, source, path, line)
+            if src.clean is None:
+                return self.recorded(source, quotes, occurrences, path, line)
+        text = src.text
+        checked = "build" if src.cited else None
         found = []
         for quote, occurrence in zip(quotes, occurrences, strict=True):
             starts = _occurrences(text, quote)
@@ -144,7 +153,50 @@ class _Anchor:
                     line,
                 )
             start = starts[(occurrence or 1) - 1]
-            found.append(Evidence(source, quote, start, start + len(quote)))
+            found.append(
+                Evidence(source, quote, start, start + len(quote), checked, occurrence or 1)
+            )
+        return tuple(found)
+
+    def index(self, source: str) -> QuoteIndex | None:
+        """The quote index of cited source *source*, if one was written for its text."""
+        if source not in self._indexes:
+            src = self.sources[source]
+            # A cited source's raw path is data/cache/<raw>; its index is in data/sources/.
+            found = load_index(index_path(src.raw_path.parent.parent / "sources", source))
+            if found is not None and found.sha256 != src.sha256:
+                raise DataError(
+                    f"the quote index was written for a text with sha256 {found.sha256}, but "
+                    f"source {source} records {src.sha256}; run `kg check-quotes {source}` "
+                    f"with the cached text",
+                    found.path,
+                )
+            self._indexes[source] = found
+        return self._indexes[source]
+
+    def recorded(
+        self,
+        source: str,
+        quotes: list[str],
+        occurrences: list[int | None],
+        path: Path,
+        line: int | None,
+    ) -> tuple[Evidence, ...]:
+        """The evidence of a cited source whose text is not here: the quotes as recorded,
+        with the offsets and date of the last check where the quote index has them."""
+        index = self.index(source)
+        found = []
+        for quote, occurrence in zip(quotes, occurrences, strict=True):
+            starts = index.starts(quote) if index else []
+            if index and len(starts) >= (occurrence or 1):
+                start = starts[(occurrence or 1) - 1]
+                found.append(
+                    Evidence(
+                        source, quote, start, start + len(quote), index.checked, occurrence or 1
+                    )
+                )
+            else:
+                found.append(Evidence(source, quote, None, None, "", occurrence or 1))
         return tuple(found)
 
     @staticmethod

@@ -177,6 +177,8 @@ def build(
     for src in data.sources.values():
         if not SOURCE_ID.fullmatch(src.id):  # checked on loading; an id names files here
             raise DataError(f"source id {src.id!r} cannot name a file", src.raw_path)
+        if src.cited or src.clean is None:  # kept by quotation only: no text in any output
+            continue
         if src.meta["language"] == "en":  # an English text has no scripts to give
             files[f"text/{src.id}.en.txt"] = (src.clean.text + "\n").encode("utf-8")
         else:
@@ -189,8 +191,10 @@ def build(
     manifest = {
         "sources": {
             s.id: {"raw": str(s.raw_path.relative_to(root)), "sha256": s.sha256}
+            | ({"cited": True, "text_here": s.clean is not None} if s.cited else {})
             for s in data.sources.values()
         },
+        "cited_quotes": quote_checks(data),
         "records": data.counts(),
         "conflicts": _conflict_counts(data),
         "counts": counts(graph),
@@ -203,6 +207,21 @@ def build(
     )
     folder = publish(out, files)
     return BuildResult(out=out, graph=graph, data=data, manifest=manifest, folder=folder)
+
+
+def quote_checks(data: Dataset) -> dict[str, int]:
+    """How the quotes of cited sources were checked in this build: against the cached text
+    (``checked``), only earlier, by the quote index (``checked_earlier``), or not at all
+    (``unchecked``). Each quote of each statement counts once."""
+    counts = {"checked": 0, "checked_earlier": 0, "unchecked": 0}
+    facts: list[Any] = [*data.statements, *data.memberships, *data.figures, *data.events]
+    for fact in facts:
+        for ev in fact.evidence:
+            if ev.checked is None:
+                continue
+            key = {"build": "checked", "": "unchecked"}.get(ev.checked, "checked_earlier")
+            counts[key] += 1
+    return counts
 
 
 def sample_facts(data: Dataset, limit: int = 5, lang: str = "zh-Hans") -> list[dict[str, str]]:

@@ -96,19 +96,35 @@ class _Builder:
 
     def evidence(self, node: URIRef, evidence: Iterable[Evidence]) -> None:
         for ev in evidence:
-            span = self.URIRef(f"{BASE}evidence/{ev.source}/{ev.start}-{ev.end}")
+            if ev.start is None:  # a cited source's quote never checked against its text
+                digest = hashlib.sha256(ev.exact.encode("utf-8")).hexdigest()[:16]
+                span = self.URIRef(f"{BASE}evidence/{ev.source}/quote-{digest}-{ev.occurrence}")
+            else:
+                span = self.URIRef(f"{BASE}evidence/{ev.source}/{ev.start}-{ev.end}")
             quote = self.URIRef(f"{span}/quote")
-            position = self.URIRef(f"{span}/position")
             self.add(node, "prov:wasDerivedFrom", span)
             self.add(span, "rdf:type", self.t("oa:SpecificResource"))
             self.add(span, "oa:hasSource", self.article(ev.source))
             self.add(span, "oa:hasSelector", quote)
-            self.add(span, "oa:hasSelector", position)
             self.add(quote, "rdf:type", self.t("oa:TextQuoteSelector"))
             self.add(quote, "oa:exact", self.text(ev.exact))
-            self.add(position, "rdf:type", self.t("oa:TextPositionSelector"))
-            self.add(position, "oa:start", self.offset(ev.start))
-            self.add(position, "oa:end", self.offset(ev.end))
+            if ev.checked is not None:
+                self.add(span, "kg:quoteCheck", self.text(self.check_note(ev)))
+            if ev.start is not None and ev.end is not None:
+                position = self.URIRef(f"{span}/position")
+                self.add(span, "oa:hasSelector", position)
+                self.add(position, "rdf:type", self.t("oa:TextPositionSelector"))
+                self.add(position, "oa:start", self.offset(ev.start))
+                self.add(position, "oa:end", self.offset(ev.end))
+
+    def check_note(self, ev: Evidence) -> str:
+        """How a cited source's quote is known to be in its text (kg:quoteCheck)."""
+        digest = self.data.sources[ev.source].sha256
+        if ev.checked == "build":
+            return f"checked in this build against the cached text (sha256 {digest})"
+        if ev.checked:
+            return f"quoted; checked against sha256 {digest} on {ev.checked}"
+        return f"quoted; not checked against the text (sha256 {digest})"
 
     def reify(self, s: Any, p: str, o: Any, *extra: str) -> URIRef:
         """Add a direct triple and its rdf:Statement node; return the node.
@@ -169,7 +185,9 @@ class _Builder:
                     self.add(node, f"schema:{key}", self.text(str(meta[key])))
             self.add(node, "schema:inLanguage", self.text(meta["language"]))
             self.add(node, "kg:sha256", self.text(src.sha256))
-            if chinese:
+            if src.cited or src.clean is None:  # kept by quotation only: in no output
+                self.add(node, "kg:quotedOnly", self.Literal(True))
+            elif chinese:
                 self.add(node, "schema:text", self.text(src.clean.text, "zh-Hans"))
                 self.add(node, "schema:text", self.text(src.clean.text_hant, "zh-Hant"))
             else:

@@ -82,6 +82,7 @@ build/
 data/.kg.lock
 data/.review.lock
 data/drafts/
+data/cache/
 """
 
 

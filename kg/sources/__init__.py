@@ -1,4 +1,17 @@
-"""Sources: a raw page kept byte for byte, its metadata, and its clean text."""
+"""Sources: a raw page kept byte for byte, its metadata, and its clean text.
+
+Two kinds of source:
+
+- a **kept** source (openly licensed, or a public record): its raw page is in
+  ``data/sources/`` beside its metadata, in git, and its clean text reaches the graph;
+- a **cited** source (``cited: true``; news, interviews: texts we may quote, not republish):
+  only its metadata, the sha256 of the text as read and the statements' short quotes are in
+  the repository. The text itself stays in the project's local cache, ``data/cache/``,
+  which git ignores (:data:`CACHE`). Where the cache holds it, the build checks every quote
+  against it; where it does not (a fresh clone, CI, a colleague's machine), ``clean`` is
+  None and the quotes are taken as recorded, with the offsets the last check wrote into the
+  source's quote index (:mod:`kg.sources.quotes`).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +27,20 @@ from kg.project._yaml import LINE, load_yaml, yaml_files
 from kg.sources.clean import CleanText
 from kg.sources.formats import FORMATS, LANGUAGES, clean_source
 
-__all__ = ["SOURCE_ID", "TYPES", "Source", "clean_any", "load_source", "load_sources"]
+__all__ = [
+    "CACHE",
+    "SOURCE_ID",
+    "TYPES",
+    "Source",
+    "cache_dir",
+    "clean_any",
+    "load_source",
+    "load_sources",
+]
+
+#: The local cache of cited sources' texts, under the data folder; git ignores it (a
+#: ``.gitignore`` in it says ``*``) and no build output contains what it holds.
+CACHE = "cache"
 
 #: What a source id may be: 1-100 lower-case ASCII letters, digits and hyphens, not starting
 #: with a hyphen (``jiemian-baidu-ai-decade``). An id names files (the build's
@@ -40,6 +66,7 @@ _OPTIONAL = (
     "url",
     "url_source",
     "note",
+    "cited",
 )
 #: A source's ``type`` and the schema.org class it is (every source is also a
 #: ``schema:CreativeWork``).
@@ -61,12 +88,29 @@ class Source:
     meta: dict[str, Any]
     raw_path: Path
     sha256: str
-    clean: CleanText
+    #: The clean text; None for a cited source whose text is not in this machine's cache.
+    clean: CleanText | None
+
+    @property
+    def cited(self) -> bool:
+        """Whether only quotes of this source are kept (its text is in the local cache)."""
+        return bool(self.meta.get("cited"))
 
     @property
     def text(self) -> str:
         """The clean Simplified text that evidence offsets point into."""
+        if self.clean is None:
+            raise SourceError(
+                f"{self.raw_path}: the text of cited source {self.id} is not in this "
+                f"machine's cache (the repository keeps only its quotes); save the page there "
+                f"as it was read (sha256 {self.sha256}) to work on its text"
+            )
         return self.clean.text
+
+
+def cache_dir(data_dir: Path) -> Path:
+    """The local cache of cited sources' texts of the project whose data folder is *data_dir*."""
+    return data_dir / CACHE
 
 
 def load_source(meta_path: Path) -> Source:
@@ -95,17 +139,33 @@ def load_source(meta_path: Path) -> Source:
                 meta_path,
                 _key_line(meta_path, key, meta.get(LINE)),
             )
-    raw_path, real = _raw_file(meta_path, meta["raw"], meta.get(LINE))
+    cited = meta.get("cited")
+    if cited is not None and not isinstance(cited, bool):
+        raise DataError(
+            f"cited must be true or false, not {cited!r}",
+            meta_path,
+            _key_line(meta_path, "cited", meta.get(LINE)),
+        )
+    folder = meta_path.parent.parent / CACHE if cited else meta_path.parent
+    raw_path, real = _raw_file(meta_path, meta["raw"], meta.get(LINE), folder)
+    if cited and not os.path.lexists(raw_path):
+        # A fresh clone: the text was never here. The quotes are taken as recorded.
+        return Source(source_id, meta, raw_path, str(meta["sha256"]), None)
     try:
         data = real.read_bytes()
     except OSError as exc:
         raise SourceError(f"{raw_path}: cannot read the raw page: {exc.strerror}") from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != meta["sha256"]:
+        kept = (
+            "a cited source's cached text must be the text as it was read and quoted "
+            "(restore that text, or remove the file to build from the recorded quotes)"
+            if cited
+            else "the raw page must be kept byte for byte (restore it, or record the new "
+            "hash if this is a new version of the page)"
+        )
         raise SourceError(
-            f"{raw_path}: sha256 is {digest} but {meta_path} records {meta['sha256']}; "
-            "the raw page must be kept byte for byte (restore it, or record the new hash "
-            "if this is a new version of the page)"
+            f"{raw_path}: sha256 is {digest} but {meta_path} records {meta['sha256']}; {kept}"
         )
     return Source(
         id=source_id,
@@ -122,13 +182,15 @@ def load_source(meta_path: Path) -> Source:
     )
 
 
-def _raw_file(meta_path: Path, raw: Any, default_line: int | None) -> tuple[Path, Path]:
-    """The raw page *raw* names: a plain file name of a file in the meta file's folder.
+def _raw_file(
+    meta_path: Path, raw: Any, default_line: int | None, folder: Path
+) -> tuple[Path, Path]:
+    """The raw page *raw* names: a plain file name of a file in *folder* (the meta file's
+    folder, or the cache for a cited source).
 
     Returns the path as named (for messages and the manifest) and the file it resolves to.
     An absolute path, a folder, ``..`` or a symlink to a file elsewhere is refused.
     """
-    folder = meta_path.parent
     if not isinstance(raw, str) or raw in (".", "..") or any(c in raw for c in "/\\\0"):
         raise DataError(
             f"raw must be the file name of the raw page in {folder}/ (no folder, no '..', "
@@ -179,13 +241,22 @@ def clean_any(path: Path) -> CleanText:
     other file is read as a scraped page)."""
     from kg.sources.formats import detect_format
 
-    for meta_path in sorted(path.parent.glob("*.meta.yaml")):
+    # A kept source's metadata is beside its raw page; a cited one's is in ../sources/.
+    cached = path.parent.name == CACHE
+    folder = path.parent.parent / "sources" if cached else path.parent
+    for meta_path in sorted(folder.glob("*.meta.yaml")):
         try:
             meta = load_yaml(meta_path)
         except DataError:
             continue
-        if isinstance(meta, dict) and meta.get("raw") == path.name:
-            return load_source(meta_path).clean
+        if (
+            isinstance(meta, dict)
+            and meta.get("raw") == path.name
+            and bool(meta.get("cited")) == cached
+        ):
+            clean = load_source(meta_path).clean
+            if clean is not None:
+                return clean
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -89,8 +89,12 @@ function factsQuery(iri) {
     "  OPTIONAL { ?role rdfs:label ?roleLabel " + inLang("?roleLabel") + " }\n" +
     "  OPTIONAL { ?st schema:startDate ?start } OPTIONAL { ?st schema:endDate ?end } OPTIONAL { ?st kg:date ?date }\n" +
     "  OPTIONAL { ?st kg:period ?period } OPTIONAL { ?st kg:status ?status }\n" +
-    "  ?st prov:wasDerivedFrom ?span . ?span oa:hasSource ?source ; oa:hasSelector ?q , ?pos .\n" +
-    "  ?q oa:exact ?quote . ?pos oa:start ?from ; oa:end ?to .\n" +
+    "  ?st prov:wasDerivedFrom ?span . ?span oa:hasSource ?source ; oa:hasSelector ?q .\n" +
+    "  ?q oa:exact ?quote .\n" +
+    // A cited source's quote never checked against its text has no position; kg:quoteCheck
+    // says how a cited source's quote was checked.
+    "  OPTIONAL { ?span oa:hasSelector ?pos . ?pos oa:start ?from ; oa:end ?to . }\n" +
+    "  OPTIONAL { ?span kg:quoteCheck ?check }\n" +
     "} ORDER BY ?from ?to";
 }
 
@@ -221,11 +225,14 @@ function inSentence(chars, from, to, quote) {
 /** The quote, highlighted in its sentence, and where it comes from. */
 function evidenceBlock(q, source) {
   const block = document.createElement("blockquote");
-  block.dataset.start = q.from.value;
-  block.dataset.end = q.to.value;
+  if (q.from) {
+    block.dataset.start = q.from.value;
+    block.dataset.end = q.to.value;
+  }
   block.dataset.source = q.source.value;
-  const from = Number(q.from.value), to = Number(q.to.value);
-  const [before, after] = inSentence(source && source.chars, from, to, q.quote.value);
+  const from = q.from ? Number(q.from.value) : -1, to = q.to ? Number(q.to.value) : -1;
+  // A cited source has no text in the graph (source.chars is null): its quote stands alone.
+  const [before, after] = q.from ? inSentence(source && source.chars, from, to, q.quote.value) : ["", ""];
   const sentence = document.createElement("div");
   sentence.className = "sentence";
   const mark = document.createElement("mark");
@@ -242,7 +249,8 @@ function evidenceBlock(q, source) {
     if (source.publisher) parts.push(source.publisher);
     parts.push(source.date || WORDS.noDate);
   }
-  parts.push(WORDS.offsets.replace("{a}", q.from.value).replace("{b}", q.to.value));
+  if (q.from) parts.push(WORDS.offsets.replace("{a}", q.from.value).replace("{b}", q.to.value));
+  if (q.check) parts.push(q.check.value);
   cite.textContent = parts.join(" · ") + " · ";
   if (source && /^https?:\/\//i.test(source.url)) {
     const a = document.createElement("a");

@@ -107,9 +107,12 @@ def _sources(graph: Graph, lang: str) -> tuple[dict[str, VizSource], dict[str, s
     return found, texts
 
 
-def _in_sentence(text: str | None, start: int, end: int, quote: str) -> tuple[str, str]:
-    """The rest of the sentence around ``text[start:end]`` (empty if it is not *quote*)."""
-    if text is None or text[start:end] != quote:
+def _in_sentence(
+    text: str | None, start: int | None, end: int | None, quote: str
+) -> tuple[str, str]:
+    """The rest of the sentence around ``text[start:end]`` (empty if it is not *quote*, and
+    for a cited source, whose text is not in the graph: only its quotes are shown)."""
+    if text is None or start is None or end is None or text[start:end] != quote:
         return "", ""
     left = max(text.rfind(c, 0, start) for c in _SENTENCE_ENDS) + 1
     while left < start and text[left] in _CLOSERS:

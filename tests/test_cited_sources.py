@@ -1,0 +1,258 @@
+"""Cited sources: texts kept by quotation only (kg add-source --cite), built with and without
+their cached text, and never leaking a sentence beyond their quotes into any output."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import run_kg
+
+# A news text we may quote but not republish. Sentences 1, 2 and 4 are never quoted: none of
+# them may reach any output.
+NEWS = """余凯访谈：从百度到地平线
+
+第一句是机器学习学者的童年往事，从未被引用。余凯生于江苏，年少时想当一名画家。
+他于2012年回国加入百度，又于2015年离职创立地平线。
+那年夏天北京下了很大的雨，车库里堆满了旧服务器。
+"""
+NEVER_QUOTED = [
+    "第一句是机器学习学者的童年往事，从未被引用",
+    "余凯生于江苏，年少时想当一名画家",
+    "那年夏天北京下了很大的雨，车库里堆满了旧服务器",
+]
+QUOTE = "他于2012年回国加入百度，又于2015年离职创立地平线"
+ENTITIES = """entities:
+  - {id: org/geekpark, type: Organization, labels: {zh-Hans: 极客公园, zh-Hant: 極客公園, en: GeekPark},
+     en_source: translation}
+  - {id: person/yu-kai, type: Person, labels: {zh-Hans: 余凯, zh-Hant: 餘凱, en: Yu Kai},
+     en_source: hanyu-pinyin}
+  - {id: org/baidu, type: Organization, labels: {zh-Hans: 百度, zh-Hant: 百度, en: Baidu},
+     en_source: translation}
+  - {id: org/horizon-robotics, type: Organization,
+     labels: {zh-Hans: 地平线, zh-Hant: 地平線, en: Horizon Robotics}, en_source: translation}
+"""
+STATEMENTS = f"""source: yu-kai-interview
+relations:
+  - {{id: yu-kai-baidu, subject: person/yu-kai, relation: alumniOf, object: org/baidu,
+     start: "2012", end: "2015", quote: "{QUOTE}"}}
+  - {{id: horizon-founder, subject: org/horizon-robotics, relation: founder, object: person/yu-kai,
+     date: "2015", quote: "又于2015年离职创立地平线"}}
+"""
+
+
+def kg(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_kg(root, *args)  # KG_HOME names the project
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    """A new project (a git repository) with one cited source and two quoted facts."""
+    root = tmp_path / "p"
+    ok(run_kg(tmp_path, "init", str(root)))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "data" / "entities.yaml").write_text(ENTITIES, encoding="utf-8")
+    news = tmp_path / "news.txt"
+    news.write_text(NEWS, encoding="utf-8")
+    out = ok(
+        kg(
+            root,
+            "add-source",
+            str(news),
+            "--cite",
+            "--title",
+            "余凯访谈",
+            "--publisher",
+            "极客公园",
+            "--url",
+            "https://example.com/yu-kai",
+            "--date",
+            "2025-07",
+            "--id",
+            "yu-kai-interview",
+        )
+    )
+    assert "cited: on this machine only" in out
+    (root / "data" / "statements" / "yu-kai-interview.yaml").write_text(
+        STATEMENTS, encoding="utf-8"
+    )
+    return root
+
+
+def cache(root: Path) -> Path:
+    return root / "data" / "cache" / "yu-kai-interview.raw.txt"
+
+
+def evidence(root: Path) -> dict[str, str]:
+    """kg:quoteCheck of each evidence node of the build, by its IRI."""
+    found = {}
+    for line in (root / "build" / "kg.nt").read_text(encoding="utf-8").splitlines():
+        if "/quoteCheck>" in line:
+            found[line.split()[0]] = line.split('"')[1]
+    return found
+
+
+def test_registered_cited_source_keeps_its_text_out_of_git(project: Path) -> None:
+    meta = (project / "data" / "sources" / "yu-kai-interview.meta.yaml").read_text("utf-8")
+    assert "cited: true" in meta
+    assert "license: all rights reserved" in meta
+    assert "url: https://example.com/yu-kai" in meta
+    assert cache(project).read_text(encoding="utf-8") == NEWS
+    assert not list((project / "data" / "sources").glob("*.raw.*"))
+    ignored = subprocess.run(
+        ["git", "-C", str(project), "check-ignore", "-q", str(cache(project))], check=False
+    )
+    assert ignored.returncode == 0, "the cached text is not ignored by git"
+    subprocess.run(["git", "-C", str(project), "add", "-A"], check=True)
+    tracked = subprocess.run(
+        ["git", "-C", str(project), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "cache" not in tracked and "yu-kai-interview.meta.yaml" in tracked
+
+
+def test_a_cited_source_needs_its_url(tmp_path: Path, project: Path) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("另一篇新闻。百度在2016年发布了新产品。\n", encoding="utf-8")
+    result = kg(
+        project, "add-source", str(other), "--cite", "--title", "t", "--publisher", "极客公园"
+    )
+    assert result.returncode != 0
+    assert "needs the URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_built_with_cache_every_quote_is_checked(project: Path) -> None:
+    out = ok(kg(project, "build"))
+    assert "2 quote(s) checked against the cached text" in out
+    assert "could not be checked" not in out
+    checks = evidence(project)
+    assert len(checks) == 2
+    assert all(c.startswith("checked in this build") for c in checks.values())
+    manifest = json.loads((project / "build" / "manifest.json").read_text("utf-8"))
+    assert manifest["cited_quotes"] == {"checked": 2, "checked_earlier": 0, "unchecked": 0}
+
+
+def test_without_cache_the_build_reports_unchecked_quotes(project: Path) -> None:
+    cache(project).unlink()
+    out = ok(kg(project, "build"))
+    assert "Validated against shapes.ttl: conforms." in out
+    assert "2 quote(s) of cited sources could not be checked" in out
+    assert "0 checked against the recorded sha256 earlier" in out and "2 never" in out
+    checks = evidence(project)
+    assert len(checks) == 2
+    assert all(c.startswith("quoted; not checked") for c in checks.values())
+    assert all("/quote-" in iri for iri in checks)  # no position: nothing to anchor it
+    first = (project / "build" / "kg.nt").read_bytes()
+    ok(kg(project, "build"))
+    assert (project / "build" / "kg.nt").read_bytes() == first  # deterministic
+
+
+def test_check_quotes_lets_a_clone_without_cache_keep_positions(project: Path) -> None:
+    ok(kg(project, "build"))
+    with_cache = (project / "build" / "kg.nt").read_text("utf-8")
+    out = ok(kg(project, "check-quotes"))
+    assert "yu-kai-interview: 2 quote(s) found in the text" in out
+    index = project / "data" / "sources" / "yu-kai-interview.quotes.yaml"
+    assert QUOTE in index.read_text("utf-8")
+    cache(project).unlink()  # a fresh clone: metadata, statements and index, no text
+    out = ok(kg(project, "build"))
+    assert "2 checked against the recorded sha256 earlier (kg check-quotes), 0 never" in out
+    checks = evidence(project)
+    assert all(
+        re.match(r"quoted; checked against sha256 [0-9a-f]{64} on \d{4}-\d\d-\d\d$", c)
+        for c in checks.values()
+    ), checks
+    # the same evidence nodes and offsets as with the text
+    positions = {line for line in with_cache.splitlines() if "/oa#start>" in line}
+    now = (project / "build" / "kg.nt").read_text("utf-8")
+    assert positions and positions == {line for line in now.splitlines() if "/oa#start>" in line}
+    # the cache's text is checked again when it comes back, and the index kept
+    assert "could not" in out
+    assert "not in data/cache/" in ok(kg(project, "check-quotes"))
+
+
+def test_a_changed_cache_file_is_refused(project: Path) -> None:
+    cache(project).write_text(NEWS.replace("2015", "2016"), encoding="utf-8")
+    result = kg(project, "build")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "data/cache/yu-kai-interview.raw.txt: sha256 is" in result.stderr
+    assert "yu-kai-interview.meta.yaml records" in result.stderr
+    assert not (project / "build").exists()
+
+
+def test_a_quote_not_in_the_text_is_refused_with_file_and_line(project: Path) -> None:
+    path = project / "data" / "statements" / "yu-kai-interview.yaml"
+    path.write_text(STATEMENTS.replace('quote: "又于2015年', 'quote: "又于2016年'), "utf-8")
+    result = kg(project, "build")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert f"{path}:5: quote not found in the clean text of yu-kai-interview" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("quote", "why"),
+    [
+        ("余凯" * 101, "202 characters, more than the 200"),
+        ("又于2015年离职创立地平线。那年夏天北京下了很大的雨", "more than one sentence"),
+        ("He joined Baidu in 2012. He left in 2015", "more than one sentence"),
+    ],
+)
+def test_a_quote_over_the_cap_is_refused(project: Path, quote: str, why: str) -> None:
+    path = project / "data" / "statements" / "yu-kai-interview.yaml"
+    path.write_text(
+        STATEMENTS.replace('quote: "又于2015年离职创立地平线"', f'quote: "{quote}"'), "utf-8"
+    )
+    for cached in (True, False):  # refused with or without the text
+        if not cached:
+            cache(project).unlink()
+        result = kg(project, "build")
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert f"{path}:5: quote of cited source yu-kai-interview" in result.stderr
+        assert why in result.stderr
+
+
+def test_an_abbreviation_is_not_a_sentence_end(project: Path) -> None:
+    from kg.sources.quotes import check_cited_quote
+
+    check_cited_quote("Horizon Robotics Inc. and J. Smith said so", "s", Path("x"), 1)
+    check_cited_quote("余凯说：“我在百度的使命结束了。”", "s", Path("x"), 1)
+
+
+def test_no_cited_sentence_beyond_its_quotes_in_any_output(project: Path, tmp_path: Path) -> None:
+    ok(kg(project, "build"))
+    ok(kg(project, "viz", "--lang", "en"))
+    for fmt in ("gexf", "graphml", "csv"):
+        ok(kg(project, "export", "--format", fmt, "--to", str(tmp_path / "export")))
+    outputs = {
+        "evidence": ok(kg(project, "query", "evidence", "--bind", "entity=person/yu-kai")),
+        "evidence.json": ok(
+            kg(project, "query", "evidence", "--bind", "entity=person/yu-kai", "--format", "json")
+        ),
+        "analyze": ok(kg(project, "analyze", "--org", "baidu", "--lang", "en")),
+        "analyze.json": ok(kg(project, "analyze", "--org", "baidu", "--format", "json")),
+        "departures": ok(kg(project, "query", "departures")),
+    }
+    assert QUOTE in outputs["evidence"] and "https://example.com/yu-kai" in outputs["evidence"]
+    files = [p for folder in (project / "build", tmp_path / "export") for p in folder.rglob("*")]
+    for path in files:
+        if path.is_file():
+            outputs[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+    assert any(QUOTE in text for text in outputs.values())
+    for name, text in outputs.items():
+        for sentence in NEVER_QUOTED:
+            for piece in (sentence, sentence[:8], sentence[-8:]):
+                assert piece not in text, f"{piece!r} of the cited text is in {name}"
+        assert "余凯访谈：从百度到地平线\n" not in text
+
+
+def test_kg_clean_reads_a_cached_text(project: Path) -> None:
+    out = ok(kg(project, "clean", str(cache(project))))
+    assert QUOTE in out
+    assert shutil.which("git")
