@@ -256,3 +256,52 @@ def test_kg_clean_reads_a_cached_text(project: Path) -> None:
     out = ok(kg(project, "clean", str(cache(project))))
     assert QUOTE in out
     assert shutil.which("git")
+
+
+def test_the_entity_page_shows_a_cited_quote_alone_with_its_source(project: Path, chromium) -> None:
+    """In Chromium, on `kg serve`: a cited source's quote stands alone (no sentence around it,
+    since its text is in no output), with the source's title, publisher, date, the check and a
+    link to the original; none of the text's other sentences is on the page."""
+    from conftest import Server
+    from test_serve_page import open_page
+
+    ok(kg(project, "build"))
+    server = Server(project / "build" / "kg.nt")
+    try:
+        context, page, seen = open_page(chromium, server, "/entity?id=person/yu-kai&lang=zh-Hans")
+        try:
+            blocks = page.locator("#facts blockquote")
+            texts = blocks.all_inner_texts()
+            assert texts and any(QUOTE in t for t in texts)
+            block = next(b for b in blocks.all() if QUOTE in b.inner_text())
+            parts = block.evaluate(
+                "b => [...b.querySelector('.sentence').childNodes].map(n => n.textContent)"
+            )
+            assert parts == [QUOTE]  # the quote alone
+            cite = block.locator(".cite").inner_text()
+            assert "《余凯访谈》" in cite and "极客公园" in cite and "2025-07" in cite
+            assert "checked in this build against the cached text" in cite
+            assert block.locator("a").get_attribute("href") == "https://example.com/yu-kai"
+            html = page.content()
+            for sentence in NEVER_QUOTED:
+                assert sentence not in html
+            assert not seen["errors"], seen["errors"]
+        finally:
+            context.close()
+    finally:
+        server.stop()
+
+
+def test_extract_and_eval_read_a_cited_text_from_the_cache_or_say_it_is_not_here(
+    project: Path,
+) -> None:
+    out = ok(kg(project, "extract", "yu-kai-interview"))
+    assert "yu-kai-interview" in out
+    ok(kg(project, "eval", "yu-kai-interview"))
+    cache(project).unlink()
+    for command in (("extract", "yu-kai-interview"), ("eval", "yu-kai-interview")):
+        result = kg(project, *command)
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert "the text of cited source yu-kai-interview is not in this machine's cache" in (
+            result.stderr
+        )

@@ -102,7 +102,9 @@ def test_the_walkthroughs_are_found_where_they_now_live():
         "add a source",
         "judge and conflict",
         "extract and review",
+        "cite a news page",
     }
+    assert "<!-- walkthrough: cite a news page -->" in page("README.md")
     assert "<!-- walkthrough: first questions -->" in page("README.md")
     assert "<!-- walkthrough: add a source -->" in page("docs/sources.md")
     assert "<!-- walkthrough: extract and review -->" in page("docs/extraction.md")
@@ -129,6 +131,34 @@ def test_the_first_questions_of_the_readme_run_and_show_what_they_print(tmp_path
         assert command.startswith("kg query ") and command in readme.split("<!-- end")[0]
         got = run_block(command + " --format table", copy, env)  # as on a terminal
         assert [x.rstrip() for x in got.strip().splitlines()] == printed.strip().splitlines()
+
+
+def test_the_cite_walkthrough_builds_with_and_without_the_cached_text(tmp_path):
+    """The README's "Cite a news page" runs as written on a fresh clone (no cached texts): the
+    first build checks the new quote against the cached text, the second (its text removed)
+    takes it from the quote index, and the evidence shows the quote, the source and the check."""
+    import shutil
+
+    copy, env = scratch_project(tmp_path)
+    shutil.rmtree(copy / "data" / "cache", ignore_errors=True)  # a clone has no cached texts
+    out = run_block(walkthroughs()["cite a news page"], copy, env)
+    first, check, second, evidence = out.strip().splitlines()
+    assert first.startswith("cited sources: ") and first.endswith(
+        "1 quote(s) checked against the cached text"
+    )
+    assert check.startswith("example-cited: 1 quote(s) found in the text;")
+    found = re.search(r"(\d+) quote\(s\) of cited sources could not be checked", second)
+    assert found and int(found.group(1)) > 1, second
+    assert f"{found.group(1)} checked against the recorded sha256 earlier" in second  # all of them
+    assert second.endswith("0 never; the graph marks each (kg:quoteCheck)")
+    cells = [c.strip() for c in evidence.strip("|").split("|")]
+    assert cells[4:6] == ["Horizon Robotics was founded in 2015", "example-cited"]
+    assert "Horizon Robotics (Background)" in cells and "Wikipedia" in cells
+    assert "https://en.wikipedia.org/wiki/Horizon_Robotics" in cells
+    assert re.fullmatch(
+        r"quoted; checked against sha256 [0-9a-f]{64} on \d{4}-\d\d-\d\d", cells[-1]
+    )
+    assert not (copy / "data" / "cache" / "example-cited.raw.md").exists()
 
 
 def test_the_readme_walkthroughs_run_as_written(tmp_path):

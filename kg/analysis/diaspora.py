@@ -100,12 +100,24 @@ def _edges(G: nx.MultiDiGraph, relation: str) -> list[tuple[str, str, dict[str, 
     return [(u, v, d) for u, v, d in G.edges(data=True) if d["relation"] == relation]
 
 
-def _years_between(a: str, b: str) -> float:
-    def year(date: str) -> float:
-        parts = [int(p) for p in date.split("-")]
-        return parts[0] + ((parts[1] - 1) / 12 if len(parts) > 1 else 0)
+def _years_between(a: str, b: str) -> float | int:
+    """Years from *a* to *b*, at the precision both dates have: whole years (an int) when
+    either gives only its year, so that "2015-05" to "2015" is 0 (the same year), not a
+    negative span the sources never state; negative when *b* is before *a*.
 
-    return round(year(b) - year(a), 2)
+    >>> _years_between("2012", "2015-06"), _years_between("2015-05", "2015")
+    (3, 0)
+    >>> _years_between("2016-12", "2017-06"), _years_between("2017-06", "2017-03")
+    (0.5, -0.25)
+    """
+
+    def parts(date: str) -> list[int]:
+        return [int(p) for p in date.split("-")]
+
+    x, y = parts(a), parts(b)
+    if len(x) == 1 or len(y) == 1:
+        return y[0] - x[0]
+    return round((y[0] - x[0]) + (y[1] - x[1]) / 12, 2)
 
 
 def group_of(graph: Any, org: str) -> list[str]:
@@ -198,7 +210,7 @@ def diaspora(graph: Any, org: str = "org/baidu") -> Diaspora:
     [('org/s1', ['person/a', 'person/b'], True), ('org/s2', ['person/a'], False)]
     >>> t = d.time_to_founding[0]
     >>> t["person"], t["company"], t["founded"], t["years_from_joining"], t["years_from_leaving"]
-    ('person/a', 'org/s1', '2015-06', 5.42, 1.42)
+    ('person/a', 'org/s1', '2015-06', 5, 1)
     """
     G = entity_graph(graph)
     org = resolve(G, org, type="Organization")

@@ -74,7 +74,7 @@ async function show() {
 function factsQuery(iri) {
   const e = "<" + iri + ">", inLang = (v) => "FILTER (langMatches(lang(" + v + "), " + KG.quote(lang) + "))";
   return "SELECT ?st ?kind ?predicate ?other ?otherHans ?role ?roleLabel ?start ?end ?date ?period ?value ?min ?max ?unit " +
-    "?qualifier ?forecast ?forecaster ?status ?span ?source ?quote ?from ?to WHERE {\n" +
+    "?qualifier ?forecast ?forecaster ?status ?span ?source ?quote ?from ?to ?check WHERE {\n" +
     "  { ?st rdf:subject " + e + " ; rdf:predicate ?predicate ; rdf:object ?other . BIND (\"out\" AS ?kind) }\n" +
     "  UNION { ?st rdf:object " + e + " ; rdf:predicate ?predicate ; rdf:subject ?other . BIND (\"in\" AS ?kind) }\n" +
     "  UNION { ?st a org:Membership ; org:member " + e + " ; org:organization ?other ; org:role ?role . BIND (\"role\" AS ?kind) }\n" +
