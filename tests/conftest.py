@@ -50,6 +50,44 @@ def graph(built):
     return built.graph
 
 
+def kept_only(root: Path, folder: Path) -> Path:
+    """A copy of the project at *root* in *folder* without its cited sources: the article and
+    the texts kept whole, whose facts the analysis tests below were written from."""
+    import yaml
+
+    for name in ("data", "ontology.ttl", "shapes.ttl"):
+        src = root / name
+        if src.is_dir():
+            shutil.copytree(src, folder / name, ignore=shutil.ignore_patterns("cache", ".kg.lock"))
+        else:
+            shutil.copy(src, folder / name)
+    for meta in sorted((folder / "data" / "sources").glob("*.meta.yaml")):
+        if (yaml.safe_load(meta.read_text(encoding="utf-8")) or {}).get("cited"):
+            sid = meta.name.removesuffix(".meta.yaml")
+            meta.unlink()
+            (folder / "data" / "sources" / f"{sid}.quotes.yaml").unlink(missing_ok=True)
+            (folder / "data" / "statements" / f"{sid}.yaml").unlink()
+    # The entities only cited sources name (their publishers, people and companies) go too.
+    for name in ("cited-publishers.yaml", "cited-people-and-companies.yaml"):
+        (folder / "data" / "entities" / name).unlink(missing_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def article_built(tmp_path_factory: pytest.TempPathFactory):
+    """The graph of the article and the texts kept whole (no cited news), built once: the
+    fixed input of the tests that check analyses fact by fact against those texts."""
+    from kg.graph.build import build
+
+    folder = kept_only(ROOT, tmp_path_factory.mktemp("article"))
+    return build(folder, folder / "build")
+
+
+@pytest.fixture(scope="session")
+def article_graph(article_built):
+    return article_built.graph
+
+
 @pytest.fixture()
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of the project's data, ontology and shapes."""

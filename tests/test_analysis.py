@@ -21,6 +21,19 @@ from kg.analysis.report import diaspora_report, render_markdown
 from kg.errors import KGError
 from kg.viz import export
 
+
+# The analyses are checked fact by fact against the article and the texts kept whole; the
+# cited news sources (tested in test_cited_sources.py) add dates these expectations predate.
+@pytest.fixture(scope="module")
+def graph(article_graph):
+    return article_graph
+
+
+@pytest.fixture(scope="module")
+def built(article_built):
+    return article_built
+
+
 BAIDU_FOUNDERS = {
     "person/yu-kai": "org/horizon-robotics",
     "person/huang-chang": "org/horizon-robotics",
@@ -119,7 +132,33 @@ def test_founders_companies_cofounders(small):
 def test_time_to_founding_only_where_dates_exist(small):
     (t,) = diaspora(small, "big").time_to_founding
     assert t["person"] == "person/a" and t["company"] == "org/s1"
-    assert t["years_from_joining"] == 5.5 and t["years_from_leaving"] == 1.0
+    # Joined 2010, left 2014, founded 2015-07: whole years, as precise as the coarser date.
+    assert t["years_from_joining"] == 5 and t["years_from_leaving"] == 1
+
+
+def test_time_to_founding_is_never_more_precise_or_more_negative_than_the_dates():
+    """A founding dated to the year after a departure dated to the month is "the year of
+    leaving", not a negative span; the report never prints a negative number."""
+    from kg.analysis.measures import from_edges
+    from kg.analysis.report import _gaps
+
+    G = from_edges(
+        [
+            ("person/a", "alumniOf", "org/big", {"start": "2012", "end": "2015-05"}),
+            ("person/a", "founder", "org/s1", {"date": "2015"}),
+            ("person/b", "alumniOf", "org/big", {"end": "2017-06"}),
+            ("person/b", "founder", "org/s2", {"date": "2017-03"}),
+        ]
+    )
+    times = {t["person"]: t for t in diaspora(G, "big").time_to_founding}
+    assert (times["person/a"]["years_from_leaving"], times["person/a"]["years_from_joining"]) == (
+        0,
+        3,
+    )
+    assert _gaps(times["person/a"], "en") == "the year of leaving; 3 years after joining"
+    assert times["person/b"]["years_from_leaving"] == -0.25  # founded while still there
+    assert _gaps(times["person/b"], "en") == "0.25 years before leaving"
+    assert _gaps(times["person/b"], "zh-Hans") == "离职前0.25年"
 
 
 def test_diaspora_tree_layers(small):

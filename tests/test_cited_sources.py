@@ -305,3 +305,43 @@ def test_extract_and_eval_read_a_cited_text_from_the_cache_or_say_it_is_not_here
         assert "the text of cited source yu-kai-interview is not in this machine's cache" in (
             result.stderr
         )
+
+
+# Pages kept out of the project for an independent evaluation (DEVELOPERS.md, issue 21).
+OFF_LIMITS = (
+    "wikipedia.org/wiki/pony.ai",
+    "leiphone.com/category/chipdesign/y4jbnwdwkcfiqmtn.html",
+    "jiemian.com/article/5050541.html",
+    "superpyq.com/article/654d15100df2ad9ef50c74bc",
+    "dakule.com/content/c4f937d35a96d42bbbe733c4bff84f06.html",
+    "sec.gov/archives/edgar/data/1329099/",  # Baidu's EDGAR filings (May 2018: Qi Lu, ex. 99.1)
+)
+
+
+def test_no_source_is_a_page_kept_for_independent_evaluation(root: Path) -> None:
+    import yaml
+
+    metas = sorted((root / "data" / "sources").glob("*.meta.yaml"))
+    assert len(metas) > 60
+    for meta in metas:
+        doc = yaml.safe_load(meta.read_text(encoding="utf-8"))
+        where = " ".join(str(doc.get(k) or "") for k in ("url", "url_source", "note")).lower()
+        for page in OFF_LIMITS:
+            assert page not in where, f"{meta.name} cites {page}, kept out for evaluation"
+        assert "pony.ai" not in str(doc.get("headline", "")).lower() or "wikipedia" not in (
+            str(doc.get("publisher"))
+        ), meta.name
+
+
+def test_every_cited_source_records_where_to_read_it_and_who_published_it(root: Path) -> None:
+    from kg.data.dataset import load_dataset
+
+    data = load_dataset(root / "data")
+    cited = [s for s in data.sources.values() if s.cited]
+    assert len(cited) >= 60
+    for src in cited:
+        assert str(src.meta["url"]).startswith(("http://", "https://")), src.id
+        assert data.entities[src.meta["publisher"]].type == "Organization", src.id
+        assert src.meta.get("license") and src.meta.get("retrieved"), src.id
+        index = root / "data" / "sources" / f"{src.id}.quotes.yaml"
+        assert index.exists(), f"{src.id}: run kg check-quotes and commit its quote index"

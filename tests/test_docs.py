@@ -176,7 +176,8 @@ def test_the_readme_walkthroughs_run_as_written(tmp_path):
         "Horizon Robotics was founded in 2015 by several former Baidu employees, including Yu Kai",
     }
     assert "person/lu-qi  ?  person/lu-qi-2" in second and "same name 'luqi'" in second
-    shown = second[second.index("1 conflict(s) between sources:") :].rstrip()
+    shown = second[second.index("  [dates] person/lu-qi alumniOf org/baidu") :].rstrip()
+    assert "exercise-note (An exercise) says: end 2018-04" in shown
     assert shown in page("docs/sources.md")  # the output the page shows is the output
     again = subprocess.run(
         [

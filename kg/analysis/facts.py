@@ -345,9 +345,12 @@ def tenures(graph: Graph, lang: str = "zh-Hans") -> pd.DataFrame:
     >>> from kg.data.dataset import load_dataset
     >>> g = build_graph(load_dataset(project_root() / "data"))
     >>> t = tenures(g, lang="en")
-    >>> t[["subject", "object", "relation", "roles", "start", "end"]].values.tolist()
+    >>> two = t[t.subject.isin(["Qi Lu", "Ouyang Jian"])]
+    >>> two[["subject", "object", "relation", "roles", "start", "end"]].values.tolist()
     ... # doctest: +NORMALIZE_WHITESPACE
-    [['Qi Lu', 'Baidu', 'alumniOf', 'COO and Group President', '2017', '2018-05'],
+    [['Qi Lu', 'Baidu', 'alumniOf', None, '2017-01', '2018-05-18'],
+     ['Qi Lu', 'Baidu', 'role', 'COO and Group President', '2017-01-17', '2018-05'],
+     ['Qi Lu', 'Y Combinator China', 'role', 'CEO', '2018-08', None],
      ['Ouyang Jian', 'Baidu', 'role', 'Chief Chip Architect', '2020', None],
      ['Ouyang Jian', 'Kunlunxin', 'worksFor', 'CEO', '2021', None]]
     """

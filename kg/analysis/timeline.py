@@ -163,10 +163,13 @@ def timeline(
     >>> g = build_graph(load_dataset(project_root() / "data"))
     >>> df = timeline(g, lang="en")
     >>> lu = df[df.subject_id == "person/lu-qi"]
-    >>> for row in lu[lu.event.isin(["joined", "left"])].itertuples():
-    ...     print(row.date, row.description, len(row.quotes))
-    2017 Qi Lu joined Baidu as COO and Group President 4
-    2018-05 Qi Lu left Baidu, stepping down as COO and Group President 5
+    >>> for row in lu.itertuples():
+    ...     print(row.date, row.description)
+    2017-01 Qi Lu joined Baidu
+    2017-01-17 Qi Lu became COO and Group President of Baidu
+    2018-05 Qi Lu stepped down as COO and Group President of Baidu
+    2018-05-18 Qi Lu left Baidu
+    2018-08 Qi Lu became CEO of Y Combinator China
     >>> for text in df[df.subject_id == "person/ouyang-jian"].description:
     ...     print(text)
     Ouyang Jian became Chief Chip Architect of Baidu
@@ -385,4 +388,23 @@ def timeline(
     rows.sort(
         key=lambda r: (*_date_key(r["date"]), _ORDER.get(r["event"], 9), r["subject_id"], r["fact"])
     )
-    return _frame(rows, COLUMNS)
+    return _frame(_one_row_per_event(rows), COLUMNS)
+
+
+def _one_row_per_event(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row for rows that say the same thing on the same date: sources whose statements stay
+    apart (where others disagree on the date) still make one event, with all their quotes and
+    facts."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    keys = ("date", "end", "event", "description", "subject_id", "object_id", "role", "value")
+    for row in rows:
+        key = tuple(str(row.get(k)) for k in keys)
+        if key not in merged:
+            merged[key] = row
+            continue
+        first = merged[key]
+        first["facts"] = first["facts"] + [f for f in row["facts"] if f not in first["facts"]]
+        quotes = first["quotes"] + [q for q in row["quotes"] if q not in first["quotes"]]
+        first["quotes"] = quotes
+        first["quote"] = " … ".join(quotes)
+    return list(merged.values())
