@@ -142,7 +142,7 @@ def _load() -> tuple[dict[str, str], list[str], list[str], list[str]]:
     from kg.project import project_root
 
     data = load_dataset(project_root() / "data")
-    texts = {sid: s.text for sid, s in data.sources.items()}
+    texts = {sid: s.text for sid, s in data.sources.items() if not getattr(s, "cited", False)}
     languages = {sid: str(s.meta.get("language", "zh")) for sid, s in data.sources.items()}
     people = sorted(
         e.labels["en"]

@@ -22,13 +22,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @functools.lru_cache(maxsize=1)
 def founded() -> int:
-    """Founder facts in the project's data: the article's 8 and those other sources add
-    (counted, so that adding a source does not break the protocol tests; counted once, when
-    a test first asks)."""
+    """Founder facts of the article graph (:func:`built`): the article's 8 and those other
+    sources kept whole add (counted, so that adding a source does not break the protocol tests;
+    counted once, when a test first asks)."""
     from kg.data.dataset import load_dataset
 
     data = load_dataset(ROOT / "data")
-    return len({(s.subject, s.object) for s in data.statements if s.relation == "founder"})
+    kept = {sid for sid, src in data.sources.items() if not src.cited}  # the graph of `built`
+    return len(
+        {
+            (s.subject, s.object)
+            for s in data.statements
+            if s.relation == "founder" and any(ev.source in kept for ev in s.evidence)
+        }
+    )
 
 
 @pytest.fixture(scope="session")
@@ -37,12 +44,27 @@ def root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory):
-    """The article graph, built and validated once into a temporary folder."""
+def built(article_built):
+    """The article graph (the article and the texts kept whole), built and validated once into
+    a temporary folder: the fixed input most tests check queries, pages and analyses against.
+    The whole project, cited news sources included, is :func:`full_built`."""
+    return article_built
+
+
+@pytest.fixture(scope="session")
+def full_built(tmp_path_factory: pytest.TempPathFactory):
+    """The whole project's graph, cited sources included, built once as a fresh clone builds it:
+    from their quotes and quote indexes, without this machine's cache of their texts."""
     from kg.graph.build import build
 
-    out = tmp_path_factory.mktemp("build")
-    return build(ROOT, out)
+    folder = tmp_path_factory.mktemp("full")
+    for name in ("data", "ontology.ttl", "shapes.ttl"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, folder / name, ignore=shutil.ignore_patterns("cache", ".kg.lock"))
+        else:
+            shutil.copy(src, folder / name)
+    return build(folder, folder / "build")
 
 
 @pytest.fixture(scope="session")
@@ -90,14 +112,9 @@ def article_graph(article_built):
 
 @pytest.fixture()
 def data_copy(tmp_path: Path) -> Path:
-    """A writable copy of the project's data, ontology and shapes."""
-    for name in ("data", "ontology.ttl", "shapes.ttl"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, tmp_path / name)
-        else:
-            shutil.copy(src, tmp_path / name)
-    return tmp_path
+    """A writable copy of the project's data (the article and the texts kept whole, as in
+    :func:`built`), ontology and shapes."""
+    return kept_only(ROOT, tmp_path)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -21,19 +21,6 @@ from kg.analysis.report import diaspora_report, render_markdown
 from kg.errors import KGError
 from kg.viz import export
 
-
-# The analyses are checked fact by fact against the article and the texts kept whole; the
-# cited news sources (tested in test_cited_sources.py) add dates these expectations predate.
-@pytest.fixture(scope="module")
-def graph(article_graph):
-    return article_graph
-
-
-@pytest.fixture(scope="module")
-def built(article_built):
-    return article_built
-
-
 BAIDU_FOUNDERS = {
     "person/yu-kai": "org/horizon-robotics",
     "person/huang-chang": "org/horizon-robotics",

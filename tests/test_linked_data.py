@@ -287,9 +287,9 @@ def test_void_describes_the_dataset_its_sources_and_the_endpoint(ld, built, root
     services = set(void.subjects(RDF.type, DCAT.DataService))
     assert {URIRef(ld.endpoint), URIRef(ld.base + "/reconcile")} == services
     # every source with its licence, as its metadata file records it
-    metas = [
+    metas = [  # the sources of the served graph (conftest.built: the texts kept whole)
         yaml.safe_load(p.read_text(encoding="utf-8"))
-        for p in sorted((root / "data" / "sources").glob("*.meta.yaml"))
+        for p in sorted((built.out.parent / "data" / "sources").glob("*.meta.yaml"))
     ]
     assert len(set(void.objects(dataset, DCTERMS.source))) == len(metas)
     for meta in metas:

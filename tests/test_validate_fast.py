@@ -201,7 +201,7 @@ def start_untyped(g: Graph) -> Plant:
             line(
                 e,
                 seq(OA.hasSelector, OA.start),
-                "evidence needs exactly one oa:start, an xsd:nonNegativeInteger",
+                "evidence has at most one oa:start, an xsd:nonNegativeInteger",
             )
         ],
     )
@@ -216,8 +216,9 @@ def end_missing(g: Graph) -> Plant:
         [
             line(
                 e,
-                seq(OA.hasSelector, OA.end),
-                "evidence needs exactly one oa:end, an xsd:nonNegativeInteger",
+                None,
+                "evidence needs its position (oa:start and oa:end), unless it quotes a cited "
+                "source (kg:quotedOnly) and says how it was checked (kg:quoteCheck)",
             )
         ],
     )
@@ -357,8 +358,9 @@ def no_canonical_text(g: Graph) -> Plant:
         [
             line(
                 OTHER,
-                SCHEMA.text,
-                "a source needs exactly one canonical schema:text, in zh-Hans or en",
+                None,
+                "a source needs a canonical schema:text, in zh-Hans or en; a source kept by "
+                "quotation only (kg:quotedOnly true) has no text and needs a schema:url",
             )
         ],
     )

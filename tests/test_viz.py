@@ -44,8 +44,10 @@ SCREENSHOT = project_root() / "build" / "graph.png"
 
 
 @pytest.fixture(scope="module")
-def graph() -> Any:
-    return build_graph(load_dataset(project_root() / "data"))
+def graph(article_graph: Any) -> Any:
+    """The article graph (conftest.built); a cited source's quotes, shown without their
+    sentence, are tested in test_cited_sources.py."""
+    return article_graph
 
 
 @pytest.fixture(scope="module")

@@ -125,7 +125,7 @@ def add_source(file: Path, root: Path | None, **options: Any) -> None:
     is, so a clone without the cache still builds and says which were checked.
 
     \b
-    Examples:
+    Example:
       kg add-source page.html --title "Horizon Robotics" --publisher Wikipedia \\
           --url https://en.wikipedia.org/wiki/Horizon_Robotics --license "CC BY-SA 4.0"
       kg add-source news.html --cite --title "余凯：从百度到地平线" --publisher 新浪科技 \\
@@ -159,6 +159,11 @@ def check_quotes(sources: tuple[str, ...], root: Path | None) -> None:
     sha256 and today's date. Commit it: a clone without the cache then builds
     with those positions, and the graph says each quote was "checked against
     sha256 … on DATE". SOURCES are source ids [default: every cited source].
+
+    \b
+    Example:
+      kg check-quotes                 # every cited source whose text is here
+      kg check-quotes technode-yc-lu-qi-2018-08
     """
     from kg.data.check_quotes import check_quotes as run
 
@@ -361,6 +366,9 @@ def evaluate(source: str | None, every: bool, root: Path | None, fmt: str) -> No
     dates agree) and lenient (dates ignored; worked-at accepted for a role on the
     same pair).
 
+    --all evaluates the sources kept whole (every clone has their text); a cited
+    source is evaluated by its id on a machine whose cache holds its text.
+
     \b
     Example:
       kg eval --all
@@ -372,7 +380,13 @@ def evaluate(source: str | None, every: bool, root: Path | None, fmt: str) -> No
     if not source and not every:
         raise click.UsageError("give a SOURCE or --all")
     data = load_dataset(_data(root))
-    sources = sorted(data.sources) if every else [str(source)]
+    # --all: the sources every clone has the text of (kept whole), so that the figures are the
+    # same on every machine; a cited source is evaluated by its id, where its text is cached.
+    sources = (
+        sorted(sid for sid, src in data.sources.items() if not src.cited)
+        if every
+        else [str(source)]
+    )
     report = {}
     for sid in sources:
         if sid not in data.sources:
