@@ -446,3 +446,22 @@ def test_a_fresh_clone_builds_the_whole_project_valid_and_deterministic(full_bui
     again = build(full_built.out.parent, tmp_path / "again")
     for name in ("kg.nt", "kg.ttl", "kg.jsonld"):
         assert (again.out / name).read_bytes() == (full_built.out / name).read_bytes(), name
+
+
+def test_the_report_says_until_for_a_dated_departure_and_no_negative_span(full_built) -> None:
+    """With the cited sources' dates: a departure whose joining no source dates reads "until",
+    not a one-date tenure; no span from leaving to founding is negative."""
+    from kg.analysis.report import diaspora_report, render_markdown
+
+    for lang, until in (("en", "until 2016-06"), ("zh-Hans", "至2016-06")):
+        text = render_markdown(diaspora_report(full_built.graph, "org/baidu", lang))
+        ni_kai = next(
+            line for line in text.splitlines() if line.startswith(("| Ni Kai ", "| 倪凯 "))
+        )
+        assert ni_kai.split(" | ")[1] == until, ni_kai
+        spans = [line for line in text.splitlines() if line.startswith("- ") and "→" in line]
+        assert len(spans) >= 8
+        assert not any(re.search(r"-\d", line.split("):", 1)[1]) for line in spans), spans
+    assert "1 year after leaving" in render_markdown(
+        diaspora_report(full_built.graph, "org/baidu", "en")
+    )

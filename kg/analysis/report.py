@@ -63,6 +63,7 @@ WORDS: dict[str, dict[str, str]] = {
         "zh-Hant": "| 前員工 | 在{org}期間 | 在{org}的職務 | 去向 | 是否仍在集團內 | 原文 |",
     },
     "undated": {"en": "dates not given", "zh-Hans": "未注明时间", "zh-Hant": "未註明時間"},
+    "until": {"en": "until {e}", "zh-Hans": "至{e}", "zh-Hant": "至{e}"},
     "role_from": {
         "en": "{r} (took the role in {s})",
         "zh-Hans": "{r}({s}年出任)",
@@ -112,12 +113,12 @@ WORDS: dict[str, dict[str, str]] = {
     # How long after (or before) leaving and joining a founding came, at the precision of the
     # dates: whole years where either date is a year only.
     "gap_after": {
-        "en": "{n} years after {what}",
+        "en": "{n} {years} after {what}",
         "zh-Hans": "{what}后{n}年",
         "zh-Hant": "{what}後{n}年",
     },
     "gap_before": {
-        "en": "{n} years before {what}",
+        "en": "{n} {years} before {what}",
         "zh-Hans": "{what}前{n}年",
         "zh-Hant": "{what}前{n}年",
     },
@@ -320,6 +321,8 @@ def _render(report: dict[str, Any]) -> str:
         span = "–".join(x for x in (a["start"], a["end"]) if x) or _w("undated", lang)
         if a["start"] and not a["end"]:
             span = f"{a['start']}–?"
+        elif a["end"] and not a["start"]:  # a known departure, not a tenure of that one date
+            span = _w("until", lang, e=a["end"])
         roles = []
         for r in a["roles"]:
             if r["start"] and r["end"]:
@@ -432,5 +435,7 @@ def _gaps(t: dict[str, Any], lang: str) -> str:
             said.append(WORDS[kind][lang].format(what=WORDS[what][lang]))
         else:
             kind = "gap_after" if n > 0 else "gap_before"
-            said.append(WORDS[kind][lang].format(n=f"{abs(n):g}", what=WORDS[what][lang]))
+            shown = f"{abs(n):g}"
+            years = "year" if shown == "1" else "years"
+            said.append(WORDS[kind][lang].format(n=shown, years=years, what=WORDS[what][lang]))
     return WORDS["gap_sep"][lang].join(said)
