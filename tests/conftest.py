@@ -57,13 +57,7 @@ def full_built(tmp_path_factory: pytest.TempPathFactory):
     from their quotes and quote indexes, without this machine's cache of their texts."""
     from kg.graph.build import build
 
-    folder = tmp_path_factory.mktemp("full")
-    for name in ("data", "ontology.ttl", "shapes.ttl"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, folder / name, ignore=shutil.ignore_patterns("cache", ".kg.lock"))
-        else:
-            shutil.copy(src, folder / name)
+    folder = copy_project(ROOT, tmp_path_factory.mktemp("full"))
     return build(folder, folder / "build")
 
 
@@ -72,17 +66,24 @@ def graph(built):
     return built.graph
 
 
-def kept_only(root: Path, folder: Path) -> Path:
-    """A copy of the project at *root* in *folder* without its cited sources: the article and
-    the texts kept whole, whose facts the analysis tests below were written from."""
-    import yaml
-
+def copy_project(root: Path, folder: Path) -> Path:
+    """A writable copy of the project at *root* (data, ontology, shapes) in *folder*, as a
+    fresh clone has it: without this machine's cache of cited texts."""
     for name in ("data", "ontology.ttl", "shapes.ttl"):
         src = root / name
         if src.is_dir():
             shutil.copytree(src, folder / name, ignore=shutil.ignore_patterns("cache", ".kg.lock"))
         else:
             shutil.copy(src, folder / name)
+    return folder
+
+
+def kept_only(root: Path, folder: Path) -> Path:
+    """A copy of the project at *root* in *folder* without its cited sources: the article and
+    the texts kept whole, whose facts the analysis tests below were written from."""
+    import yaml
+
+    copy_project(root, folder)
     for meta in sorted((folder / "data" / "sources").glob("*.meta.yaml")):
         if (yaml.safe_load(meta.read_text(encoding="utf-8")) or {}).get("cited"):
             sid = meta.name.removesuffix(".meta.yaml")

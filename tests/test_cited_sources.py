@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -218,7 +217,7 @@ def test_a_quote_over_the_cap_is_refused(project: Path, quote: str, why: str) ->
         assert why in result.stderr
 
 
-def test_an_abbreviation_is_not_a_sentence_end(project: Path) -> None:
+def test_an_abbreviation_is_not_a_sentence_end() -> None:
     from kg.sources.quotes import check_cited_quote
 
     check_cited_quote("Horizon Robotics Inc. and J. Smith said so", "s", Path("x"), 1)
@@ -255,7 +254,6 @@ def test_no_cited_sentence_beyond_its_quotes_in_any_output(project: Path, tmp_pa
 def test_kg_clean_reads_a_cached_text(project: Path) -> None:
     out = ok(kg(project, "clean", str(cache(project))))
     assert QUOTE in out
-    assert shutil.which("git")
 
 
 def test_the_entity_page_shows_a_cited_quote_alone_with_its_source(project: Path, chromium) -> None:
@@ -328,9 +326,9 @@ def test_no_source_is_a_page_kept_for_independent_evaluation(root: Path) -> None
         where = " ".join(str(doc.get(k) or "") for k in ("url", "url_source", "note")).lower()
         for page in OFF_LIMITS:
             assert page not in where, f"{meta.name} cites {page}, kept out for evaluation"
-        assert "pony.ai" not in str(doc.get("headline", "")).lower() or "wikipedia" not in (
-            str(doc.get("publisher"))
-        ), meta.name
+        # the English Wikipedia article "Pony.ai", under any URL (a mirror) it was read from
+        is_wikipedia = doc.get("publisher") == "org/wikipedia"
+        assert not (is_wikipedia and "pony" in str(doc.get("headline")).lower()), meta.name
 
 
 def test_every_cited_source_records_where_to_read_it_and_who_published_it(root: Path) -> None:

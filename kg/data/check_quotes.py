@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kg.errors import DataError
 from kg.project._yaml import load_yaml
@@ -48,8 +47,7 @@ def check_quotes(
         if sid not in cited:
             raise DataError(f"source {sid!r} is kept whole, not cited: every build checks it")
     anchors: dict[str, dict[str, set[tuple[int, int]]]] = {sid: {} for sid in cited}
-    facts: list[Any] = [*data.statements, *data.memberships, *data.figures, *data.events]
-    for fact in facts:
+    for fact in data.facts():
         for ev in fact.evidence:
             if ev.source in anchors and ev.start is not None and ev.end is not None:
                 anchors[ev.source].setdefault(ev.exact, set()).add((ev.start, ev.end))
@@ -64,10 +62,7 @@ def check_quotes(
         found = {quote: sorted(spans) for quote, spans in anchors[sid].items()}
         before = load_index(path)
         changed = before is None or before.anchors != found or before.sha256 != src.sha256
-        index = QuoteIndex(sid, src.sha256, today, dict(found))
-        if not changed and before is not None:
-            index.checked = today  # checked again today
-        texts[path] = dump_index(index)
+        texts[path] = dump_index(QuoteIndex(sid, src.sha256, today, dict(found)))
         count = sum(len(spans) for spans in found.values())
         results.append(CheckedSource(sid, count, path, changed))
     if texts:

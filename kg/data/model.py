@@ -177,6 +177,10 @@ class Dataset:
     merged: dict[str, str] = field(default_factory=dict)
     judgements: list[Any] = field(default_factory=list)
 
+    def facts(self) -> list[RelationStatement | Membership | Figure | Event]:
+        """Every fact of every kind, each with its evidence."""
+        return [*self.statements, *self.memberships, *self.figures, *self.events]
+
     def counts(self) -> dict[str, int]:
         return {
             "sources": len(self.sources),

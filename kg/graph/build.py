@@ -214,8 +214,7 @@ def quote_checks(data: Dataset) -> dict[str, int]:
     (``checked``), only earlier, by the quote index (``checked_earlier``), or not at all
     (``unchecked``). Each quote of each statement counts once."""
     counts = {"checked": 0, "checked_earlier": 0, "unchecked": 0}
-    facts: list[Any] = [*data.statements, *data.memberships, *data.figures, *data.events]
-    for fact in facts:
+    for fact in data.facts():
         for ev in fact.evidence:
             if ev.checked is None:
                 continue

@@ -250,7 +250,8 @@ function evidenceBlock(q, source) {
     parts.push(source.date || WORDS.noDate);
   }
   if (q.from) parts.push(WORDS.offsets.replace("{a}", q.from.value).replace("{b}", q.to.value));
-  if (q.check) parts.push(q.check.value);
+  // How a cited quote was checked, its sha256 shortened as git shortens a commit's.
+  if (q.check) parts.push(q.check.value.replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/, "$1…"));
   cite.textContent = parts.join(" · ") + " · ";
   if (source && /^https?:\/\//i.test(source.url)) {
     const a = document.createElement("a");
