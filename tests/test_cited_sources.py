@@ -463,3 +463,32 @@ def test_the_report_says_until_for_a_dated_departure_and_no_negative_span(full_b
     assert "1 year after leaving" in render_markdown(
         diaspora_report(full_built.graph, "org/baidu", "en")
     )
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda t: re.sub(r"start: (\d+)", lambda m: f"start: {int(m[1]) + 1}", t, count=1),
+            "end - start the quote's length",
+        ),
+        (lambda t: t.replace("quotes:", "quotes: 7\nx:"), "quotes must be a list"),
+        (lambda t: t.replace("checked: '", "checked: '2026-02-30' #"), "does not exist"),
+        (lambda t: t + "- {quote: x, start: 1, end: 2, more: 3}\n", "each quote is {quote, start"),
+        (
+            lambda t: re.sub(r"sha256: \w+", "sha256: 'ab" + "0" * 62 + "'", t),
+            "was written for a text",
+        ),
+        (lambda t: "[1, 2]\n", "a quote index is a mapping"),
+    ],
+)
+def test_a_bad_quote_index_is_refused_with_its_file(project: Path, edit, message) -> None:
+    """A quote index read without the cached text: a malformed or foreign one is one Error
+    line naming it, never a traceback and never a quote at wrong offsets."""
+    ok(kg(project, "check-quotes"))
+    index = project / "data" / "sources" / "yu-kai-interview.quotes.yaml"
+    index.write_text(edit(index.read_text(encoding="utf-8")), encoding="utf-8")
+    cache(project).unlink()
+    result = kg(project, "build")
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    assert "yu-kai-interview.quotes.yaml" in result.stderr and message in result.stderr
