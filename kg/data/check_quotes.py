@@ -19,7 +19,7 @@ from pathlib import Path
 from kg.errors import DataError
 from kg.project._yaml import load_yaml
 from kg.project.datafile import write_checked
-from kg.sources.quotes import QuoteIndex, dump_index, index_path, load_index
+from kg.sources.quotes import QuoteIndex, dump_index, load_index
 
 __all__ = ["CheckedSource", "check_quotes"]
 
@@ -58,7 +58,8 @@ def check_quotes(
         if src.clean is None:
             results.append(CheckedSource(sid, 0, None, False))
             continue
-        path = index_path(data_dir / "sources", sid)
+        path = src.quote_index
+        assert path is not None  # a source loaded from its metadata file
         found = {quote: sorted(spans) for quote, spans in anchors[sid].items()}
         before = load_index(path)
         changed = before is None or before.anchors != found or before.sha256 != src.sha256

@@ -21,7 +21,7 @@ from kg.errors import AmbiguousQuoteError, DataError, QuoteNotFoundError
 from kg.project._yaml import LINE, key_line, load_yaml
 from kg.project.checks import check_text, parse_date
 from kg.sources import Source
-from kg.sources.quotes import QuoteIndex, check_cited_quote, index_path, load_index
+from kg.sources.quotes import QuoteIndex, check_cited_quote, load_index
 
 __all__ = ["nearest"]
 
@@ -162,8 +162,7 @@ class _Anchor:
         """The quote index of cited source *source*, if one was written for its text."""
         if source not in self._indexes:
             src = self.sources[source]
-            # A cited source's raw path is data/cache/<raw>; its index is in data/sources/.
-            found = load_index(index_path(src.raw_path.parent.parent / "sources", source))
+            found = load_index(src.quote_index) if src.quote_index else None
             if found is not None and found.sha256 != src.sha256:
                 raise DataError(
                     f"the quote index was written for a text with sha256 {found.sha256}, but "

@@ -90,6 +90,17 @@ class Source:
     sha256: str
     #: The clean text; None for a cited source whose text is not in this machine's cache.
     clean: CleanText | None
+    #: The metadata file (``data/sources/<id>.meta.yaml``); None for a synthetic source.
+    meta_path: Path | None = None
+
+    @property
+    def quote_index(self) -> Path | None:
+        """Where `kg check-quotes` records a cited source's quotes (beside its metadata)."""
+        from kg.sources.quotes import INDEX_SUFFIX
+
+        if self.meta_path is None:
+            return None
+        return self.meta_path.with_name(f"{self.id}{INDEX_SUFFIX}")
 
     @property
     def cited(self) -> bool:
@@ -150,7 +161,7 @@ def load_source(meta_path: Path) -> Source:
     raw_path, real = _raw_file(meta_path, meta["raw"], meta.get(LINE), folder)
     if cited and not os.path.lexists(raw_path):
         # A fresh clone: the text was never here. The quotes are taken as recorded.
-        return Source(source_id, meta, raw_path, str(meta["sha256"]), None)
+        return Source(source_id, meta, raw_path, str(meta["sha256"]), None, meta_path)
     try:
         data = real.read_bytes()
     except OSError as exc:
@@ -179,6 +190,7 @@ def load_source(meta_path: Path) -> Source:
             str(meta["language"]),
             str(meta.get("encoding") or "utf-8"),
         ),
+        meta_path=meta_path,
     )
 
 

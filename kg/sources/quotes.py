@@ -33,7 +33,6 @@ __all__ = [
     "QuoteIndex",
     "check_cited_quote",
     "dump_index",
-    "index_path",
     "load_index",
 ]
 
@@ -85,10 +84,6 @@ class QuoteIndex:
 
     def starts(self, quote: str) -> list[int]:
         return sorted(start for start, _ in self.anchors.get(quote, []))
-
-
-def index_path(sources_dir: Path, source: str) -> Path:
-    return sources_dir / f"{source}{INDEX_SUFFIX}"
 
 
 def load_index(path: Path) -> QuoteIndex | None:
