@@ -65,6 +65,7 @@ class Draft:
     occurrence: int | None = None
     new: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)  #: what the reviewer should check
+    event: str | None = None  #: ``left`` for a draft that says someone left
 
     def record(self, number: int) -> dict[str, Any]:
         out: dict[str, Any] = {"id": f"draft-{number}", **self.fields, "quote": self.quote}
@@ -127,6 +128,7 @@ def _drafts_of(match: Match, data: Dataset, filer: str | None, page: str | None)
         "start": match.start,
         "end": match.end,
         "flags": flags,
+        "event": rule.event,
     }
     out: list[Draft] = []
     if rule.relation == "role":
@@ -185,7 +187,8 @@ def extract(data: Dataset, source: str) -> list[Draft]:
     if source not in data.sources:
         raise DataError(f"no source {source!r}; the sources are: {', '.join(sorted(data.sources))}")
     src = data.sources[source]
-    return extract_text(data, src.text, dict(src.meta))
+    hant = src.clean.text_hant if src.clean is not None else None
+    return extract_text(data, src.text, dict(src.meta), hant=hant)
 
 
 #: The source metadata that drafting reads.
@@ -219,9 +222,12 @@ def extract_key(data: Dataset, source: str) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def extract_text(data: Dataset, text: str, meta: dict[str, Any]) -> list[Draft]:
+def extract_text(
+    data: Dataset, text: str, meta: dict[str, Any], hant: str | None = None
+) -> list[Draft]:
     """The drafts for a clean *text* whose source metadata is *meta* (language, type,
-    publisher, headline)."""
+    publisher, headline). *hant*: the same text in its own script where it was Traditional
+    (the clean text is Simplified): the quotes are taken from it, as the reader has them."""
     lang = str(meta.get("language", "zh"))
     former = tuple(
         sorted(
@@ -246,6 +252,9 @@ def extract_text(data: Dataset, text: str, meta: dict[str, Any]) -> list[Draft]:
     # inside a sentence are one slice, found by bisection.
     starts = [m.start for m in mentions]
     ends = [m.end for m in mentions]
+    # Simplified and Traditional line up character for character (OpenCC's conversion keeps
+    # the length of every line it reads); where they do not, the Simplified text is quoted.
+    own = hant if hant is not None and len(hant) == len(text) else text
     found: dict[str, Draft] = {}
     for start, end in sentences:
         first, last = bisect_left(starts, start), bisect_right(ends, end)
@@ -253,13 +262,13 @@ def extract_text(data: Dataset, text: str, meta: dict[str, Any]) -> list[Draft]:
             continue
         for match in match_sentence(text[start:end], start, mentions[first:last], lang):
             for draft in _drafts_of(match, data, filer, page):
-                draft.quote = text[draft.start : draft.end]
+                draft.quote = own[draft.start : draft.end]
                 key = json.dumps([draft.kind, sorted(draft.fields.items())], ensure_ascii=False)
                 kept = found.get(key)
                 if kept is None or draft.confidence > kept.confidence:
                     found[key] = draft
     drafts = _fullest(list(found.values()))
-    _number(text, drafts)
+    _number(own, drafts)
     return sorted(drafts, key=lambda d: (d.start, d.end, d.rule))
 
 

@@ -47,6 +47,8 @@ class Rule:
     confidence: float
     #: what a sentence needs for the rule to match in it (:func:`_needs`)
     needs: tuple[frozenset[str], ...] = ()
+    #: ``left``: the rule says someone left the organisation (not only that they worked there)
+    event: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ def load_rules(path: Path = RULES) -> tuple[Rule, ...]:
                 dates,
                 float(item["confidence"]),
                 _needs(str(item["pattern"])),
+                str(item["event"]) if item.get("event") else None,
             )
         )
     return tuple(out)
