@@ -123,8 +123,17 @@ class _Anchor:
         text = src.text
         checked = "build" if src.cited else None
         found = []
+        own = src.own_text
         for quote, occurrence in zip(quotes, occurrences, strict=True):
             starts = _occurrences(text, quote)
+            if not starts and own != text:
+                # a quote in the script the page was written in (Traditional): the same
+                # offsets; the evidence quotes the canonical Simplified text they point into
+                # (and its occurrences are counted there, as for any quote).
+                at = own.find(quote)
+                if at >= 0:
+                    quote = text[at : at + len(quote)]
+                    starts = _occurrences(text, quote)
             if not starts:
                 raise QuoteNotFoundError(
                     f"quote not found in the clean text of {source}: {quote!r}; "

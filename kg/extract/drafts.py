@@ -187,8 +187,7 @@ def extract(data: Dataset, source: str) -> list[Draft]:
     if source not in data.sources:
         raise DataError(f"no source {source!r}; the sources are: {', '.join(sorted(data.sources))}")
     src = data.sources[source]
-    hant = src.clean.text_hant if src.clean is not None else None
-    return extract_text(data, src.text, dict(src.meta), hant=hant)
+    return extract_text(data, src.text, dict(src.meta), hant=src.own_text)
 
 
 #: The source metadata that drafting reads.
@@ -262,13 +261,15 @@ def extract_text(
             continue
         for match in match_sentence(text[start:end], start, mentions[first:last], lang):
             for draft in _drafts_of(match, data, filer, page):
-                draft.quote = own[draft.start : draft.end]
+                draft.quote = text[draft.start : draft.end]
                 key = json.dumps([draft.kind, sorted(draft.fields.items())], ensure_ascii=False)
                 kept = found.get(key)
                 if kept is None or draft.confidence > kept.confidence:
                     found[key] = draft
     drafts = _fullest(list(found.values()))
-    _number(own, drafts)
+    _number(text, drafts)  # counted in the canonical text, as the build anchors quotes
+    for d in drafts:
+        d.quote = own[d.start : d.end]
     return sorted(drafts, key=lambda d: (d.start, d.end, d.rule))
 
 

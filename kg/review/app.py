@@ -76,7 +76,7 @@ class ReviewApp:
         from kg.viz.facts import _in_sentence
 
         done = decided(self.data_dir, self.source)
-        text = data.sources[self.source].text
+        text = data.sources[self.source].own_text  # the drafts quote the text as written
         out = []
         for d in self._extracted(data):
             key = fact_key(d.fields)

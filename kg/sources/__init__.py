@@ -118,6 +118,19 @@ class Source:
             )
         return self.clean.text
 
+    @property
+    def own_text(self) -> str:
+        """The clean text as the page wrote it (Traditional for a zh-Hant page, the page's own
+        characters for one in unspecified ``zh``), character for character beside
+        :attr:`text`, so that offsets hold for both; the Simplified text where OpenCC's
+        conversion changed a line's length."""
+        text = self.text
+        assert self.clean is not None  # self.text has raised otherwise
+        if self.meta.get("language") not in ("zh", "zh-Hant"):
+            return text  # the Simplified text is the page's own (or English: the same)
+        hant = self.clean.text_hant
+        return hant if len(hant) == len(text) else text
+
 
 def cache_dir(data_dir: Path) -> Path:
     """The local cache of cited sources' texts of the project whose data folder is *data_dir*."""
