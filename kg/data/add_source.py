@@ -9,14 +9,18 @@ is an entity of the graph, a date as precise as known, a URL), and writes into `
 - ``sources/<id>.meta.yaml``: title, publisher, author, URL, date, language, format,
   encoding, licence, retrieval date and sha256;
 - ``statements/<id>.yaml``: an empty list of statements, for a person to fill with facts
-  and their quotes (``kg clean`` prints the text to quote from).
+  and their quotes (``kg clean`` prints the text to quote from);
+- with *new_publisher*, for a publisher no entity is named: an organisation in
+  ``entities/publishers-added.yaml`` (made by :func:`kg.data.publishers.create_publisher`).
 
 The metadata is written by the project's YAML writer (:func:`kg.project._yaml.dump_yaml`, which
 gives every string back exactly) through :func:`kg.project.datafile.write_checked`: under the data
 folder's lock, and only once the whole data set loads with it by the build's own loader
 (:func:`kg.data.dataset.load_dataset`). The raw file is written first, then the metadata, then
 the statements file; the raw file is removed again if the rest cannot be written, so a
-source is registered whole or not at all.
+source is registered whole or not at all. A new publisher's entity file is one of the texts of
+that one checked write (the first, so a writer killed midway leaves at most an organisation no
+source names yet, which builds), and is put back as it was if the rest fails.
 
 Only a regular file is read (:func:`read_source_file`): a device, a FIFO, a socket, a
 directory or a symbolic link is refused, and so is a file larger than :data:`MAX_SIZE`
@@ -35,11 +39,12 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.data.publishers import Wanted, label_options, resolve_publisher
 from kg.errors import DataError, SourceError
 from kg.project._text import MAX_LABEL, MAX_NOTE
 from kg.project._yaml import dump_yaml
@@ -89,6 +94,9 @@ class AddedSource:
     language_guessed: bool
     format: str
     report: str  #: the cleaner's account of what it did
+    publisher: str = ""  #: the publisher's entity id
+    publisher_file: Path | None = None  #: the entity file a new publisher was declared in
+    notes: tuple[str, ...] = ()  #: what the caller should tell the user (a publisher's labels)
 
 
 def guess_language(text: str) -> str:
@@ -107,8 +115,8 @@ def guess_language(text: str) -> str:
     return "zh-Hant" if changed > len(sample) * 0.02 else "zh-Hans"
 
 
-def slug(title: str, limit: int = 60) -> str:
-    """A source id from a title: ASCII words, Chinese as toneless pinyin.
+def slug(title: str, limit: int = 60, empty: str = "source") -> str:
+    """A source id from a title: ASCII words, Chinese as toneless pinyin (*empty* if none).
 
     >>> slug("Horizon Robotics — Wikipedia"), slug("百度AI十年启示录")
     ('horizon-robotics-wikipedia', 'bai-du-ai-shi-nian-qi-shi-lu')
@@ -118,7 +126,7 @@ def slug(title: str, limit: int = 60) -> str:
     words = " ".join(lazy_pinyin(title)).lower()
     text = re.sub(r"[^a-z0-9]+", "-", words).strip("-")
     text = text[:limit].rstrip("-")
-    return text or "source"
+    return text or empty
 
 
 def format_size(size: int) -> str:
@@ -266,6 +274,9 @@ def add_source(
     max_size: int = MAX_SIZE,
     progress: Callable[[str], None] | None = None,
     cite: bool = False,
+    new_publisher: bool = False,
+    publisher_labels: Sequence[str] = (),
+    publisher_url: str | None = None,
 ) -> AddedSource:
     """Register *file* as a source of the project whose data folder is *data_dir*.
 
@@ -277,6 +288,11 @@ def add_source(
     may quote but not republish): the file goes into the local cache (``data/cache/``, which
     git ignores), its metadata says ``cited: true``, and it needs the URL of the original
     (*url*); its licence is "all rights reserved" unless *license* says otherwise.
+
+    With *new_publisher*, a *publisher* no entity is named is created as an organisation
+    (:func:`kg.data.publishers.create_publisher`), with *publisher_labels* (``LANG=TEXT``) and
+    *publisher_url* (the page that gives its English name); a publisher the graph has already
+    is used as it is.
     """
     from kg.data.entities import _load_all_entities, _names
     from kg.project.checks import check_text, check_url, parse_date
@@ -293,6 +309,12 @@ def add_source(
     ):
         if value is not None and (value.strip() or option not in ("--title", "--publisher")):
             check_text(value, option, file, None, longest)
+    given_labels = label_options(publisher_labels, file)
+    if (given_labels or publisher_url) and not new_publisher:
+        option = "--publisher-label" if given_labels else "--publisher-url"
+        raise DataError(f"{option} describes a publisher to create: add --new-publisher", file)
+    if publisher_url:
+        check_url(publisher_url, "--publisher-url", file, None)
     problem = text_encoding(encoding)
     if problem:
         raise DataError(f"--encoding {problem}", file)
@@ -326,8 +348,10 @@ def add_source(
                 clean = rescript(clean, lang)
     entities = _load_all_entities(data_dir)
     index = NameIndex(_names(entities))
-    publisher_id = index.resolve(publisher, where)
-    if entities[publisher_id].type != "Organization":
+    wanted = Wanted(new_publisher, given_labels, publisher_url, url, file)
+    # Before the slow and the writing steps, so a refusal comes first; again under the lock.
+    publisher_id, _, notes = resolve_publisher(data_dir, entities, publisher, wanted)
+    if publisher_id in entities and entities[publisher_id].type != "Organization":
         raise DataError(f"publisher {publisher!r} is {publisher_id}, not an organisation", *where)
     author_value = None
     if author:
@@ -353,6 +377,11 @@ def add_source(
     if not SOURCE_ID.fullmatch(sid):
         raise DataError(f"source id {sid!r} is not allowed (pattern {SOURCE_ID.pattern})", *where)
     with data_lock(data_dir):  # from the last look at what is registered to the last write
+        entity_texts: dict[Path, str] = {}
+        if publisher_id not in entities:  # a new publisher: decided again on the files as now
+            publisher_id, entity_texts, notes = resolve_publisher(
+                data_dir, _load_all_entities(data_dir), publisher, wanted
+            )
         written = _register(
             data_dir,
             file,
@@ -378,10 +407,22 @@ def add_source(
                 "note": note,
                 "cited": True if cite else None,
             },
+            entity_texts,
         )
     sid, raw_path, meta_path, statements = written
     return AddedSource(
-        sid, raw_path, meta_path, statements, digest, lang, guessed, fmt, clean.report.summary()
+        sid,
+        raw_path,
+        meta_path,
+        statements,
+        digest,
+        lang,
+        guessed,
+        fmt,
+        clean.report.summary(),
+        publisher_id,
+        next(iter(entity_texts), None),
+        tuple(notes),
     )
 
 
@@ -407,12 +448,14 @@ def _register(
     id_given: bool,
     stage: Callable[[str], AbstractContextManager[None]],
     fields: dict[str, object],
+    entity_texts: dict[Path, str] | None = None,
 ) -> tuple[str, Path, Path, Path]:
     """Write the raw file, its metadata and its statements file (the caller holds the lock).
 
     Returns the id (a free one, from *sid*) and the three paths. The metadata and the
-    statements file are written only once the data set loads with them; the raw file is
-    removed again if they are not written.
+    statements file (and *entity_texts*, a new publisher's entity file, written first) are
+    written only once the data set loads with them; the raw file is removed again, and an
+    entity file put back as it was, if they are not all written.
     """
     from kg.data.dataset import load_dataset
 
@@ -439,7 +482,10 @@ def _register(
     doc |= {key: value for key, value in fields.items() if value is not None}
     # The metadata before the statements file: a writer killed in between leaves a source
     # with no facts yet, which builds, rather than facts of a source that does not exist.
-    texts = {meta_path: dump_yaml(doc, _CITED_HEADER if fields.get("cited") else _META_HEADER)}
+    # A new publisher first: a writer killed after it leaves an organisation no source names.
+    texts = dict(entity_texts or {})
+    before = {path: path.read_bytes() if path.exists() else None for path in texts}
+    texts[meta_path] = dump_yaml(doc, _CITED_HEADER if fields.get("cited") else _META_HEADER)
     if not statements.exists():
         texts[statements] = _skeleton(sid, str(fields["headline"]))
     atomic_write(raw_path, raw)
@@ -449,6 +495,11 @@ def _register(
     except BaseException:
         raw_path.unlink(missing_ok=True)
         meta_path.unlink(missing_ok=True)
+        for path, old in before.items():
+            if old is None:
+                path.unlink(missing_ok=True)
+            elif not path.exists() or path.read_bytes() != old:
+                atomic_write(path, old)
         raise
     return sid, raw_path, meta_path, statements
 
