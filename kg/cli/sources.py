@@ -55,6 +55,25 @@ class _Size(click.ParamType):
     required=True,
     help="Who published it: an organisation of the graph, by id (org/jiemian) or any name.",
 )
+@click.option(
+    "--new-publisher",
+    is_flag=True,
+    help="If no entity is named --publisher, create it: an organisation in "
+    "data/entities/publishers-added.yaml (its English label: as given, or its pinyin).",
+)
+@click.option(
+    "--publisher-label",
+    "publisher_labels",
+    multiple=True,
+    metavar="LANG=TEXT",
+    help="With --new-publisher: a label of the new publisher (LANG zh-Hans, zh-Hant or en); "
+    "repeatable.",
+)
+@click.option(
+    "--publisher-url",
+    help="With --new-publisher: the page that gives its English name (its homepage) "
+    "[default: --url, for a publisher named in Latin letters].",
+)
 @click.option("--author", help="Who wrote it: an entity id or name, or a plain name.")
 @click.option("--url", help="Where the original is (http or https).")
 @click.option(
@@ -130,6 +149,8 @@ def add_source(file: Path, root: Path | None, **options: Any) -> None:
           --url https://en.wikipedia.org/wiki/Horizon_Robotics --license "CC BY-SA 4.0"
       kg add-source news.html --cite --title "余凯：从百度到地平线" --publisher 新浪科技 \\
           --url https://tech.sina.com.cn/... --date 2019-05-20
+      kg add-source note.txt --title "A note" --publisher "Exercise Press" \\
+          --new-publisher --publisher-label zh-Hans=练习出版社 --url https://example.org/note
     """
     from kg.data.add_source import add_source as run
 
@@ -143,6 +164,10 @@ def add_source(file: Path, root: Path | None, **options: Any) -> None:
     click.echo(f"  {added.raw}  (sha256 {added.sha256}){kept}")
     click.echo(f"  {added.meta}")
     click.echo(f"  {added.statements}  (add its facts here, each with its quote)")
+    if added.publisher_file:
+        click.echo(f"  {added.publisher_file}  (its new publisher {added.publisher})")
+    for note in added.notes:
+        click.echo(f"Note: {note}", err=True)
     click.echo(added.report, err=True)
 
 
@@ -384,7 +409,7 @@ def evaluate(
     --corpus, per language (zh, en) and pooled.
 
     \b
-    Examples:
+    Example:
       kg eval --corpus test
       kg eval --all
     """
