@@ -44,6 +44,10 @@ _EN = re.compile(
     r"\b(?:(?P<m>January|February|March|April|May|June|July|August|September|October|November|December)"
     r"(?:\s{1,8}(?P<d>\d{1,2}))?,?\s{1,8})?(?P<y>(?:19|20)\d{2})\b"
 )
+_EN_DMY = re.compile(
+    r"\b(?P<d>\d{1,2})\s{1,8}(?P<m>January|February|March|April|May|June|July|August|September"
+    r"|October|November|December)\s{1,8}(?P<y>(?:19|20)\d{2})\b"
+)
 _QUALIFIER = {
     "初": "early",
     "底": "end",
@@ -59,6 +63,8 @@ _RELATIVE = re.compile(
     rf"(?P<n>\d{{1,2}}|[{_ZH_NUM}]{{1,3}})年(?:前|之前)|(?P<last>去年|前年)|(?P<same>同年|当年|那一年)"
     r"|(?P<en_n>\b(?:one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2}) years? ago\b)"
     r"|(?P<en_last>\blast year\b)|(?P<en_same>\b(?:the same|that) year\b)"
+    rf"|(?P<next>次年|翌年|隔年|第二年)(?:(?P<next_m>\d{{1,2}}|[{_ZH_NUM}]{{1,3}})月)?"
+    r"|(?P<en_next>\bthe (?:following|next) year\b)"
 )
 _EN_NUM = {
     w: i
@@ -121,7 +127,8 @@ def find_relative(text: str, published: str | None, dates: list[Date]) -> list[R
                 )
             else:
                 value, how = None, "the source has no date to count from"
-        else:  # the same year as the date the text gave just before
+        else:  # the same year as the date the text gave just before (or the year after it)
+            after = 1 if (m["next"] or m["en_next"]) else 0
             while swept < len(by_end) and by_end[swept].end <= m.start():
                 latest = by_end[swept]
                 swept += 1
@@ -129,7 +136,15 @@ def find_relative(text: str, published: str | None, dates: list[Date]) -> list[R
             if resolved is not None and (latest is None or resolved.end >= latest.end):
                 before = resolved
             if before is not None and before.value:
-                value, how = before.value[:4], "the year of the date just before it"
+                value = str(int(before.value[:4]) + after)
+                how = (
+                    "the year after the date just before it"
+                    if after
+                    else ("the year of the date just before it")
+                )
+                month = m["next_m"]
+                if month and 1 <= _number(month) <= 12:
+                    value += f"-{_number(month):02d}"
             else:
                 value, how = None, "no date before it in the text"
         out.append(Relative(m.start(), m.end(), m.group(), value, how))
@@ -175,7 +190,14 @@ def find_dates(text: str) -> list[Date]:
             if m["d"]:
                 value += f"-{int(m['d']):02d}"
         found.append(Date(m.start(), m.end(), value, _QUALIFIER.get(m["q"] or "")))
+    for m in _EN_DMY.finditer(text):  # 20 December 2007
+        found.append(
+            Date(m.start(), m.end(), f"{m['y']}-{_MONTHS[m['m'].lower()]:02d}-{int(m['d']):02d}")
+        )
+    taken = {(d.start, d.end) for d in found}
     for m in _EN.finditer(text):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
         value = m["y"]
         if m["m"]:
             value += f"-{_MONTHS[m['m'].lower()]:02d}"

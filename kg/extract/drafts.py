@@ -132,23 +132,25 @@ def _drafts_of(match: Match, data: Dataset, filer: str | None, page: str | None)
     }
     out: list[Draft] = []
     if rule.relation == "role":
-        org = slots.get(rule.fields["organization"], [None])[0]
+        orgs = slots.get(rule.fields["organization"], [])
         roles = [
             r
             for key in ("role", "role2")
             for r in slots.get(rule.fields.get(key, ""), [])
-            if r.entity is not None  # a role is one of the registry's
+            if r.kind == "ROLE"  # a registry role, or a title as the text words it
         ]
-        if org is None or not _fits(org, ("Organization",), data):
-            return out  # an unnamed organisation is no fact
-        for member in slots.get(rule.fields["member"], []):
-            if member.kind != "PER":
-                continue
-            for role in roles:
-                fields = {"member": _name(member), "organization": _name(org), "role": role.entity}
-                fields.update({k: v for k, v in dates.items() if k in ("start", "end") and v})
-                new = [m.text for m in (member, org) if m.new]
-                out.append(Draft("membership", fields, "", new=new, **base))  # type: ignore[arg-type]
+        for org, member, role in (
+            (o, m, r)
+            for o in orgs
+            if _fits(o, ("Organization",), data)  # an unnamed organisation is no fact
+            for m in slots.get(rule.fields["member"], [])
+            if m.kind == "PER"
+            for r in roles
+        ):
+            fields = {"member": _name(member), "organization": _name(org), "role": _name(role)}
+            fields.update({k: v for k, v in dates.items() if k in ("start", "end") and v})
+            new = [m.text for m in (member, org, role) if m.new]
+            out.append(Draft("membership", fields, "", new=new, **base))  # type: ignore[arg-type]
         return out
     relation = data.relations.get(rule.relation)
     if relation is None:
@@ -177,6 +179,60 @@ def _drafts_of(match: Match, data: Dataset, filer: str | None, page: str | None)
             new = [m.text for m in (s, o) if m.new]
             out.append(Draft("relation", fields, "", new=new, **base))  # type: ignore[arg-type]
     return out
+
+
+#: Where a clause ends (the date of a clause stays in it).
+_CLAUSE_END = re.compile(r"[，,；;。！？!?\n]")
+#: A sentence that opens with a date (In 2009, …; 2020年，…): the date of its clauses.
+_LEAD = re.compile(r"\s{0,3}(?:(?:In|On|By|Since|From|As of|At the end of|In early|In late)\s)?$")
+#: A relative offset right after a matched verb (半年后, 两年之后, a year later): the date
+#: before the verb belongs to another event of the sentence.
+_OFFSET = re.compile(
+    r"\s{0,2}(?:[一二两三四五六七八九十半几数\d]{1,3}(?:个)?多?(?:年|月|周|天|星期)多?(?:后|之后|以后)"
+    r"|(?:a|an|one|two|three|four|five|six|several|a few|\d{1,2})\s(?:years?|months?|weeks?|days?)"
+    r"\s(?:later|after))"
+)
+
+
+def _clause_date(
+    match: Match, text: str, start: int, end: int, inside: list[Mention], lang: str
+) -> tuple[Match, list[str]]:
+    """*match* with its dates taken from the clause it is in: a date field of the rule that the
+    rule's own words left empty takes the date in the same clause before the match, or the
+    date the sentence opens with (In 2009, …; 2020年，…). A date followed, after the verb, by
+    a relative offset (半年后, a year later) is another event's: it is dropped and flagged."""
+    rule = match.rule
+    slots = dict(match.slots)
+    notes: list[str] = []
+    begin = match.start
+    for slot in rule.dates.values():
+        if slot in slots:
+            continue
+        clause = max(
+            (m.end() for m in _CLAUSE_END.finditer(text, start, match.start)), default=start
+        )
+        dates = [m for m in inside if m.kind == "DATE" and m.value and m.end <= match.start]
+        near = [m for m in dates if m.start >= clause]
+        lead = [
+            m
+            for m in dates
+            if _LEAD.match(text[start : m.start])
+            and _CLAUSE_END.match(text, m.end + (text[m.end : m.end + 1] == "年"))
+        ]
+        chosen = near[-1] if near else (lead[0] if lead else None)
+        if chosen is not None:
+            slots[slot] = [chosen]
+            begin = min(begin, chosen.start)
+    offset = _OFFSET.match(text, match.end, end)
+    if offset:
+        for key, slot in rule.dates.items():
+            if slot in slots:
+                notes.append(
+                    f"{slots[slot][0].text}: not given as the {key} date: "
+                    f"{offset.group().strip()!r} after it says it is of another event"
+                )
+                del slots[slot]
+    return Match(rule, slots, begin, match.end), notes
 
 
 def extract(data: Dataset, source: str) -> list[Draft]:
@@ -235,8 +291,21 @@ def extract_text(
     )
     published = str(meta["date"]) if meta.get("date") else None
     sentences = _sentences(text, lang)
+    headline = str(meta.get("headline") or "")
+    # What the page's title names first is what "the company", "he" refer to, failing a name
+    # before them in the text.
+    subjects: dict[str, Mention] = {}
+    for m in find_mentions(headline, data.entities, lang, former) if headline else []:
+        if m.kind in ("PER", "ORG") and not m.qualifier:
+            subjects.setdefault(m.kind, Mention(0, 0, m.kind, m.text, m.entity))
     mentions = find_mentions(
-        text, data.entities, lang, former, published, _could_match(text, sentences, lang)
+        text,
+        data.entities,
+        lang,
+        former,
+        published,
+        _could_match(text, sentences, lang),
+        subjects,
     )
     publisher = meta.get("publisher")
     filer = publisher if meta.get("type") == "Filing" and publisher in data.entities else None
@@ -259,8 +328,11 @@ def extract_text(
         first, last = bisect_left(starts, start), bisect_right(ends, end)
         if last - first < 2:
             continue
-        for match in match_sentence(text[start:end], start, mentions[first:last], lang):
+        inside = mentions[first:last]
+        for found_match in match_sentence(text[start:end], start, inside, lang):
+            match, notes = _clause_date(found_match, text, start, end, inside, lang)
             for draft in _drafts_of(match, data, filer, page):
+                draft.flags.extend(notes)
                 draft.quote = text[draft.start : draft.end]
                 key = json.dumps([draft.kind, sorted(draft.fields.items())], ensure_ascii=False)
                 kept = found.get(key)
@@ -285,7 +357,8 @@ def _could_match(
     def wanted(start: int, end: int, known: Sequence[Mention]) -> bool:
         at = [m.start for m in known]
         for a, b in sentences[bisect_left(firsts, start) : bisect_left(firsts, end)]:
-            kinds = {m.kind for m in known[bisect_left(at, a) : bisect_left(at, b)]}
+            # titles and pronouns are recognised later, by their form: they may be there
+            kinds = {m.kind for m in known[bisect_left(at, a) : bisect_left(at, b)]} | {"ROLE"}
             if could_match(text[a:b], kinds, lang):
                 return True
         return False

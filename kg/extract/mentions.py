@@ -209,6 +209,7 @@ def find_mentions(
     extra: tuple[tuple[str, str], ...] = (),
     published: str | None = None,
     wanted: Callable[[int, int, Sequence[Mention]], bool] | None = None,
+    subjects: Mapping[str, Mention] | None = None,
 ) -> list[Mention]:
     """Registry names (and *extra* ``(name, id)``: former names the statements record),
     dates (relative ones resolved against *published*, the source's date, or the date before
@@ -258,7 +259,7 @@ def find_mentions(
     taken.sort(key=lambda m: m.start)
     # A new name right before a registry name of its kind, on the same line, describes it
     # (AI芯片公司“昆仑芯”, 创始人余凯): it is no entity of its own.
-    return [
+    named = [
         m
         for k, m in enumerate(taken)
         if not (
@@ -270,3 +271,162 @@ def find_mentions(
             and "\n" not in text[m.end : taken[k + 1].start]
         )
     ]
+    return by_form(text, lang, named, subjects)
+
+
+def _free(text: str, mentions: Sequence[Mention]) -> list[tuple[int, int]]:
+    """The stretches of *text* that no mention takes."""
+    out, pos = [], 0
+    for m in mentions:
+        if m.start > pos:
+            out.append((pos, m.start))
+        pos = max(pos, m.end)
+    if pos < len(text):
+        out.append((pos, len(text)))
+    return out
+
+
+def _short_forms(text: str, ms: list[Mention]) -> list[Mention]:
+    """An English text calls a new person it has named in full by one word of the name
+    afterwards (Zhou Ming … Zhou; Tiancheng Lou … Lou): each later such word, standing alone,
+    is that person, when one person only of the text has it."""
+    from kg.extract.forms import SURNAMES
+
+    owners: dict[str, set[str]] = {}
+    first: dict[str, int] = {}
+    people = {m.text: m for m in ms if m.kind == "PER" and m.new and " " in m.text}
+    for name, m in people.items():
+        words = name.split()
+        for w in {words[-1], *(x for x in words if x.split("-")[0] in SURNAMES)}:
+            owners.setdefault(w, set()).add(name)
+            first[w] = min(first.get(w, m.start), m.start)
+    if not owners:
+        return ms
+    free = _free(text, ms)
+    extra = []
+    for w, names in owners.items():
+        if len(names) != 1:
+            continue
+        for hit in re.finditer(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text):
+            s, e = hit.start(), hit.end()
+            if s > first[w] and any(a <= s and e <= b for a, b in free):
+                full = people[next(iter(names))]
+                extra.append(Mention(s, e, "PER", full.text, qualifier=f"refers to {full.text}"))
+    return sorted([*ms, *extra], key=lambda m: m.start)
+
+
+def by_form(
+    text: str,
+    lang: str,
+    mentions: list[Mention],
+    subjects: Mapping[str, Mention] | None = None,
+) -> list[Mention]:
+    """*mentions* with what :mod:`kg.extract.forms` recognises by form: titles (a registry
+    role inside a longer title gives way to it), units (an organisation and its unit word
+    become one organisation), English people and organisations, and pronouns resolved to the
+    nearest person or organisation before them (else *subjects*' PER or ORG: what the page's
+    title names). Mentions stay in order, none overlapping."""
+    from kg.extract.forms import (
+        chinese_orgs,
+        english_names,
+        longer_name,
+        pronouns,
+        titles,
+        units,
+    )
+
+    ms = sorted(mentions, key=lambda m: m.start)
+    if lang != "en":
+        # A name the model cut short takes its last character back (周靖|人在 → 周靖人).
+        for k, m in enumerate(ms):
+            if m.kind == "PER" and m.new:
+                limit = ms[k + 1].start if k + 1 < len(ms) else len(text)
+                end = longer_name(text, m.start, m.end, limit)
+                if end != m.end:
+                    ms[k] = Mention(m.start, end, "PER", text[m.start : end])
+        # Organisations by their form, where no name stands.
+        found = chinese_orgs(text, _free(text, ms))
+        ms = sorted(
+            [*ms, *(Mention(s, e, "ORG", text[s:e]) for s, e in found)], key=lambda m: m.start
+        )
+    # Titles: over the text free of names other than roles.
+    free = _free(text, [m for m in ms if m.kind != "ROLE"])
+    spans = titles(text, lang, free)
+    if spans:
+        keep = []
+        for m in ms:
+            if m.kind == "ROLE" and any(
+                s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in spans
+            ):
+                continue
+            keep.append(m)
+        covered = [(m.start, m.end) for m in keep if m.kind == "ROLE"]
+        for s, e in spans:
+            if not any(a <= s and e <= b for a, b in covered):
+                keep.append(Mention(s, e, "ROLE", text[s:e]))
+        ms = sorted(keep, key=lambda m: m.start)
+    # Units: an organisation and the unit word after it.
+    out: list[Mention] = []
+    k = 0
+    while k < len(ms):
+        m = ms[k]
+        if m.kind == "ORG":
+            limit = len(text)
+            j = k + 1
+            while j < len(ms) and ms[j].kind == "ORG" and ms[j].start - m.end <= 10:
+                j += 1
+            if j < len(ms):
+                limit = ms[j].start
+            line_end = text.find("\n", m.end)
+            if line_end >= 0:
+                limit = min(limit, line_end)
+            end = units(text, m.end, limit)
+            if end is not None:
+                merged = Mention(m.start, end, "ORG", text[m.start : end])
+                out.append(merged)
+                k += 1
+                while k < len(ms) and ms[k].start < end:
+                    k += 1
+                continue
+        out.append(m)
+        k += 1
+    ms = out
+    if lang == "en":
+        found_en = english_names(
+            text, _free(text, ms), [(m.start, m.end) for m in ms if m.kind == "ROLE"]
+        )
+        ms = sorted(
+            [*ms, *(Mention(s, e, kind, text[s:e]) for s, e, kind in found_en)],
+            key=lambda m: m.start,
+        )
+        ms = _short_forms(text, ms)
+    # Pronouns: the nearest person or organisation before them, else the page's subject.
+    free = _free(text, ms)
+    refs = [
+        (s, e, kind)
+        for s, e, kind in pronouns(text, lang)
+        if any(a <= s and e <= b for a, b in free)
+    ]
+    if not refs:
+        return ms
+    result: list[Mention] = []
+    last: dict[str, Mention] = dict(subjects or {})
+    queue = sorted(refs)
+    qi = 0
+    for m in [*ms, None]:
+        at = m.start if m is not None else len(text) + 1
+        while qi < len(queue) and queue[qi][0] < at:
+            s, e, kind = queue[qi]
+            qi += 1
+            ante = last.get(kind)
+            if kind == "ORG" and text[s:e] in ("公司", "集团") and subjects and "ORG" in subjects:
+                ante = subjects["ORG"]  # bare 公司 is the company the page is about
+            if ante is not None:
+                result.append(
+                    Mention(s, e, kind, ante.text, ante.entity, qualifier=f"refers to {ante.text}")
+                )
+        if m is not None:
+            result.append(m)
+            if m.kind in ("PER", "ORG") and not (m.qualifier or "").startswith("refers"):
+                last[m.kind] = m
+    return result

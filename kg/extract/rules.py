@@ -33,7 +33,9 @@ _LIST = r"(?:、|和|与|及|以及|,\s{0,8}|，|\s{1,8}and\s{1,8}|,\s{1,8}and\s
 LIST_MAX = 32
 #: The most template characters a rule may match (a test checks every rule of rules.yaml).
 MAX_WIDTH = 3000
-_SLOT = re.compile(r"\{(PERS|PER|ORG|MKT|PRD|ROLES|ROLE|DATE|GAP|FAR|OUR|PAGE)(?::(\w+))?\}")
+_SLOT = re.compile(
+    r"\{(PERS|PER|ORGS|ORG|MKT|PRD|ROLES|ROLE|DATE|GAP|FAR|OUR|PAGE|DESC)(?::(\w+))?\}"
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ def _translate(pattern: str, token: Callable[[str, str], str]) -> str:
         if kind == "FAR":  # up to n characters, organisations, products and dates, no person
             n = int(name) if name else 40
             return rf"(?:[^⟨⟩。！？；;!?\n]|{token('ORG|PRD|MKT|DATE|ROLE', '')}){{0,{n}}}?"
+        if kind == "DESC":  # an English descriptor before a name: the venture capital firm
+            return r"(?:(?:the|a|an|its|his|her|their)\s)?(?:[A-Za-z][\w-]{0,24}\s){0,5}?"
         if kind == "PAGE":  # matches nothing: the slot is the entity the page is about
             return rf"(?P<{name}>)"
         if kind == "OUR":  # "our" in a filing: the filer, which is the source's publisher
@@ -75,8 +79,8 @@ def _translate(pattern: str, token: Callable[[str, str], str]) -> str:
         if kind == "GAP":
             n = int(name) if name else 12
             return rf"[^⟨⟩。！？；;!?\n]{{0,{n}}}"
-        if kind in ("PERS", "ROLES"):  # one or more, as a list: 余凯、黄畅; chairman and CEO
-            one = token("PER" if kind == "PERS" else "ROLE", "")
+        if kind in ("PERS", "ROLES", "ORGS"):  # one or more, as a list: 余凯、黄畅; 百度和谷歌
+            one = token(kind[:-1], "")
             return rf"(?P<{name}>{one}(?:(?:{_LIST}|兼){one}){{0,{LIST_MAX - 1}}})"
         return token(kind, name)
 
