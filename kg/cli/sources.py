@@ -345,8 +345,14 @@ def conflicts(root: Path | None, fmt: str) -> None:
     is_flag=True,
     help="Save the drafts as data/drafts/<source>.yaml instead of printing.",
 )
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show, per sentence, the names, titles, dates and pronoun links recognised and the "
+    "rules tried and matched, instead of the drafts.",
+)
 @_friendly
-def extract(source: str, root: Path | None, fmt: str, write: bool) -> None:
+def extract(source: str, root: Path | None, fmt: str, write: bool, explain: bool) -> None:
     """Propose draft statements for a registered source, each with its quote and rule.
 
     Entities are every registry name in the text (longest match, any script) and
@@ -355,9 +361,14 @@ def extract(source: str, root: Path | None, fmt: str, write: bool) -> None:
     draft is marked status: proposed with its rule and confidence: nothing here
     enters the graph until a person decides.
 
+    --explain shows what the extractor saw in each sentence (names, titles,
+    dates, pronoun links, the rules tried and matched): why a fact was or was not
+    drafted.
+
     \b
     Example:
       kg extract jiemian-baidu-ai-decade --format json
+      kg extract jiemian-baidu-ai-decade --explain
     """
     from kg.data.dataset import load_dataset
     from kg.extract.drafts import extract as run
@@ -366,6 +377,18 @@ def extract(source: str, root: Path | None, fmt: str, write: bool) -> None:
     from kg.review.decisions import decided_keys, fact_key
 
     data_dir = _data(root)
+    if explain:
+        from kg.extract.explain import explain as run_explain
+        from kg.extract.explain import render as render_explain
+
+        if write:
+            raise click.UsageError("--explain prints; it does not --write")
+        sentences = run_explain(load_dataset(data_dir), source)
+        if fmt == "json":
+            click.echo(json.dumps([s.as_dict() for s in sentences], ensure_ascii=False, indent=1))
+        else:
+            click.echo(render_explain(source, sentences), nl=False)
+        return
     decided = decided_keys(data_dir, source)  # rejected, or curated already: not proposed again
     drafts = [d for d in run(load_dataset(data_dir), source) if fact_key(d.fields) not in decided]
     if write:

@@ -35,8 +35,8 @@ _MONTHS = {
 }
 _HAN_DIGITS = "〇零一二三四五六七八九"
 _ZH = re.compile(
-    rf"(?P<y>\d{{4}}|[{_HAN_DIGITS}]{{4}})年"
-    r"(?:(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月(?:(?P<d>\d{1,2})[日号])?)?"
+    rf"(?P<y>\d{{4}}|[{_HAN_DIGITS}]{{4}}) ?年"  # a space may stand by a number: 2000 年
+    r"(?: ?(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3}) ?月(?: ?(?P<d>\d{1,2}) ?[日号])?)?"
     r"(?P<q>初|底|末|中|上半年|下半年)?"
 )
 # (at most 8 spaces apart: every pattern here matches a bounded stretch; see kg.extract.rules)

@@ -105,16 +105,39 @@ def _fits(m: Mention, allowed: tuple[str, ...], data: Dataset) -> bool:
     )
 
 
-def _drafts_of(match: Match, data: Dataset, filer: str | None, page: str | None) -> list[Draft]:
+_CHAIN = re.compile(r"\s{0,2}(?:兼任|兼|及|、|,\s(?:and\s)?|\sand\s|\s&\s)\s{0,2}")
+
+
+def _role_parts(data: Dataset, role: Mention) -> list[Mention]:
+    """A title that joins titles (总裁兼首席技术官, president and CEO) as the registry's roles
+    it joins, one each, when the registry has every one of them (so that the graph's roles are
+    its entities); otherwise the title as the text words it."""
+    parts = _CHAIN.split(role.text)
+    if role.entity is not None or len(parts) < 2:
+        return [role]
+    from kg.extract.mentions import role_ids
+
+    ids = role_ids(data.entities)
+    found = [ids.get(p.strip().casefold()) for p in parts]
+    if not all(found):
+        return [role]
+    return [
+        Mention(role.start, role.end, "ROLE", p, eid) for p, eid in zip(parts, found, strict=True)
+    ]
+
+
+def _drafts_of(match: Match, data: Dataset, filer: str | None, page: Mention | None) -> list[Draft]:
     rule, slots = match.rule, match.slots
     for name, filled in slots.items():
         # "our" is the filer, in a filing only; an infobox's entity is the page's subject.
-        stands_for = {"OUR": filer, "PAGE": page}
-        if filled and filled[0].kind in stands_for:
-            eid = stands_for[filled[0].kind]
-            if eid is None:
+        if filled and filled[0].kind == "OUR":
+            if filer is None:
                 return []
-            slots[name] = [Mention(0, 0, "ORG", eid, eid)]
+            slots[name] = [Mention(0, 0, "ORG", filer, filer)]
+        elif filled and filled[0].kind == "PAGE":
+            if page is None:
+                return []
+            slots[name] = [page]
     dates = {k: slots[v][0].value for k, v in rule.dates.items() if v in slots}
     # A relative date (九年前, 同年) is flagged for the reviewer, resolved or not.
     flags = [
@@ -139,6 +162,7 @@ def _drafts_of(match: Match, data: Dataset, filer: str | None, page: str | None)
             for r in slots.get(rule.fields.get(key, ""), [])
             if r.kind == "ROLE"  # a registry role, or a title as the text words it
         ]
+        roles = [part for r in roles for part in _role_parts(data, r)]
         for org, member, role in (
             (o, m, r)
             for o in orgs
@@ -211,12 +235,14 @@ def _clause_date(
         clause = max(
             (m.end() for m in _CLAUSE_END.finditer(text, start, match.start)), default=start
         )
-        dates = [m for m in inside if m.kind == "DATE" and m.value and m.end <= match.start]
-        near = [m for m in dates if m.start >= clause]
+        dates = [m for m in inside if m.kind == "DATE" and m.value and m.end <= match.end]
+        # a date of the clause, before the match or within it (X在2015年从微软加入阿里巴巴)
+        near = [m for m in dates if m.start >= clause and m.end <= match.end]
         lead = [
             m
             for m in dates
-            if _LEAD.match(text[start : m.start])
+            if m.end <= match.start
+            and _LEAD.match(text[start : m.start])
             and _CLAUSE_END.match(text, m.end + (text[m.end : m.end + 1] == "年"))
         ]
         chosen = near[-1] if near else (lead[0] if lead else None)
@@ -278,11 +304,17 @@ def extract_key(data: Dataset, source: str) -> str:
 
 
 def extract_text(
-    data: Dataset, text: str, meta: dict[str, Any], hant: str | None = None
+    data: Dataset,
+    text: str,
+    meta: dict[str, Any],
+    hant: str | None = None,
+    trace: list[dict[str, Any]] | None = None,
 ) -> list[Draft]:
     """The drafts for a clean *text* whose source metadata is *meta* (language, type,
     publisher, headline). *hant*: the same text in its own script where it was Traditional
-    (the clean text is Simplified): the quotes are taken from it, as the reader has them."""
+    (the clean text is Simplified): the quotes are taken from it, as the reader has them.
+    *trace*: a list to which each sentence's mentions, carried subject, rules tried and rules
+    matched are appended (:mod:`kg.extract.explain`)."""
     lang = str(meta.get("language", "zh"))
     former = tuple(
         sorted(
@@ -309,13 +341,18 @@ def extract_text(
     )
     publisher = meta.get("publisher")
     filer = publisher if meta.get("type") == "Filing" and publisher in data.entities else None
-    # An encyclopedia page is about the entity its title names (its infobox speaks of it).
+    # An encyclopedia page is about the entity its title names (its infobox speaks of it); a
+    # company's notice or filing, about the company its title names.
     titled = [
         m.entity
         for m in find_mentions(str(meta.get("headline", "")), data.entities, "en")
         if m.entity and m.kind == "ORG"
     ]
-    page = titled[0] if meta.get("type") == "EncyclopediaArticle" and titled else None
+    page: Mention | None = None
+    if meta.get("type") == "EncyclopediaArticle" and titled:
+        page = Mention(0, 0, "ORG", titled[0], titled[0])
+    elif meta.get("type") in ("Report", "Filing") and "ORG" in subjects:
+        page = subjects["ORG"]
     # The mentions are in order and never overlap, so their ends are in order too: those
     # inside a sentence are one slice, found by bisection.
     starts = [m.start for m in mentions]
@@ -324,12 +361,24 @@ def extract_text(
     # the length of every line it reads); where they do not, the Simplified text is quoted.
     own = hant if hant is not None and len(hant) == len(text) else text
     found: dict[str, Draft] = {}
+    people = [k for k, m in enumerate(mentions) if m.kind == "PER"]
     for start, end in sentences:
         first, last = bisect_left(starts, start), bisect_right(ends, end)
-        if last - first < 2:
-            continue
+        # the last person named before the sentence, whom a clause with none continues
+        before = bisect_left(people, first)
+        carry = mentions[people[before - 1]] if before else None
+        if carry is not None and "\n" in text[carry.end : start]:
+            carry = None  # a paragraph's clauses continue its own people only
         inside = mentions[first:last]
-        for found_match in match_sentence(text[start:end], start, inside, lang):
+        tried: list[str] | None = [] if trace is not None else None
+        step = {"start": start, "end": end, "mentions": inside, "carry": carry}
+        if trace is not None:
+            trace.append(step | {"tried": tried, "matched": []})
+        if last - first < (1 if carry is not None else 2):
+            continue
+        for found_match in match_sentence(text[start:end], start, inside, lang, carry, tried):
+            if trace is not None:
+                trace[-1]["matched"].append(found_match.rule.id)
             match, notes = _clause_date(found_match, text, start, end, inside, lang)
             for draft in _drafts_of(match, data, filer, page):
                 draft.flags.extend(notes)

@@ -70,9 +70,11 @@ _EN_TITLE = re.compile(
 )
 
 _UNIT = re.compile(
-    rf"[{_HAN}A-Za-z0-9]{{0,10}}?(?:事业部|事业群组|事业群|研究院|实验室|研究所|部门|团队|群组"
+    rf"[{_HAN}A-Za-z0-9]{{0,10}}?(?:事业部|事业群组|事业群|业务部|研究院|实验室|研究所|部门|团队|群组"
     r"|BG|BU|IRB)(?:[（(][A-Za-z]{2,8}[)）])?|\s(?:AI\s)?(?:Lab|Labs|Group|Research|Institute"
     r"|Research Institute|Cloud)\b"
+    # the full name of which the organisation is the short one: 地平线|机器人, 阿里|云
+    rf"|[{_HAN}]{{0,2}}(?:科技|机器人|集团|公司|汽车|云|控股|资本)(?![{_HAN}])"
 )
 
 # Common Chinese surnames as English texts spell them (pinyin and the usual Hong Kong, Taiwan
@@ -420,6 +422,8 @@ def english_names(
             first = m.group().split()[0]
             if first in ("The", "A", "An", "His", "Her", "Its", "Their", "This", "That"):
                 continue
+            if first.endswith(("-based", "-born", "-listed", "-headquartered")):
+                continue  # Beijing-based: a description of the name after it
             out.append((m.start(), m.end(), "ORG"))
     return out
 
@@ -439,16 +443,20 @@ def pronouns(text: str, lang: str) -> list[tuple[int, int, str]]:
 # within a stretch that a boundary (punctuation, a function word, a verb of the rules) opens.
 _ZH_ORG_END = (
     "股份有限公司|有限责任公司|有限公司|公司|集团|科技|机器人|汽车|银行|大学|学院|研究院|研究所"
-    "|实验室|事业部|事业群|群组|团队|部门|资本|基金|控股|网络|软件|半导体|电子|证券|传媒|中心"
-    "|委员会|协会|基金会|工作室|BG|BU|IRB"
+    "|实验室|事业部|事业群|群组|团队|部门|基金会|委员会|协会|BG|BU|IRB"
 )
 _ZH_BOUNDARY = re.compile(
     r"[\s,，。；;：:、“”\"「」『』《》（）()！？!?]|的|在|于|从|由|与|和|及|跟|同|向|对|为|是|将|已|被|把"
     r"|加入|加盟|入职|离开|离职|出任|担任|任职|就职|创立|创办|创建|成立|设立|联合|共同|旗下|下属"
     r"|包括|以及|等|并|也|还|曾|原|前|现|兼|宣布|正式|近日|日前|此前|成为|作为|据|称|表示|名为"
+    r"|卸任|辞去|接任|接替|升任|晋升为|晋升|继续|主导|负责|进入|带领|领导|管理|推出|发布|系"
 )
 _ZH_ORG_ENDS = re.compile(_ZH_ORG_END)
 _ZH_PIECE = re.compile(rf"[{_HAN}A-Za-z0-9]{{1,60}}")
+
+
+#: A name in quotation marks that a text gives a company: 名为“原力灵机”的公司.
+_ZH_NAMED = re.compile(r"(?:名为|叫做|取名|命名为|名叫)[“\"「『](?P<n>[^”\"」』\n]{1,15})[”\"」』]")
 
 
 def chinese_orgs(text: str, free: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -469,7 +477,10 @@ def chinese_orgs(text: str, free: Iterable[tuple[int, int]]) -> list[tuple[int, 
             if best:
                 out.append((pos, pos + best))
             pos = cut.end() if cut is not None else b
-    return out
+        for m in _ZH_NAMED.finditer(text, a, b):
+            if not any(s < m.end("n") and m.start("n") < e for s, e in out):
+                out.append((m.start("n"), m.end("n")))
+    return sorted(out)
 
 
 #: After a two-character Chinese name, what a third character of the name may stand before.

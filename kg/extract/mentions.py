@@ -286,6 +286,24 @@ def _free(text: str, mentions: Sequence[Mention]) -> list[tuple[int, int]]:
     return out
 
 
+#: What stands before a person who opens a sentence: the sentence's start, perhaps a date.
+_OPENS = re.compile(r"(?:^|[.!?]\s{1,3}|\n)(?:(?:In|On|By|Since)\s[^,.]{1,30},\s)?$")
+
+
+def role_ids(entities: Mapping[str, Any]) -> dict[str, str]:
+    """Every registry role's names (both scripts, case aside) and its id."""
+    from kg.sources.clean import _t2s
+
+    out: dict[str, str] = {}
+    for eid, ent in entities.items():
+        if ent.type != "Role":
+            continue
+        for name in [*ent.labels.values(), *(label for label, _, _ in ent.alt_labels)]:
+            for form in (name, _t2s()(name)):
+                out.setdefault(form.casefold(), eid)
+    return out
+
+
 def _short_forms(text: str, ms: list[Mention]) -> list[Mention]:
     """An English text calls a new person it has named in full by one word of the name
     afterwards (Zhou Ming … Zhou; Tiancheng Lou … Lou): each later such word, standing alone,
@@ -337,13 +355,25 @@ def by_form(
 
     ms = sorted(mentions, key=lambda m: m.start)
     if lang != "en":
-        # A name the model cut short takes its last character back (周靖|人在 → 周靖人).
+        # A name the model cut short takes its last character back (周靖|人在 → 周靖人), and
+        # keeps it wherever the text writes the name again.
         for k, m in enumerate(ms):
             if m.kind == "PER" and m.new:
                 limit = ms[k + 1].start if k + 1 < len(ms) else len(text)
                 end = longer_name(text, m.start, m.end, limit)
                 if end != m.end:
                     ms[k] = Mention(m.start, end, "PER", text[m.start : end])
+        longer = {m.text for m in ms if m.kind == "PER" and m.new and len(m.text) == 3}
+        for k, m in enumerate(ms):
+            limit = ms[k + 1].start if k + 1 < len(ms) else len(text)
+            if (
+                m.kind == "PER"
+                and m.new
+                and len(m.text) == 2
+                and m.end < limit
+                and text[m.start : m.end + 1] in longer
+            ):
+                ms[k] = Mention(m.start, m.end + 1, "PER", text[m.start : m.end + 1])
         # Organisations by their form, where no name stands.
         found = chinese_orgs(text, _free(text, ms))
         ms = sorted(
@@ -365,6 +395,16 @@ def by_form(
             if not any(a <= s and e <= b for a, b in covered):
                 keep.append(Mention(s, e, "ROLE", text[s:e]))
         ms = sorted(keep, key=lambda m: m.start)
+    # Two organisations side by side on a line are one: the second is the first's unit
+    # (阿里|达摩院), or the first a short name of the second.
+    joined: list[Mention] = []
+    for m in ms:
+        prev = joined[-1] if joined else None
+        if prev is not None and prev.kind == m.kind == "ORG" and prev.end == m.start:
+            joined[-1] = Mention(prev.start, m.end, "ORG", text[prev.start : m.end])
+            continue
+        joined.append(m)
+    ms = joined
     # Units: an organisation and the unit word after it.
     out: list[Mention] = []
     k = 0
@@ -380,8 +420,9 @@ def by_form(
             line_end = text.find("\n", m.end)
             if line_end >= 0:
                 limit = min(limit, line_end)
-            end = units(text, m.end, limit)
-            if end is not None:
+            unit_end = units(text, m.end, limit)
+            if unit_end is not None:
+                end = unit_end
                 merged = Mention(m.start, end, "ORG", text[m.start : end])
                 out.append(merged)
                 k += 1
@@ -413,12 +454,18 @@ def by_form(
     last: dict[str, Mention] = dict(subjects or {})
     queue = sorted(refs)
     qi = 0
-    for m in [*ms, None]:
+    opener: Mention | None = None
+    ahead: list[Mention | None] = [*ms, None]
+    for m in ahead:
         at = m.start if m is not None else len(text) + 1
         while qi < len(queue) and queue[qi][0] < at:
             s, e, kind = queue[qi]
             qi += 1
             ante = last.get(kind)
+            if kind == "PER" and lang == "en" and text[s:e] in ("He", "She"):
+                # a sentence's opening He/She: the person the page is about, else the last
+                # person who opened a sentence (not the last name, which may be an object)
+                ante = (subjects or {}).get("PER") or opener or ante
             if kind == "ORG" and text[s:e] in ("公司", "集团") and subjects and "ORG" in subjects:
                 ante = subjects["ORG"]  # bare 公司 is the company the page is about
             if ante is not None:
@@ -429,4 +476,6 @@ def by_form(
             result.append(m)
             if m.kind in ("PER", "ORG") and not (m.qualifier or "").startswith("refers"):
                 last[m.kind] = m
+            if m.kind == "PER" and _OPENS.search(text, max(0, m.start - 40), m.start):
+                opener = m
     return result

@@ -71,7 +71,10 @@ def _translate(pattern: str, token: Callable[[str, str], str]) -> str:
             n = int(name) if name else 40
             return rf"(?:[^⟨⟩。！？；;!?\n]|{token('ORG|PRD|MKT|DATE|ROLE', '')}){{0,{n}}}?"
         if kind == "DESC":  # an English descriptor before a name: the venture capital firm
-            return r"(?:(?:the|a|an|its|his|her|their)\s)?(?:[A-Za-z][\w-]{0,24}\s){0,5}?"
+            return (
+                r"(?:(?:the|a|an|its|his|her|their)\s)?"
+                r"(?:(?!(?:and|or|to|led|then|later|but)\s)[A-Za-z][\w-]{0,24}\s){0,5}?"
+            )
         if kind == "PAGE":  # matches nothing: the slot is the entity the page is about
             return rf"(?P<{name}>)"
         if kind == "OUR":  # "our" in a filing: the filer, which is the source's publisher
@@ -228,37 +231,107 @@ def _has(rule: Rule, have: set[str]) -> bool:
     return True
 
 
-def _template(text: str, mentions: list[Mention]) -> tuple[str, list[int]]:
-    """The template of *text* and, for each template position, the text offset it stands at."""
+def _template(
+    text: str,
+    mentions: list[Mention],
+    virtual: list[tuple[int, int]] = (),  # type: ignore[assignment]
+) -> tuple[str, list[int]]:
+    """The template of *text* and, for each template position, the text offset it stands at.
+    *virtual*: ``(offset, mention index)`` of a person's token to insert where a clause
+    continues that person (it stands at the offset, taking no text)."""
     parts: list[str] = []
     where: list[int] = []
     pos = 0
+    inserts = sorted(virtual)
+    vi = 0
     for i, m in enumerate(mentions):
+        while vi < len(inserts) and inserts[vi][0] <= m.start:
+            at, k = inserts[vi]
+            vi += 1
+            parts.append(text[pos:at])
+            where += range(pos, at)
+            token = f"⟨PER:{k}⟩"
+            parts.append(token)
+            where += [at] * len(token)
+            pos = at
         parts.append(text[pos : m.start])
         where += range(pos, m.start)
         token = f"⟨{m.kind}:{i}⟩"
         parts.append(token)
         where += [m.start] * (len(token) - 1) + [m.end - 1]
         pos = m.end
+    while vi < len(inserts):
+        at, k = inserts[vi]
+        vi += 1
+        parts.append(text[pos:at])
+        where += range(pos, at)
+        token = f"⟨PER:{k}⟩"
+        parts.append(token)
+        where += [at] * len(token)
+        pos = at
     parts.append(text[pos:])
     where += range(pos, len(text))
     where.append(len(text))
     return "".join(parts), where
 
 
-def match_sentence(text: str, offset: int, mentions: list[Mention], lang: str) -> list[Match]:
+#: Where a Chinese clause starts: after a comma or semicolon.
+_CLAUSE = re.compile(r"[，,；;]\s{0,3}")
+
+
+def _zero_subjects(
+    text: str, mentions: list[Mention], carry: Mention | None
+) -> list[tuple[int, int]]:
+    """Chinese drops a clause's subject when it is the person of the clause before (…离职后，
+    联合创立智元机器人，担任总裁): ``(clause start, index in *mentions*)`` of the person each
+    clause without a person of its own continues — the last person named before it in the
+    sentence, else *carry* (index ``len(mentions)``), the last one before the sentence. A
+    clause that opens with an organisation has that for its subject, not a person."""
+    out = []
+    starts = [0, *(m.end() for m in _CLAUSE.finditer(text))]
+    bounds = [*starts[1:], len(text)]
+    for a, b in zip(starts, bounds, strict=True):
+        inside = [i for i, m in enumerate(mentions) if a <= m.start < b]
+        if any(mentions[i].kind == "PER" for i in inside):
+            continue
+        if inside and mentions[inside[0]].kind == "ORG" and mentions[inside[0]].start - a <= 2:
+            continue
+        before = [i for i, m in enumerate(mentions) if m.kind == "PER" and m.end <= a]
+        if before:
+            out.append((a, before[-1]))
+        elif carry is not None:
+            out.append((a, len(mentions)))
+    return out
+
+
+def match_sentence(
+    text: str,
+    offset: int,
+    mentions: list[Mention],
+    lang: str,
+    carry: Mention | None = None,
+    tried: list[str] | None = None,
+) -> list[Match]:
     """Every rule match in one sentence (*text* starts at *offset* in the clean text). A rule
-    that lacks something it needs in the sentence (:func:`_needs`) is not searched for."""
+    that lacks something it needs in the sentence (:func:`_needs`) is not searched for. In
+    Chinese, a clause with no person continues the person before it (:func:`_zero_subjects`;
+    *carry*: the last person named before the sentence)."""
     rules, texts = _family("en" if lang == "en" else "zh")
-    have = _present(text, texts, {m.kind for m in mentions})
+    kinds = {m.kind for m in mentions} | ({"PER"} if carry is not None else set())
+    have = _present(text, texts, kinds)
     rules = tuple(rule for rule in rules if _has(rule, have))
+    if tried is not None:
+        tried.extend(rule.id for rule in rules)
     if not rules:
         return []
     local = [
         Mention(m.start - offset, m.end - offset, m.kind, m.text, m.entity, m.value, m.qualifier)
         for m in mentions
     ]
-    template, where = _template(text, local)
+    virtual = _zero_subjects(text, local, carry) if lang != "en" else []
+    if virtual:
+        mentions = [*mentions, carry] if carry is not None else list(mentions)
+    template, where = _template(text, local, virtual)
     found = []
     for rule in rules:
         for m in rule.pattern.finditer(template):
