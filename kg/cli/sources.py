@@ -470,34 +470,32 @@ def evaluate(
     _print_scores(report, fmt, "curated")
 
 
+def _score_dict(report: dict[str, Any], gold: str) -> dict[str, Any]:
+    return {
+        part: {
+            mode: [
+                {
+                    "group": s.group,
+                    "precision": s.precision,
+                    "recall": s.recall,
+                    "f1": s.f1,
+                    "right": s.right,
+                    "proposed": s.proposed,
+                    "found": s.found,
+                    gold: s.curated,
+                }
+                for s in scores
+            ]
+            for mode, scores in modes.items()
+        }
+        for part, modes in report.items()
+    }
+
+
 def _print_scores(report: dict[str, Any], fmt: str, gold: str) -> None:
     """Scores per part (a source, a language) and mode, as a table or JSON."""
     if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    part: {
-                        mode: [
-                            {
-                                "group": s.group,
-                                "precision": s.precision,
-                                "recall": s.recall,
-                                "f1": s.f1,
-                                "right": s.right,
-                                "proposed": s.proposed,
-                                "found": s.found,
-                                gold: s.curated,
-                            }
-                            for s in scores
-                        ]
-                        for mode, scores in modes.items()
-                    }
-                    for part, modes in report.items()
-                },
-                ensure_ascii=False,
-                indent=1,
-            )
-        )
+        click.echo(json.dumps(_score_dict(report, gold), ensure_ascii=False, indent=1))
         return
 
     def num(x: float | None) -> str:
@@ -523,21 +521,37 @@ def _corpus_report(data: Any, project: Path, split: str, fmt: str) -> None:
     from kg.extract.corpus import corpus_dir, load_corpus, score_corpus
 
     texts = load_corpus(corpus_dir(project), split)
-    scores = score_corpus(data, texts)
+    result = score_corpus(data, texts)
     counts = {
         "zh": sum(not t.meta["language"].startswith("en") for t in texts),
         "en": sum(t.meta["language"].startswith("en") for t in texts),
         "pooled": len(texts),
     }
     report = {
-        f"corpus {split}, {part} ({counts[part]} texts)": modes for part, modes in scores.items()
+        f"corpus {split}, {part} ({counts[part]} texts)": modes
+        for part, modes in result.scores.items()
     }
-    if fmt == "text":
-        click.echo(
-            f"The {split} split of the evaluation corpus: {len(texts)} texts, "
-            f"{sum(len(t.facts) for t in texts)} annotated facts (docs/annotation.md)."
-        )
+    if fmt == "json":
+        doc = {
+            "split": split,
+            "texts": len(texts),
+            "facts": sum(len(t.facts) for t in texts),
+            "scores": _score_dict(report, "annotated"),
+            "surfaced": {p: {"shown": a, "facts": b} for p, (a, b) in result.surfaced.items()},
+        }
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+        return
+    click.echo(
+        f"The {split} split of the evaluation corpus: {len(texts)} texts, "
+        f"{sum(len(t.facts) for t in texts)} annotated facts (docs/annotation.md)."
+    )
     _print_scores(report, fmt, "annotated")
+    shown, facts = result.surfaced["pooled"]
+    by_lang = ", ".join(f"{p} {a}/{b}" for p, (a, b) in result.surfaced.items() if p != "pooled")
+    click.echo(
+        f"\nkg review shows the sentence of {shown} of {facts} annotated facts "
+        f"({shown / facts if facts else 0:.0%}; {by_lang}): drafted, or listed to look at."
+    )
 
 
 @main.command()

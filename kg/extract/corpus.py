@@ -63,6 +63,8 @@ class Outcome:
     gold: list[tuple[str, dict[str, Any]]]
     guess: list[tuple[str, dict[str, Any]]]
     drafts: list[Any] = field(default_factory=list)
+    #: for each annotated fact, whether the review page shows its sentence
+    surfaced: list[bool] = field(default_factory=list)
 
 
 def corpus_dir(project: Path) -> Path:
@@ -280,11 +282,32 @@ def _found(g: dict[str, Any], got: list[dict[str, Any]], names: _Names, lenient:
 
 
 def outcome(data: Any, text: CorpusText) -> Outcome:
-    from kg.extract.drafts import extract_text
+    from kg.extract.explain import explain_text
 
-    drafts = extract_text(data, text.text, dict(text.meta), hant=text.text_hant)
+    sentences = explain_text(data, text.text, dict(text.meta), hant=text.text_hant)
+    drafts = sorted(
+        (d for s in sentences for d in s.drafts), key=lambda d: (d.start, d.end, d.rule)
+    )
     guess = [g for g in map(_guess, drafts) if g is not None]
-    return Outcome(text, [_gold(f) for f in text.facts], guess, drafts)
+    shown = [(s.start, s.end) for s in sentences if s.drafts or s.look_at]
+    surfaced = [_surfaced(text, f, shown) for f in text.facts]
+    return Outcome(text, [_gold(f) for f in text.facts], guess, drafts, surfaced)
+
+
+def _surfaced(text: CorpusText, fact: dict[str, Any], shown: list[tuple[int, int]]) -> bool:
+    """Whether the review page shows the sentence of an annotated fact: its quote lies in a
+    sentence that has a draft or is one to look at."""
+    from kg.sources.clean import _t2s
+
+    quotes = fact["quote"] if isinstance(fact["quote"], list) else [fact["quote"]]
+    own = text.text_hant if len(text.text_hant) == len(text.text) else text.text
+    for quote in quotes:
+        at = own.find(quote)
+        if at < 0:
+            at = text.text.find(_t2s()(quote))
+        if at >= 0 and any(a < at + len(quote) and at < b for a, b in shown):
+            return True
+    return False
 
 
 def score(outcomes: Iterable[Outcome], names: _Names, lenient: bool) -> list[Score]:
@@ -329,14 +352,26 @@ def language(text: CorpusText) -> str:
     return "en" if str(text.meta["language"]).startswith("en") else "zh"
 
 
-def score_corpus(data: Any, texts: list[CorpusText]) -> dict[str, dict[str, list[Score]]]:
-    """``{"zh"|"en"|"pooled": {"strict"|"lenient": scores}}`` of the extractor on *texts*."""
+@dataclass
+class CorpusScores:
+    #: ``{"zh"|"en"|"pooled": {"strict"|"lenient": scores}}``
+    scores: dict[str, dict[str, list[Score]]]
+    #: ``{"zh"|"en"|"pooled": (facts whose sentence the review shows, facts)}``
+    surfaced: dict[str, tuple[int, int]]
+
+
+def score_corpus(data: Any, texts: list[CorpusText]) -> CorpusScores:
+    """The extractor's scores on *texts*, per language and pooled, strict and lenient, and how
+    many annotated facts the review page shows the sentence of."""
     names = _Names(data.entities)
     done = [outcome(data, t) for t in texts]
-    out: dict[str, dict[str, list[Score]]] = {}
+    scores: dict[str, dict[str, list[Score]]] = {}
+    surfaced: dict[str, tuple[int, int]] = {}
     for part in ("zh", "en", "pooled"):
         chosen = [o for o in done if part == "pooled" or language(o.text) == part]
-        out[part] = {
+        scores[part] = {
             mode: score(chosen, names, mode == "lenient") for mode in ("strict", "lenient")
         }
-    return out
+        flags = [x for o in chosen for x in o.surfaced]
+        surfaced[part] = (sum(flags), len(flags))
+    return CorpusScores(scores, surfaced)

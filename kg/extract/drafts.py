@@ -31,6 +31,7 @@ from typing import Any
 
 from kg.data.model import Dataset
 from kg.errors import DataError
+from kg.extract.forms import has_title
 from kg.extract.mentions import Mention, find_mentions
 from kg.extract.rules import RULES, Match, could_match, match_sentence
 
@@ -406,8 +407,9 @@ def _could_match(
     def wanted(start: int, end: int, known: Sequence[Mention]) -> bool:
         at = [m.start for m in known]
         for a, b in sentences[bisect_left(firsts, start) : bisect_left(firsts, end)]:
-            # titles and pronouns are recognised later, by their form: they may be there
-            kinds = {m.kind for m in known[bisect_left(at, a) : bisect_left(at, b)]} | {"ROLE"}
+            kinds = {m.kind for m in known[bisect_left(at, a) : bisect_left(at, b)]}
+            if has_title(text, a, b, lang):  # titles are recognised later, by their form
+                kinds.add("ROLE")
             if could_match(text[a:b], kinds, lang):
                 return True
         return False

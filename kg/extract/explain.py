@@ -11,12 +11,22 @@ read because no rule drafted from them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from kg.data.model import Dataset
 
 __all__ = ["Sentence", "explain", "explain_text", "render", "sentences_to_look_at"]
+
+#: Verbs of the four kinds of fact, in both languages: a sentence with a person and one of them
+#: may state a fact that no rule took.
+_MOVES = re.compile(
+    r"创立|创办|创建|成立|創立|創辦|創建|加入|加盟|入职|入職|离开|離開|离职|離職|辞职|辭職|出任|担任"
+    r"|擔任|任命|卸任|接任|履新|跳槽|(?i:\b(?:co-?founded|founded|joined|joins|left|leaves|quit"
+    r"|resigned|retired|stepped down|appointed|named|promoted|hired|succeeded|departed|departing"
+    r"|serves|served|heads|headed|leads|led)\b)"
+)
 
 
 @dataclass
@@ -32,9 +42,14 @@ class Sentence:
 
     @property
     def look_at(self) -> bool:
-        """Whether it names a person and an organisation or a title, with no draft from it."""
-        kinds = {m["kind"] for m in self.mentions if not m.get("refers_to")}
-        return "PER" in kinds and bool(kinds & {"ORG", "ROLE"}) and not self.drafts
+        """Whether it names a person and an organisation or a title, or a person and a verb of
+        founding, joining, taking a post or leaving, with no draft from it."""
+        if self.drafts:
+            return False
+        kinds = {m["kind"] for m in self.mentions}
+        if "PER" not in kinds:
+            return False
+        return bool(kinds & {"ORG", "ROLE"}) or bool(_MOVES.search(self.text))
 
     def as_dict(self) -> dict[str, Any]:
         return {

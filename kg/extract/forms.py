@@ -26,6 +26,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "SURNAMES",
+    "has_title",
     "chinese_orgs",
     "english_names",
     "longer_name",
@@ -73,6 +74,8 @@ _UNIT = re.compile(
     rf"[{_HAN}A-Za-z0-9]{{0,10}}?(?:事业部|事业群组|事业群|业务部|研究院|实验室|研究所|部门|团队|群组"
     r"|BG|BU|IRB)(?:[（(][A-Za-z]{2,8}[)）])?|\s(?:AI\s)?(?:Lab|Labs|Group|Research|Institute"
     r"|Research Institute|Cloud)\b"
+    # an English name's unit or its longer name: Google| Brain, Alibaba| Cloud Intelligence
+    r"|(?:\s[A-Z][a-z]{1,20}){1,3}(?![\w-])(?!\s[A-Z][a-z]+\s(?:is|was|has|said|joined|founded))"
     # the full name of which the organisation is the short one: 地平线|机器人, 阿里|云
     rf"|[{_HAN}]{{0,2}}(?:科技|机器人|集团|公司|汽车|云|控股|资本)(?![{_HAN}])"
 )
@@ -305,18 +308,6 @@ _NOT_PERSON = frozenset(
         "Stock",
         "Nasdaq",
         "Securities",
-        "Microsoft",
-        "Google",
-        "Apple",
-        "Facebook",
-        "Meta",
-        "Intel",
-        "Amazon",
-        "Alibaba",
-        "Tencent",
-        "Baidu",
-        "Huawei",
-        "Xiaomi",
         "International",
         "Global",
         "Media",
@@ -359,6 +350,11 @@ _EN_ORG_PRONOUN = re.compile(
     r"(?<![\w-])(?:[Tt]he company|[Tt]he firm|[Tt]he startup)(?![\w-])|(?:^|(?<=[.!?]\s))It(?=\s)",
     re.M,
 )
+
+
+def has_title(text: str, start: int, end: int, lang: str) -> bool:
+    """Whether ``text[start:end]`` holds something of a title's form."""
+    return (_EN_TITLE if lang == "en" else _ZH_TITLE).search(text, start, end) is not None
 
 
 def titles(text: str, lang: str, free: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -456,8 +456,8 @@ def by_form(
     qi = 0
     opener: Mention | None = None
     ahead: list[Mention | None] = [*ms, None]
-    for m in ahead:
-        at = m.start if m is not None else len(text) + 1
+    for nxt in ahead:
+        at = nxt.start if nxt is not None else len(text) + 1
         while qi < len(queue) and queue[qi][0] < at:
             s, e, kind = queue[qi]
             qi += 1
@@ -472,10 +472,10 @@ def by_form(
                 result.append(
                     Mention(s, e, kind, ante.text, ante.entity, qualifier=f"refers to {ante.text}")
                 )
-        if m is not None:
-            result.append(m)
-            if m.kind in ("PER", "ORG") and not (m.qualifier or "").startswith("refers"):
-                last[m.kind] = m
-            if m.kind == "PER" and _OPENS.search(text, max(0, m.start - 40), m.start):
-                opener = m
+        if nxt is not None:
+            result.append(nxt)
+            if nxt.kind in ("PER", "ORG") and not (nxt.qualifier or "").startswith("refers"):
+                last[nxt.kind] = nxt
+            if nxt.kind == "PER" and _OPENS.search(text, max(0, nxt.start - 40), nxt.start):
+                opener = nxt
     return result

@@ -1,4 +1,6 @@
-"""``kg review``: a local page to accept, edit or reject one source's drafts.
+"""``kg review``: a local page to accept, edit or reject one source's drafts, and to draft
+from (or dismiss) the sentences that name a person and an organisation or a title where no
+rule drafted anything (:func:`kg.extract.explain.sentences_to_look_at`).
 
 It runs on the hardened HTTP server of ``kg serve`` (:mod:`kg.serve.http`: limits,
 deadlines, a connection cap), bound to loopback. Requests must name the server itself in
@@ -21,8 +23,11 @@ from kg.resolve.judgements import record_judgement
 from kg.review.decisions import (
     FACT_FIELDS,
     accept,
+    anchor_in,
     create_entity,
     decided,
+    dismiss,
+    dismissed,
     fact_key,
     reject,
 )
@@ -52,7 +57,7 @@ class ReviewApp:
         self.data_dir = root / "data"
         self.hosts: set[str] = set()
         self.lock = threading.Lock()
-        self._cache: tuple[str, list[Any]] | None = None  # (extract_key, drafts)
+        self._cache: tuple[str, list[Any]] | None = None  # (extract_key, sentences)
         self._state()  # fail at start, not in the browser, if the source cannot be read
 
     # -- the drafts, fresh from the data on each request --
@@ -61,15 +66,22 @@ class ReviewApp:
 
         return load_dataset(self.data_dir)
 
-    def _extracted(self, data: Any) -> list[Any]:
-        """The source's drafts, extracted again only when what they depend on changed."""
-        from kg.extract.drafts import extract, extract_key
+    def _explained(self, data: Any) -> list[Any]:
+        """The source's sentences with their mentions and drafts
+        (:func:`kg.extract.explain.explain`), extracted again only when what they depend on
+        changed: one extraction gives both the drafts and the sentences to look at."""
+        from kg.extract.drafts import extract_key
+        from kg.extract.explain import explain
 
         key = extract_key(data, self.source)
         cached = self._cache
         if cached is None or cached[0] != key:
-            cached = self._cache = (key, extract(data, self.source))
+            cached = self._cache = (key, explain(data, self.source))
         return cached[1]
+
+    def _extracted(self, data: Any) -> list[Any]:
+        """The source's drafts (those of :func:`kg.extract.drafts.extract`, in text order)."""
+        return [d for s in self._explained(data) for d in s.drafts]
 
     def _drafts(self, data: Any) -> list[dict[str, Any]]:
         """Every draft of the source, each with how it was decided (None: still open)."""
@@ -111,6 +123,7 @@ class ReviewApp:
             "title": src.meta.get("headline", self.source),
             "by": self.by,
             "drafts": self._drafts(data),
+            "look_at": self._look_at(data),
             "relations": sorted(data.relations),
             "entities": [
                 {"id": e.id, "type": e.type, "name": e.label("zh-Hans"), "en": e.labels["en"]}
@@ -158,6 +171,10 @@ class ReviewApp:
             return error(400, "the body is a JSON object")
         if path == "/api/decide":
             return _json(self._decide(body))
+        if path == "/api/draft":
+            return _json(self._draft_from(body))
+        if path == "/api/dismiss":
+            return _json(self._dismiss(body))
         if path == "/api/entity":
             entity = body.get("entity")
             if not isinstance(entity, dict):
@@ -186,11 +203,23 @@ class ReviewApp:
             )
         if action != "accept":
             raise DataError("action: accept or reject")
-        fields = dict(draft["fields"])
-        edits = body.get("fields") or {}
+        return self._accept_edited(data, draft, body.get("fields") or {}, FACT_FIELDS)
+
+    def _accept_edited(
+        self,
+        data: Any,
+        draft: dict[str, Any],
+        edits: Any,
+        editable: tuple[str, ...],
+        named: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
+        """Save *draft* with the reviewer's *edits* (of the fields *editable*) as a curated
+        statement; a new name of the draft the reviewer replaced by an entity is recorded as
+        that entity (a judgement), unless the entity is another of the names in *named*."""
         if not isinstance(edits, dict):
             raise DataError("fields: an object")
-        for k in FACT_FIELDS:
+        fields = dict(draft["fields"])
+        for k in editable:
             if k in edits:
                 value = str(edits[k]).strip()
                 fields[k] = value or None
@@ -199,7 +228,12 @@ class ReviewApp:
             if fields.get(k) and not _is_id(str(fields[k])):
                 fields[k] = data.names.resolve(str(fields[k]), (f"the {k}",))  # a name: its entity
             proposed = draft["fields"].get(k)
-            if proposed in draft["new"] and fields.get(k) and fields[k] != proposed:
+            if (
+                proposed in draft["new"]
+                and fields.get(k)
+                and fields[k] != proposed
+                and fields[k] not in named
+            ):
                 merged.append((str(fields[k]), str(proposed)))  # the new name is this entity
         if fields.get("relation") and fields["relation"] not in data.relations:
             raise DataError(f"unknown relation {fields['relation']!r}")
@@ -208,7 +242,7 @@ class ReviewApp:
             "quote": draft["quote"],
             "occurrence": draft["occurrence"],
             "rule": draft["rule"],
-            "drafted": draft["fields"],
+            "drafted": draft.get("drafted", draft["fields"]),
         }
         judgements = self.data_dir / "judgements.yaml"
         with self.lock, data_lock(self.data_dir):  # the statement and its judgements as one
@@ -221,6 +255,97 @@ class ReviewApp:
             if not saved.get("saved"):
                 _restore(judgements, before)
         return {**saved, "merged": [name for _, name in merged]}
+
+    # -- the sentences to look at --
+    def _look_at(self, data: Any) -> list[dict[str, Any]]:
+        """The sentences that name a person and an organisation or a title where no rule
+        drafted anything, less those a statement of this source quotes from (curated, or
+        drafted from here) and those a reviewer dismissed."""
+        from kg.extract.explain import sentences_to_look_at
+
+        quoted = [
+            (ev.start, ev.end)
+            for fact in data.facts()
+            for ev in fact.evidence
+            if ev.source == self.source and ev.start is not None
+        ]
+        gone = dismissed(self.data_dir, self.source)
+        out = []
+        for s in sentences_to_look_at(self._explained(data)):
+            if s.text in gone or any(s.start <= a and b <= s.end for a, b in quoted):
+                continue
+            names = [m for m in s.mentions if not m.get("refers_to")]
+            out.append(
+                {
+                    "key": f"{s.start}-{s.end}",
+                    "start": s.start,
+                    "end": s.end,
+                    "text": s.text,
+                    "parts": _parts(s.text, names),
+                    **{
+                        group: [_named(data, m) for m in names if m["kind"] == kind]
+                        for group, kind in (
+                            ("people", "PER"),
+                            ("organizations", "ORG"),
+                            ("roles", "ROLE"),
+                        )
+                    },
+                }
+            )
+        return out
+
+    def _listed(self, data: Any, body: dict[str, Any]) -> dict[str, Any] | None:
+        return next((s for s in self._look_at(data) if s["key"] == str(body.get("key"))), None)
+
+    def _draft_from(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A statement the reviewer drafted from a sentence to look at: saved as an edited
+        draft is (the same checks, judgements and writer), ``proposed_by: reviewer``."""
+        data = self._dataset()
+        sentence = self._listed(data, body)
+        if sentence is None:
+            return {"saved": False, "why": _GONE}
+        kind = body.get("kind")
+        if kind not in _KINDS:
+            raise DataError("kind: relation or membership")
+        src = data.sources[self.source]
+        quote, occurrence = anchor_in(
+            src.text, src.own_text, str(body.get("quote") or ""), sentence["start"], sentence["end"]
+        )
+        who, org, role = (
+            next(iter(sentence[g]), None) for g in ("people", "organizations", "roles")
+        )
+        shown = [(m.get("id") or m["text"]) if m else None for m in (who, org, role)]
+        prefill = (
+            {"member": shown[0], "organization": shown[1], "role": shown[2]}
+            if kind == "membership"
+            else {"subject": shown[0], "relation": None, "object": shown[1]}
+        )
+        new = [str(m["text"]) for m in (who, org, role) if m and m.get("new")]
+        draft = {
+            "fields": {k: v for k, v in prefill.items() if v},
+            "new": new,
+            "quote": quote,
+            "occurrence": occurrence,
+            "rule": "reviewer",  # no rule proposed it: the reviewer, from the sentence
+            "drafted": None,
+        }
+        named = frozenset(
+            str(m["id"])
+            for g in ("people", "organizations", "roles")
+            for m in sentence[g]
+            if m.get("id")
+        )
+        return self._accept_edited(data, draft, body.get("fields") or {}, _KINDS[kind], named)
+
+    def _dismiss(self, body: dict[str, Any]) -> dict[str, Any]:
+        data = self._dataset()
+        sentence = self._listed(data, body)
+        if sentence is None:
+            return {"saved": False, "why": _GONE}
+        with self.lock:
+            return dismiss(
+                self.data_dir, self.source, sentence, self.by, str(body.get("reason") or "")
+            )
 
     def _accept_merging(
         self,
@@ -243,6 +368,41 @@ class ReviewApp:
                 check=self._dataset,
             )
         return accept(self.data_dir, self.source, record, self.by)
+
+
+#: What a statement drafted from a sentence states: the fields of each kind.
+_KINDS = {
+    "relation": ("subject", "relation", "object", "start", "end", "date"),
+    "membership": ("member", "organization", "role", "start", "end"),
+}
+_GONE = "looked at already (in another tab?) or no longer listed"
+
+
+def _named(data: Any, mention: dict[str, Any]) -> dict[str, Any]:
+    """A name in a sentence: its registry entity (id and label) or, new, its text."""
+    entity = mention.get("entity")
+    if entity:
+        known = data.entities.get(entity)
+        label = known.label("zh-Hans") if known is not None else entity
+        return {"id": entity, "label": label, "text": mention["text"]}
+    return {"text": mention["text"], "new": True}
+
+
+def _parts(text: str, mentions: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """*text* cut at its mentions, in order: ``{"text": …}`` or ``{"text": …, "kind": …}``."""
+    out: list[dict[str, str]] = []
+    at = 0
+    for m in mentions:
+        found = text.find(m["text"], at) if m["text"] else -1
+        if found < 0:
+            continue  # not in the stripped sentence (or before a mention already cut)
+        if found > at:
+            out.append({"text": text[at:found]})
+        out.append({"text": m["text"], "kind": m["kind"]})
+        at = found + len(m["text"])
+    if at < len(text):
+        out.append({"text": text[at:]})
+    return out
 
 
 def _restore(path: Path, before: bytes | None) -> None:

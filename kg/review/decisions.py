@@ -6,6 +6,9 @@
 - A rejected draft is recorded, with its reason, in ``data/rejections/<source>.yaml``;
   ``kg extract`` does not propose it again (nor a draft already curated).
 - A new entity the reviewer creates goes to ``data/entities/reviewed.yaml``.
+- A sentence no rule drafted from, which the reviewer drafted a statement from
+  (``proposed_by: reviewer``) or dismissed with a reason (``dismissed`` in
+  ``data/rejections/<source>.yaml``, :func:`dismiss`), is not listed to look at again.
 
 Every save goes through :func:`kg.project.datafile.write_checked`: under the data folder's lock
 (``flock`` on ``data/.kg.lock``, the lock every writer of a data file takes) it reads the
@@ -29,7 +32,18 @@ from kg.errors import DataError
 from kg.project._yaml import LINE, dump_yaml, load_yaml, overlay
 from kg.project.datafile import data_lock, write_checked
 
-__all__ = ["accept", "create_entity", "decided", "decided_keys", "load_rejections", "reject"]
+__all__ = [
+    "accept",
+    "anchor_in",
+    "create_entity",
+    "decided",
+    "decided_keys",
+    "dismiss",
+    "dismissed",
+    "load_dismissed",
+    "load_rejections",
+    "reject",
+]
 
 
 #: The fields that say what a fact is (and that a reviewer may edit).
@@ -70,6 +84,7 @@ def _check(data_dir: Path, source: str | None = None) -> None:
     load_dataset(data_dir)
     if source is not None:
         load_rejections(rejections_path(data_dir, source))
+        load_dismissed(rejections_path(data_dir, source))
 
 
 def _write(data_dir: Path, path: Path, header: str, doc: dict[str, Any], source: str) -> None:
@@ -193,6 +208,97 @@ def load_rejections(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+#: The longest sentence a dismissal records (in characters).
+MAX_SENTENCE = 20000
+
+
+def dismiss(
+    data_dir: Path, source: str, sentence: dict[str, Any], by: str, reason: str
+) -> dict[str, Any]:
+    """Record that the reviewer read *sentence* (its ``text``, ``start`` and ``end``), which
+    no rule drafted from, and found no fact in it to state, and why: it is not listed again."""
+    from kg.project.checks import check_text
+
+    if not reason.strip():
+        raise DataError("dismissing a sentence needs its reason")
+    reason = check_text(reason.strip(), "the reason", None, None, MAX_REASON)
+    check_text(by, "the reviewer's name", None, None)
+    text = str(sentence["text"])
+    path = rejections_path(data_dir, source)
+    with data_lock(data_dir):
+        doc = _read(path, "dismissed") or {"source": source, "rejections": [], "dismissed": []}
+        if any(r.get("sentence") == text for r in doc["dismissed"] if isinstance(r, dict)):
+            return {"saved": False, "why": "dismissed already"}
+        doc["dismissed"].append(
+            {
+                "sentence": text,
+                "offsets": [int(sentence["start"]), int(sentence["end"])],
+                "reason": reason,
+                "decided_by": by,
+                "decided_at": _now(),
+            }
+        )
+        _write(data_dir, path, _REJECTED.format(source=source), doc, source)
+    return {"saved": True}
+
+
+def load_dismissed(path: Path) -> list[dict[str, Any]]:
+    """The sentences dismissed in *path* (absent: none), checked as they are read."""
+    from kg.project.checks import check_text
+
+    doc = _read(path, "dismissed")
+    out = []
+    for item in doc.get("dismissed", []):
+        if not isinstance(item, dict):
+            raise DataError("a dismissed sentence is a mapping (sentence, reason, …)", path)
+        line = item.get(LINE)
+        for key in ("sentence", "reason", "decided_by"):
+            if not isinstance(item.get(key), str) or not item[key].strip():
+                raise DataError(f"a dismissed sentence without its {key}", path, line)
+        check_text(item["sentence"], "sentence", path, line, MAX_SENTENCE)
+        check_text(item["reason"], "reason", path, line, MAX_REASON)
+        check_text(item["decided_by"], "decided_by", path, line)
+        out.append(item)
+    return out
+
+
+def dismissed(data_dir: Path, source: str) -> dict[str, str]:
+    """The sentences of *source* dismissed in review: ``{sentence: who dismissed it, why}``."""
+    return {
+        r["sentence"]: f"dismissed by {r['decided_by']}: {r['reason']}"
+        for r in load_dismissed(rejections_path(data_dir, source))
+    }
+
+
+def anchor_in(text: str, own: str, quote: str, start: int, end: int) -> tuple[str, int | None]:
+    """*quote* as a statement records it, taken from the sentence at ``start:end`` of a
+    source's clean *text* (*own*: the text as written, same offsets), and its ``occurrence``
+    (None where it occurs once): anchored by the build (:mod:`kg.data.statements`) to these
+    words of this sentence, not to the same words elsewhere in the text."""
+    from kg.data.statements import _occurrences
+
+    quote = quote.strip()
+    if not quote:
+        raise DataError("a statement needs its quote")
+    at = own.find(quote, start, end)
+    if at < 0:
+        at = text.find(quote, start, end)
+    if at < 0:
+        raise DataError(
+            f"the quote {quote!r} is not words of the sentence; shorten it, do not edit it"
+        )
+    # What the build does with the quote: found in the canonical text, or else where it is
+    # in the text as written (the first time), then counted in the canonical text.
+    starts = _occurrences(text, quote)
+    if not starts and own != text and own.find(quote) >= 0:
+        first = own.find(quote)
+        starts = _occurrences(text, text[first : first + len(quote)])
+    if at not in starts:  # the build would anchor it elsewhere: quote the canonical words
+        quote = text[at : at + len(quote)]
+        starts = _occurrences(text, quote)
+    return quote, (starts.index(at) + 1 if len(starts) > 1 else None)
+
+
 def decided(data_dir: Path, source: str) -> dict[str, str]:
     """The facts already decided for *source*, each with how: ``{fact key: what was done}``.
 
@@ -270,11 +376,13 @@ def create_entity(data_dir: Path, entity: dict[str, Any]) -> str:
 
 
 _REVIEWED = """\
-# Statements of {source} accepted in `kg review`: each was a machine draft (proposed_by, the
-# rule) that a person accepted or edited (decided_by, decided_at). Written by kg review."""
+# Statements of {source} decided in `kg review` (decided_by, decided_at): a machine draft
+# (proposed_by, the rule) that a person accepted or edited, or a statement the person drafted
+# from a sentence no rule drafted from (proposed_by: reviewer). Written by kg review."""
 _REJECTED = """\
 # Drafts for {source} that a reviewer rejected in `kg review`, with the reason; `kg extract`
-# does not propose them again. Written by kg review."""
+# does not propose them again. `dismissed`: sentences no rule drafted from that a reviewer
+# read and found nothing to state in, with the reason; not listed again. Written by kg review."""
 _ENTITIES = """\
 # Entities created in `kg review` from names a source used. Written by kg review."""
 

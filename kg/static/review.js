@@ -1,4 +1,6 @@
 // The review page: every draft of one source beside its sentence; accept, edit or reject.
+// Then the sentences to look at (a person and an organisation or title, no draft): draft a
+// statement from one, or dismiss it.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -36,26 +38,7 @@
     box.appendChild(el("p", "summary", draft.kind === "membership"
       ? f.member + " —" + f.role + "→ " + f.organization
       : f.subject + " —" + f.relation + "→ " + (f.object || f.value)));
-    const fields = el("div", "fields");
-    for (const name of FIELDS[draft.kind]) {
-      const label = el("label", "", name + " ");
-      let input;
-      if (name === "relation") {
-        input = el("select");
-        for (const r of state.relations) {
-          const option = el("option", "", r);
-          option.value = r;
-          input.appendChild(option);
-        }
-      } else {
-        input = el("input");
-      }
-      input.name = name;
-      input.value = draft.fields[name] || "";
-      label.appendChild(input);
-      fields.appendChild(label);
-    }
-    box.appendChild(fields);
+    box.appendChild(fieldInputs(FIELDS[draft.kind], draft.fields));
     const meta = el("p", "meta", "rule " + draft.rule + " · confidence " + draft.confidence);
     if (draft.new.length) {
       meta.appendChild(el("span", "new", " · new: " + draft.new.join(", ") +
@@ -82,6 +65,159 @@
     actions.append(yes, no, reason);
     box.appendChild(actions);
     return box;
+  }
+
+  // The inputs of a fact's fields (a chooser for the relation), filled with *values*.
+  function fieldInputs(names, values) {
+    const fields = el("div", "fields");
+    for (const name of names) {
+      const label = el("label", "", name + " ");
+      let input;
+      if (name === "relation") {
+        input = el("select");
+        for (const r of state.relations) {
+          const option = el("option", "", r);
+          option.value = r;
+          input.appendChild(option);
+        }
+      } else {
+        input = el("input");
+      }
+      input.name = name;
+      input.value = values[name] || "";
+      label.appendChild(input);
+      fields.appendChild(label);
+    }
+    return fields;
+  }
+
+  // ---- the sentences to look at ----
+  const SHOWN = {people: "people", organizations: "organisations", roles: "titles"};
+
+  function lookCard(sentence, index) {
+    const box = el("section", "look");
+    box.dataset.index = index;
+    box.dataset.key = sentence.key;
+    const text = el("div", "sentence");
+    for (const part of sentence.parts) {
+      if (part.kind) {
+        const mark = el("mark", part.kind, part.text);
+        mark.title = part.kind;
+        text.appendChild(mark);
+      } else {
+        text.appendChild(document.createTextNode(part.text));
+      }
+    }
+    box.appendChild(text);
+    const names = el("p", "names");
+    for (const group of Object.keys(SHOWN)) {
+      if (!sentence[group].length) continue;
+      if (names.childNodes.length) names.appendChild(document.createTextNode(" · "));
+      names.appendChild(document.createTextNode(SHOWN[group] + ": "));
+      sentence[group].forEach((m, i) => {
+        if (i) names.appendChild(document.createTextNode(", "));
+        names.appendChild(m.id ? el("span", "", m.label + " (" + m.id + ")") : el("span", "new", m.text + " (new)"));
+      });
+    }
+    box.appendChild(names);
+    const actions = el("div", "actions");
+    const draft = el("button", "draft-from", "Draft from this sentence (d)");
+    draft.type = "button";
+    draft.addEventListener("click", () => openForm(box));
+    const reason = el("input", "reason");
+    reason.placeholder = "why there is nothing to state";
+    const dismiss = el("button", "dismiss", "Dismiss (x)");
+    dismiss.type = "button";
+    dismiss.addEventListener("click", () => dismissLook(box));
+    reason.addEventListener("keydown", (ev) => { if (ev.key === "Enter") dismissLook(box); });
+    actions.append(draft, dismiss, reason);
+    box.appendChild(actions);
+    return box;
+  }
+
+  function looked(box) { return state.look_at.find((s) => s.key === box.dataset.key); }
+
+  // The form of a statement drafted from a sentence: the sentence as its quote, the first
+  // person as subject or member, the first organisation as object or organisation.
+  function openForm(box) {
+    let form = box.querySelector(".look-form");
+    if (!form) {
+      const sentence = looked(box);
+      const first = (group) => (sentence[group][0] ? sentence[group][0].id || sentence[group][0].text : "");
+      const values = {
+        relation: {subject: first("people"), object: first("organizations"),
+                   relation: state.relations.includes("worksFor") ? "worksFor" : state.relations[0]},
+        membership: {member: first("people"), organization: first("organizations"), role: first("roles")},
+      };
+      form = el("div", "look-form");
+      const label = el("label", "", "quote (shorten it to the words that say the fact) ");
+      const quote = el("textarea", "quote");
+      quote.rows = 2;
+      quote.value = sentence.text;
+      label.appendChild(quote);
+      form.appendChild(label);
+      const kindLabel = el("label", "kind", "what it says ");
+      const kind = el("select", "kind-choice");
+      for (const [value, shown] of [["relation", "a relation"], ["membership", "a role in an organisation"]]) {
+        const option = el("option", "", shown);
+        option.value = value;
+        kind.appendChild(option);
+      }
+      kind.value = sentence.roles.length ? "membership" : "relation";
+      kindLabel.appendChild(kind);
+      form.appendChild(kindLabel);
+      let fields = fieldInputs(FIELDS[kind.value], values[kind.value]);
+      form.appendChild(fields);
+      kind.addEventListener("change", () => {
+        const next = fieldInputs(FIELDS[kind.value], values[kind.value]);
+        fields.replaceWith(next);
+        fields = next;
+      });
+      const save = el("button", "save", "Save the statement (Enter)");
+      save.type = "button";
+      save.addEventListener("click", () => draftFrom(box));
+      form.appendChild(save);
+      form.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter" && ev.target.tagName !== "BUTTON") { ev.preventDefault(); draftFrom(box); }
+      });
+      box.appendChild(form);
+    }
+    const quote = form.querySelector(".quote");
+    quote.focus();
+    quote.setSelectionRange(quote.value.length, quote.value.length);
+  }
+
+  async function draftFrom(box) {
+    const form = box.querySelector(".look-form");
+    if (!form) return openForm(box);
+    try {
+      const answer = await post("/api/draft", {key: box.dataset.key, kind: form.querySelector(".kind-choice").value,
+                                               quote: form.querySelector(".quote").value, fields: edited(form)});
+      const merged = answer.merged && answer.merged.length;
+      const said = answer.saved ? "Drafted from the sentence: saved as " + answer.id +
+                         (merged ? "; recorded that " + answer.merged.join(", ") + " is that entity" : "")
+                       : "Not saved: " + answer.why;
+      await load(current);
+      say(said + ". " + left());
+    } catch (err) {
+      say("Not saved: " + err.message);
+    }
+  }
+
+  async function dismissLook(box) {
+    const reason = box.querySelector(".reason");
+    if (!reason.value.trim()) {
+      reason.focus();
+      say("Type the reason there is nothing to state, then Enter.");
+      return;
+    }
+    try {
+      const answer = await post("/api/dismiss", {key: box.dataset.key, reason: reason.value});
+      await load(current);
+      say((answer.saved ? "Dismissed: saved" : "Not saved: " + answer.why) + ". " + left());
+    } catch (err) {
+      say("Not saved: " + err.message);
+    }
   }
 
   function edited(box) {
@@ -116,8 +252,10 @@
     }
   }
 
+  function items() { return document.querySelectorAll(".draft, .look"); }
+
   function move(step) {
-    const boxes = document.querySelectorAll(".draft");
+    const boxes = items();
     if (!boxes.length) return;
     current = Math.max(0, Math.min(boxes.length - 1, current + step));
     boxes.forEach((b, i) => b.classList.toggle("current", i === current));
@@ -125,13 +263,19 @@
   }
 
   document.addEventListener("keydown", (ev) => {
-    if (ev.target.tagName === "INPUT" || ev.target.tagName === "SELECT") {
+    if (["INPUT", "SELECT", "TEXTAREA"].includes(ev.target.tagName)) {
       if (ev.key === "Escape") ev.target.blur();
       return;
     }
-    const box = document.querySelectorAll(".draft")[current];
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const box = items()[current];
     if (ev.key === "j") move(1);
     else if (ev.key === "k") move(-1);
+    else if (box && box.classList.contains("look")) {
+      if (ev.key === "d") { ev.preventDefault(); openForm(box); }
+      else if (ev.key === "x") { ev.preventDefault(); box.querySelector(".reason").focus(); }
+      else if (ev.key === "a" && box.querySelector(".look-form")) draftFrom(box);
+    }
     else if (ev.key === "a" && box) decide(Number(box.dataset.index), "accept");
     else if (ev.key === "r" && box) { ev.preventDefault(); box.querySelector(".reason").focus(); }
     else if (ev.key === "e" && box) { ev.preventDefault(); box.querySelector(".fields input").focus(); }
@@ -152,7 +296,8 @@
 
   function left() {
     const open = state.drafts.filter((d) => !d.decided).length;
-    return open + " draft(s) left to decide, " + (state.drafts.length - open) + " decided.";
+    const look = state.look_at.length ? " " + state.look_at.length + " sentence(s) to look at." : "";
+    return open + " draft(s) left to decide, " + (state.drafts.length - open) + " decided." + look;
   }
 
   async function load(at) {
@@ -163,7 +308,13 @@
     const main = $("drafts");
     main.textContent = "";
     state.drafts.forEach((d, i) => main.appendChild(card(d, i)));
-    $("new-entity").hidden = !state.drafts.some((d) => d.new.length);
+    const looks = $("looks");
+    looks.textContent = "";
+    state.look_at.forEach((s, i) => looks.appendChild(lookCard(s, state.drafts.length + i)));
+    $("look-count").textContent = String(state.look_at.length);
+    $("look-at").hidden = !state.look_at.length;
+    const newName = (s) => ["people", "organizations", "roles"].some((g) => s[g].some((m) => m.new));
+    $("new-entity").hidden = !state.drafts.some((d) => d.new.length) && !state.look_at.some(newName);
     say(left());
     $("left").textContent = String(state.drafts.filter((d) => !d.decided).length);
     current = at === undefined ? Math.max(0, state.drafts.findIndex((d) => !d.decided)) : at;
