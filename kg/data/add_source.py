@@ -36,7 +36,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
 import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +43,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.data.naming import guess_language, slug
 from kg.data.publishers import Wanted, label_options, resolve_publisher
 from kg.errors import DataError, SourceError
 from kg.project._text import MAX_LABEL, MAX_NOTE
@@ -97,36 +97,6 @@ class AddedSource:
     publisher: str = ""  #: the publisher's entity id
     publisher_file: Path | None = None  #: the entity file a new publisher was declared in
     notes: tuple[str, ...] = ()  #: what the caller should tell the user (a publisher's labels)
-
-
-def guess_language(text: str) -> str:
-    """zh-Hans, zh-Hant or en, from the characters of *text*.
-
-    >>> [guess_language(t) for t in ("陸奇出任集團總裁", "陆奇出任集团总裁", "Qi Lu")]
-    ['zh-Hant', 'zh-Hans', 'en']
-    """
-    from kg.sources.clean import _t2s
-
-    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
-    if len(han) < max(1, len(text) // 20):
-        return "en"
-    sample = "".join(han[:5000])
-    changed = sum(a != b for a, b in zip(sample, _t2s()(sample), strict=False))
-    return "zh-Hant" if changed > len(sample) * 0.02 else "zh-Hans"
-
-
-def slug(title: str, limit: int = 60, empty: str = "source") -> str:
-    """A source id from a title: ASCII words, Chinese as toneless pinyin (*empty* if none).
-
-    >>> slug("Horizon Robotics — Wikipedia"), slug("百度AI十年启示录")
-    ('horizon-robotics-wikipedia', 'bai-du-ai-shi-nian-qi-shi-lu')
-    """
-    from pypinyin import lazy_pinyin
-
-    words = " ".join(lazy_pinyin(title)).lower()
-    text = re.sub(r"[^a-z0-9]+", "-", words).strip("-")
-    text = text[:limit].rstrip("-")
-    return text or empty
 
 
 def format_size(size: int) -> str:

@@ -144,7 +144,7 @@ def create_publisher(
     ``--publisher-label en=``. The id is ``org/`` and the English label's slug; a taken id,
     or a label naming another entity already, is refused.
     """
-    from kg.data.add_source import guess_language, slug
+    from kg.data.naming import guess_language, slug
     from kg.project.checks import check_text
     from kg.sources.clean import _t2s, to_traditional
 
