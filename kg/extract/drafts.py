@@ -388,7 +388,7 @@ def extract_text(
                 kept = found.get(key)
                 if kept is None or draft.confidence > kept.confidence:
                     found[key] = draft
-    drafts = _fullest(list(found.values()))
+    drafts = _said_by_a_role(_fullest(list(found.values())))
     _number(text, drafts)  # counted in the canonical text, as the build anchors quotes
     for d in drafts:
         d.quote = own[d.start : d.end]
@@ -435,6 +435,30 @@ def _fullest(drafts: list[Draft]) -> list[Draft]:
         if not any(
             o.start < d.end and d.start < o.end
             for o in wider.get((d.kind, frozenset(d.fields.items())), ())
+        )
+    ]
+
+
+def _said_by_a_role(drafts: list[Draft]) -> list[Draft]:
+    """Drop a draft that someone works for an organisation when a draft of the same words
+    gives them a title there (joined Kingsoft as an engineer: the role says it)."""
+    roles = [
+        (d.fields["member"], d.fields["organization"], d.fields.get("start"), d.start, d.end)
+        for d in drafts
+        if d.kind == "membership"
+    ]
+    return [
+        d
+        for d in drafts
+        if not (
+            d.fields.get("relation") == "worksFor"
+            and any(
+                (m, o) == (d.fields["subject"], d.fields["object"])
+                and d.fields.get("start") in (None, since)  # no date is lost
+                and s < d.end
+                and d.start < e
+                for m, o, since, s, e in roles
+            )
         )
     ]
 

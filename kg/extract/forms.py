@@ -26,9 +26,9 @@ from collections.abc import Iterable
 
 __all__ = [
     "SURNAMES",
-    "has_title",
     "chinese_orgs",
     "english_names",
+    "has_title",
     "longer_name",
     "pronouns",
     "titles",
@@ -77,7 +77,8 @@ _UNIT = re.compile(
     # an English name's unit or its longer name: Google| Brain, Alibaba| Cloud Intelligence
     r"|(?:\s[A-Z][a-z]{1,20}){1,3}(?![\w-])(?!\s[A-Z][a-z]+\s(?:is|was|has|said|joined|founded))"
     # the full name of which the organisation is the short one: 地平线|机器人, 阿里|云
-    rf"|[{_HAN}]{{0,2}}(?:科技|机器人|集团|公司|汽车|云|控股|资本)(?![{_HAN}])"
+    rf"|[{_HAN}]{{0,2}}(?:科技|机器人|集团|公司|汽车|云|控股|资本)"
+    rf"(?:(?![{_HAN}])|(?=(?:联合)?创始人|首席|董事|总裁|副总裁|总经理|CEO|CTO|COO|CFO))"
 )
 
 # Common Chinese surnames as English texts spell them (pinyin and the usual Hong Kong, Taiwan
@@ -347,7 +348,9 @@ _ZH_ORG_PRONOUN = re.compile(
 )
 _EN_PERSON_PRONOUN = re.compile(r"(?<![\w-])(?:He|he|She|she)(?![\w-])")
 _EN_ORG_PRONOUN = re.compile(
-    r"(?<![\w-])(?:[Tt]he company|[Tt]he firm|[Tt]he startup)(?![\w-])|(?:^|(?<=[.!?]\s))It(?=\s)",
+    # (not before a name: "the startup Fanfou" describes the name after it)
+    r"(?<![\w-])(?:[Tt]he company|[Tt]he firm|[Tt]he startup)(?![\w-])(?!\s[A-Z0-9])"
+    r"|(?:^|(?<=[.!?]\s))It(?=\s)",
     re.M,
 )
 
@@ -446,6 +449,7 @@ _ZH_BOUNDARY = re.compile(
     r"|加入|加盟|入职|离开|离职|出任|担任|任职|就职|创立|创办|创建|成立|设立|联合|共同|旗下|下属"
     r"|包括|以及|等|并|也|还|曾|原|前|现|兼|宣布|正式|近日|日前|此前|成为|作为|据|称|表示|名为"
     r"|卸任|辞去|接任|接替|升任|晋升为|晋升|继续|主导|负责|进入|带领|领导|管理|推出|发布|系"
+    r"|了|拥有|获得|身兼"
 )
 _ZH_ORG_ENDS = re.compile(_ZH_ORG_END)
 _ZH_PIECE = re.compile(rf"[{_HAN}A-Za-z0-9]{{1,60}}")

@@ -372,7 +372,7 @@ class ReviewApp:
 
 #: What a statement drafted from a sentence states: the fields of each kind.
 _KINDS = {
-    "relation": ("subject", "relation", "object", "start", "end", "date"),
+    "relation": ("subject", "relation", "object", "value", "start", "end", "date"),
     "membership": ("member", "organization", "role", "start", "end"),
 }
 _GONE = "looked at already (in another tab?) or no longer listed"
