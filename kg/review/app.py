@@ -274,7 +274,7 @@ class ReviewApp:
         for s in sentences_to_look_at(self._explained(data)):
             if s.text in gone or any(s.start <= a and b <= s.end for a, b in quoted):
                 continue
-            names = [m for m in s.mentions if not m.get("refers_to")]
+            names = s.mentions  # a pronoun too, with the person it refers to
             out.append(
                 {
                     "key": f"{s.start}-{s.end}",
@@ -314,13 +314,13 @@ class ReviewApp:
         who, org, role = (
             next(iter(sentence[g]), None) for g in ("people", "organizations", "roles")
         )
-        shown = [(m.get("id") or m["text"]) if m else None for m in (who, org, role)]
+        shown = [_prefill(m) for m in (who, org, role)]
         prefill = (
             {"member": shown[0], "organization": shown[1], "role": shown[2]}
             if kind == "membership"
             else {"subject": shown[0], "relation": None, "object": shown[1]}
         )
-        new = [str(m["text"]) for m in (who, org, role) if m and m.get("new")]
+        new = [str(_prefill(m)) for m in (who, org, role) if m and m.get("new")]
         draft = {
             "fields": {k: v for k, v in prefill.items() if v},
             "new": new,
@@ -379,13 +379,26 @@ _GONE = "looked at already (in another tab?) or no longer listed"
 
 
 def _named(data: Any, mention: dict[str, Any]) -> dict[str, Any]:
-    """A name in a sentence: its registry entity (id and label) or, new, its text."""
+    """A name in a sentence (its text as written): its registry entity (id and label) or,
+    new, ``new``; a pronoun also says the name it refers to (``refers_to``)."""
     entity = mention.get("entity")
+    out: dict[str, Any] = {"text": mention["text"]}
     if entity:
         known = data.entities.get(entity)
-        label = known.label("zh-Hans") if known is not None else entity
-        return {"id": entity, "label": label, "text": mention["text"]}
-    return {"text": mention["text"], "new": True}
+        out.update(id=entity, label=known.label("zh-Hans") if known is not None else entity)
+    else:
+        out["new"] = True
+    if mention.get("refers_to"):
+        out["refers_to"] = mention["refers_to"]
+    return out
+
+
+def _prefill(name: dict[str, Any] | None) -> str | None:
+    """What the draft form shows for a name: its entity's id, else the name (a pronoun's:
+    the name it refers to)."""
+    if name is None:
+        return None
+    return str(name.get("id") or name.get("refers_to") or name["text"])
 
 
 def _parts(text: str, mentions: list[dict[str, Any]]) -> list[dict[str, str]]:

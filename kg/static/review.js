@@ -116,7 +116,9 @@
       names.appendChild(document.createTextNode(SHOWN[group] + ": "));
       sentence[group].forEach((m, i) => {
         if (i) names.appendChild(document.createTextNode(", "));
-        names.appendChild(m.id ? el("span", "", m.label + " (" + m.id + ")") : el("span", "new", m.text + " (new)"));
+        const said = m.refers_to ? m.text + " → " : "";
+        names.appendChild(m.id ? el("span", "", said + m.label + " (" + m.id + ")")
+                               : el("span", "new", said + (m.refers_to || m.text) + " (new)"));
       });
     }
     box.appendChild(names);
@@ -143,7 +145,8 @@
     let form = box.querySelector(".look-form");
     if (!form) {
       const sentence = looked(box);
-      const first = (group) => (sentence[group][0] ? sentence[group][0].id || sentence[group][0].text : "");
+      const name = (m) => m.id || m.refers_to || m.text;  // the form's value for a name
+      const first = (group) => (sentence[group][0] ? name(sentence[group][0]) : "");
       const values = {
         relation: {subject: first("people"), object: first("organizations"),
                    relation: state.relations.includes("worksFor") ? "worksFor" : state.relations[0]},
