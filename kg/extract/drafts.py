@@ -113,13 +113,19 @@ def _role_parts(data: Dataset, role: Mention) -> list[Mention]:
     """A title that joins titles (总裁兼首席技术官, president and CEO) as the registry's roles
     it joins, one each, when the registry has every one of them (so that the graph's roles are
     its entities); otherwise the title as the text words it."""
-    parts = _CHAIN.split(role.text)
-    if role.entity is not None or len(parts) < 2:
+    if role.entity is not None:
         return [role]
     from kg.extract.mentions import role_ids
+    from kg.sources.clean import _t2s
 
     ids = role_ids(data.entities)
-    found = [ids.get(p.strip().casefold()) for p in parts]
+    whole = ids.get(_t2s()(role.text).strip().casefold())
+    if whole is not None:  # a title of the registry's, found by its form (任CEO)
+        return [Mention(role.start, role.end, "ROLE", role.text, whole)]
+    parts = _CHAIN.split(role.text)
+    if len(parts) < 2:
+        return [role]
+    found = [ids.get(_t2s()(p).strip().casefold()) for p in parts]
     if not all(found):
         return [role]
     return [
@@ -388,7 +394,7 @@ def extract_text(
                 kept = found.get(key)
                 if kept is None or draft.confidence > kept.confidence:
                     found[key] = draft
-    drafts = _said_by_a_role(_fullest(list(found.values())))
+    drafts = _fullest(list(found.values()))
     _number(text, drafts)  # counted in the canonical text, as the build anchors quotes
     for d in drafts:
         d.quote = own[d.start : d.end]

@@ -290,8 +290,22 @@ def _free(text: str, mentions: Sequence[Mention]) -> list[tuple[int, int]]:
 _OPENS = re.compile(r"(?:^|[.!?]\s{1,3}|\n)(?:(?:In|On|By|Since)\s[^,.]{1,30},\s)?$")
 
 
+_ROLE_IDS: dict[int, tuple[Mapping[str, Any], dict[str, str]]] = {}
+
+
 def role_ids(entities: Mapping[str, Any]) -> dict[str, str]:
-    """Every registry role's names (both scripts, case aside) and its id."""
+    """Every registry role's names (both scripts, case aside) and its id (kept for the
+    registry it was made from)."""
+    kept = _ROLE_IDS.get(id(entities))
+    if kept is not None and kept[0] is entities:
+        return kept[1]
+    out = _role_ids(entities)
+    _ROLE_IDS.clear()
+    _ROLE_IDS[id(entities)] = (entities, out)
+    return out
+
+
+def _role_ids(entities: Mapping[str, Any]) -> dict[str, str]:
     from kg.sources.clean import _t2s
 
     out: dict[str, str] = {}

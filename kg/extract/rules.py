@@ -69,7 +69,8 @@ def _translate(pattern: str, token: Callable[[str, str], str]) -> str:
         kind, name = m.group(1), m.group(2)
         if kind == "FAR":  # up to n characters, organisations, products and dates, no person
             n = int(name) if name else 40
-            return rf"(?:[^⟨⟩。！？；;!?\n]|{token('ORG|PRD|MKT|DATE|ROLE', '')}){{0,{n}}}?"
+            # (and a clause's carried subject: ZPER, see _zero_subjects)
+            return rf"(?:[^⟨⟩。！？；;!?\n]|{token('ORG|PRD|MKT|DATE|ROLE|ZPER', '')}){{0,{n}}}?"
         if kind == "DESC":  # an English descriptor before a name: the venture capital firm
             return (
                 r"(?:(?:the|a|an|its|his|her|their)\s)?"
@@ -79,9 +80,9 @@ def _translate(pattern: str, token: Callable[[str, str], str]) -> str:
             return rf"(?P<{name}>)"
         if kind == "OUR":  # "our" in a filing: the filer, which is the source's publisher
             return rf"(?P<{name}>[Oo]ur) ?"
-        if kind == "GAP":
+        if kind == "GAP":  # up to n characters with no name in them (a title may be there)
             n = int(name) if name else 12
-            return rf"[^⟨⟩。！？；;!?\n]{{0,{n}}}"
+            return rf"(?:[^⟨⟩。！？；;!?\n]|{token('ROLE|ZPER', '')}){{0,{n}}}"
         if kind in ("PERS", "ROLES", "ORGS"):  # one or more, as a list: 余凯、黄畅; 百度和谷歌
             one = token(kind[:-1], "")
             return rf"(?P<{name}>{one}(?:(?:{_LIST}|兼){one}){{0,{LIST_MAX - 1}}})"
@@ -91,8 +92,11 @@ def _translate(pattern: str, token: Callable[[str, str], str]) -> str:
 
 
 def _token(kinds: str, group: str) -> str:
-    """A slot token as templates write it: ⟨ORG:3⟩."""
+    """A slot token as templates write it: ⟨ORG:3⟩. A person's slot takes a clause's carried
+    subject too (⟨ZPER:3⟩, :func:`_zero_subjects`), which the gaps step over."""
     number = rf"(?P<{group}>\d{{1,9}})" if group else r"\d{1,9}"
+    if kinds == "PER":
+        return f"⟨Z?PER:{number}⟩"
     return f"⟨{kinds}:{number}⟩" if "|" not in kinds else f"⟨(?:{kinds}):{number}⟩"
 
 
@@ -110,7 +114,7 @@ _MARKS = frozenset(_MARK.values())
 
 
 def _mark(kinds: str, group: str) -> str:
-    marks = "".join(_MARK[k] for k in kinds.split("|"))
+    marks = "".join(_MARK[k] for k in kinds.split("|") if k in _MARK)
     return marks if len(marks) == 1 else f"[{marks}]"
 
 
@@ -250,7 +254,7 @@ def _template(
             vi += 1
             parts.append(text[pos:at])
             where += range(pos, at)
-            token = f"⟨PER:{k}⟩"
+            token = f"⟨ZPER:{k}⟩"
             parts.append(token)
             where += [at] * len(token)
             pos = at
@@ -265,7 +269,7 @@ def _template(
         vi += 1
         parts.append(text[pos:at])
         where += range(pos, at)
-        token = f"⟨PER:{k}⟩"
+        token = f"⟨ZPER:{k}⟩"
         parts.append(token)
         where += [at] * len(token)
         pos = at
