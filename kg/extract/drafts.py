@@ -225,13 +225,29 @@ _OFFSET = re.compile(
 )
 
 
+@dataclass
+class _Dates:
+    """What :func:`_clause_date` looks up, made once per text: where clauses end, the dates
+    (in order) and their ends."""
+
+    clause_ends: list[int]
+    dates: list[Mention]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, text: str, mentions: list[Mention]) -> _Dates:
+        dates = [m for m in mentions if m.kind == "DATE" and m.value]
+        return cls([m.end() for m in _CLAUSE_END.finditer(text)], dates, [m.end for m in dates])
+
+
 def _clause_date(
-    match: Match, text: str, start: int, end: int, inside: list[Mention], lang: str
+    match: Match, text: str, start: int, end: int, known: _Dates
 ) -> tuple[Match, list[str]]:
     """*match* with its dates taken from the clause it is in: a date field of the rule that the
-    rule's own words left empty takes the date in the same clause before the match, or the
-    date the sentence opens with (In 2009, …; 2020年，…). A date followed, after the verb, by
-    a relative offset (半年后, a year later) is another event's: it is dropped and flagged."""
+    rule's own words left empty takes the last date of the clause up to the match's end, or
+    the date the sentence opens with (In 2009, …; 2020年，…). A date followed, after the verb,
+    by a relative offset (半年后, a year later) is another event's: it is dropped and flagged.
+    (Each look-up is a bisection: a sentence of any length costs no more per match.)"""
     rule = match.rule
     slots = dict(match.slots)
     notes: list[str] = []
@@ -239,20 +255,22 @@ def _clause_date(
     for slot in rule.dates.values():
         if slot in slots:
             continue
-        clause = max(
-            (m.end() for m in _CLAUSE_END.finditer(text, start, match.start)), default=start
-        )
-        dates = [m for m in inside if m.kind == "DATE" and m.value and m.end <= match.end]
-        # a date of the clause, before the match or within it (X在2015年从微软加入阿里巴巴)
-        near = [m for m in dates if m.start >= clause and m.end <= match.end]
-        lead = [
-            m
-            for m in dates
-            if m.end <= match.start
-            and _LEAD.match(text[start : m.start])
-            and _CLAUSE_END.match(text, m.end + (text[m.end : m.end + 1] == "年"))
-        ]
-        chosen = near[-1] if near else (lead[0] if lead else None)
+        k = bisect_right(known.clause_ends, match.start) - 1
+        clause = max(start, known.clause_ends[k]) if k >= 0 else start
+        # the last date ending by the match's end, if it is in the clause (X在2015年从微软加入…)
+        j = bisect_right(known.ends, match.end) - 1
+        chosen = known.dates[j] if j >= 0 and known.dates[j].start >= clause else None
+        if chosen is None:  # the date the sentence opens with
+            i = bisect_left(known.ends, start + 1)
+            lead = known.dates[i] if i < len(known.dates) else None
+            if (
+                lead is not None
+                and lead.start - start <= 40
+                and lead.end <= match.start
+                and _LEAD.match(text, start, lead.start)
+                and _CLAUSE_END.match(text, lead.end + (text[lead.end : lead.end + 1] == "年"))
+            ):
+                chosen = lead
         if chosen is not None:
             slots[slot] = [chosen]
             begin = min(begin, chosen.start)
@@ -369,6 +387,7 @@ def extract_text(
     own = hant if hant is not None and len(hant) == len(text) else text
     found: dict[str, Draft] = {}
     people = [k for k, m in enumerate(mentions) if m.kind == "PER"]
+    known_dates = _Dates.of(text, mentions)
     for start, end in sentences:
         first, last = bisect_left(starts, start), bisect_right(ends, end)
         # the last person named before the sentence, whom a clause with none continues
@@ -386,7 +405,7 @@ def extract_text(
         for found_match in match_sentence(text[start:end], start, inside, lang, carry, tried):
             if trace is not None:
                 trace[-1]["matched"].append(found_match.rule.id)
-            match, notes = _clause_date(found_match, text, start, end, inside, lang)
+            match, notes = _clause_date(found_match, text, start, end, known_dates)
             for draft in _drafts_of(match, data, filer, page):
                 draft.flags.extend(notes)
                 draft.quote = text[draft.start : draft.end]
@@ -441,30 +460,6 @@ def _fullest(drafts: list[Draft]) -> list[Draft]:
         if not any(
             o.start < d.end and d.start < o.end
             for o in wider.get((d.kind, frozenset(d.fields.items())), ())
-        )
-    ]
-
-
-def _said_by_a_role(drafts: list[Draft]) -> list[Draft]:
-    """Drop a draft that someone works for an organisation when a draft of the same words
-    gives them a title there (joined Kingsoft as an engineer: the role says it)."""
-    roles = [
-        (d.fields["member"], d.fields["organization"], d.fields.get("start"), d.start, d.end)
-        for d in drafts
-        if d.kind == "membership"
-    ]
-    return [
-        d
-        for d in drafts
-        if not (
-            d.fields.get("relation") == "worksFor"
-            and any(
-                (m, o) == (d.fields["subject"], d.fields["object"])
-                and d.fields.get("start") in (None, since)  # no date is lost
-                and s < d.end
-                and d.start < e
-                for m, o, since, s, e in roles
-            )
         )
     ]
 

@@ -22,6 +22,7 @@ Every pattern matches a bounded stretch, so the recognisers are linear in the te
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 
 __all__ = [
@@ -401,22 +402,24 @@ def english_names(
     near_title = {e for _, e in title_spans} | {s for s, _ in title_spans}
     out: list[tuple[int, int, str]] = []
     for a, b in free:
-        taken_to = a
+        people: list[tuple[int, int]] = []  # in order, none overlapping
         for m in _EN_NAME.finditer(text, a, b):
             words = m.group().split()
             if any(w.split("-")[0] in _NOT_PERSON for w in words):
                 continue
             chinese = any(w.split("-")[0] in SURNAMES for w in words)
-            titled = any(abs(m.start() - x) <= 2 or abs(m.end() - x) <= 2 for x in near_title)
+            titled = any(
+                x in near_title for at in (m.start(), m.end()) for x in range(at - 2, at + 3)
+            )
             if chinese or titled:
                 out.append((m.start(), m.end(), "PER"))
-                taken_to = m.end()
+                people.append((m.start(), m.end()))
+        starts = [s for s, _ in people]
         for m in _EN_ORG.finditer(text, a, b):
-            if m.start() < taken_to and any(s <= m.start() < e for s, e, _ in out):
-                continue
+            k = bisect_right(starts, m.end() - 1) - 1  # the last person starting before its end
+            if k >= 0 and people[k][1] > m.start():
+                continue  # it overlaps a person
             if not _EN_ORG_CUE.search(text, max(0, m.start() - 18), m.start()):
-                continue
-            if any(s < m.end() and m.start() < e for s, e, _ in out):
                 continue
             first = m.group().split()[0]
             if first in ("The", "A", "An", "His", "Her", "Its", "Their", "This", "That"):
@@ -465,21 +468,24 @@ def chinese_orgs(text: str, free: Iterable[tuple[int, int]]) -> list[tuple[int, 
     characters) that starts the piece and ends in an organisation word after a character."""
     out: list[tuple[int, int]] = []
     for a, b in free:
+        found: list[tuple[int, int]] = []  # in order, none overlapping
         pos = a
         for cut in [*_ZH_BOUNDARY.finditer(text, a, b), None]:
             end = cut.start() if cut is not None else b
-            piece = text[pos:end]
             best = 0
-            if len(piece) >= 3 and _ZH_PIECE.fullmatch(piece):
-                for m in _ZH_ORG_ENDS.finditer(piece):
-                    if m.start() >= 1 and m.end() <= 14:
-                        best = m.end()
+            if end - pos >= 3 and _ZH_PIECE.fullmatch(text, pos, end):
+                for m in _ZH_ORG_ENDS.finditer(text, pos, min(end, pos + 14)):
+                    if m.start() > pos:
+                        best = m.end() - pos
             if best:
-                out.append((pos, pos + best))
+                found.append((pos, pos + best))
             pos = cut.end() if cut is not None else b
+        starts = [s for s, _ in found]
         for m in _ZH_NAMED.finditer(text, a, b):
-            if not any(s < m.end("n") and m.start("n") < e for s, e in out):
+            k = bisect_right(starts, m.end("n") - 1) - 1
+            if k < 0 or found[k][1] <= m.start("n"):
                 out.append((m.start("n"), m.end("n")))
+        out += found
     return sorted(out)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -332,19 +332,36 @@ def _short_forms(text: str, ms: list[Mention]) -> list[Mention]:
         for w in {words[-1], *(x for x in words if x.split("-")[0] in SURNAMES)}:
             owners.setdefault(w, set()).add(name)
             first[w] = min(first.get(w, m.start), m.start)
-    if not owners:
+    single = {w: next(iter(names)) for w, names in owners.items() if len(names) == 1}
+    if not single:
         return ms
-    free = _free(text, ms)
+    # one pass over the text for all the words (a pass per word was quadratic)
+    alternation = "|".join(re.escape(w) for w in sorted(single, key=len, reverse=True))
     extra = []
-    for w, names in owners.items():
-        if len(names) != 1:
-            continue
-        for hit in re.finditer(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text):
-            s, e = hit.start(), hit.end()
-            if s > first[w] and any(a <= s and e <= b for a, b in free):
-                full = people[next(iter(names))]
-                extra.append(Mention(s, e, "PER", full.text, qualifier=f"refers to {full.text}"))
+    for hit in re.finditer(rf"(?<![\w-])(?:{alternation})(?![\w-])", text):
+        s, e, w = hit.start(), hit.end(), hit.group()
+        if s > first[w] and _is_free(ms, s, e):
+            full = people[single[w]]
+            extra.append(Mention(s, e, "PER", full.text, qualifier=f"refers to {full.text}"))
     return sorted([*ms, *extra], key=lambda m: m.start)
+
+
+def _is_free(ms: Sequence[Mention], s: int, e: int) -> bool:
+    """Whether no mention of *ms* (in order, none overlapping) takes any of ``[s, e)``."""
+    k = _first_ending_after(ms, s)
+    return k >= len(ms) or ms[k].start >= e
+
+
+def _first_ending_after(ms: Sequence[Mention], s: int) -> int:
+    """The index of the first mention of *ms* that ends after *s* (by bisection)."""
+    lo, hi = 0, len(ms)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ms[mid].end <= s:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def by_form(
@@ -397,16 +414,22 @@ def by_form(
     free = _free(text, [m for m in ms if m.kind != "ROLE"])
     spans = titles(text, lang, free)
     if spans:
+        # (spans are in order and never overlap: the one that may hold a mention is found by
+        # bisection, and so is the role that may hold a span)
+        firsts = [s for s, _ in spans]
         keep = []
         for m in ms:
-            if m.kind == "ROLE" and any(
-                s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in spans
-            ):
-                continue
+            k = bisect_right(firsts, m.start) - 1
+            if m.kind == "ROLE" and k >= 0:
+                s, e = spans[k]
+                if s <= m.start and m.end <= e and (s, e) != (m.start, m.end):
+                    continue  # a registry role inside a longer title gives way to it
             keep.append(m)
-        covered = [(m.start, m.end) for m in keep if m.kind == "ROLE"]
+        held = [(m.start, m.end) for m in keep if m.kind == "ROLE"]
+        held_starts = [a for a, _ in held]
         for s, e in spans:
-            if not any(a <= s and e <= b for a, b in covered):
+            k = bisect_right(held_starts, s) - 1
+            if k < 0 or held[k][1] < e:
                 keep.append(Mention(s, e, "ROLE", text[s:e]))
         ms = sorted(keep, key=lambda m: m.start)
     # Two organisations side by side on a line are one: the second is the first's unit
@@ -456,12 +479,7 @@ def by_form(
         )
         ms = _short_forms(text, ms)
     # Pronouns: the nearest person or organisation before them, else the page's subject.
-    free = _free(text, ms)
-    refs = [
-        (s, e, kind)
-        for s, e, kind in pronouns(text, lang)
-        if any(a <= s and e <= b for a, b in free)
-    ]
+    refs = [(s, e, kind) for s, e, kind in pronouns(text, lang) if _is_free(ms, s, e)]
     if not refs:
         return ms
     result: list[Mention] = []

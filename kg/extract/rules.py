@@ -294,17 +294,29 @@ def _zero_subjects(
     out = []
     starts = [0, *(m.end() for m in _CLAUSE.finditer(text))]
     bounds = [*starts[1:], len(text)]
+    k = 0  # mentions are in order: one sweep over them for all the clauses
+    last_person: int | None = None
     for a, b in zip(starts, bounds, strict=True):
-        inside = [i for i, m in enumerate(mentions) if a <= m.start < b]
-        if any(mentions[i].kind == "PER" for i in inside):
-            continue
-        if inside and mentions[inside[0]].kind == "ORG" and mentions[inside[0]].start - a <= 2:
-            continue
-        before = [i for i, m in enumerate(mentions) if m.kind == "PER" and m.end <= a]
-        if before:
-            out.append((a, before[-1]))
-        elif carry is not None:
-            out.append((a, len(mentions)))
+        while k < len(mentions) and mentions[k].start < a:
+            if mentions[k].kind == "PER":
+                last_person = k
+            k += 1
+        first = k
+        person = None
+        while k < len(mentions) and mentions[k].start < b:
+            if mentions[k].kind == "PER" and person is None:
+                person = k
+            k += 1
+        if person is None and not (
+            first < k and mentions[first].kind == "ORG" and mentions[first].start - a <= 2
+        ):
+            if last_person is not None:
+                out.append((a, last_person))
+            elif carry is not None:
+                out.append((a, len(mentions)))
+        for i in range(first, k):
+            if mentions[i].kind == "PER":
+                last_person = i
     return out
 
 
