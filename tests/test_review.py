@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,14 +50,34 @@ def start_review(
     return added.id, proc, f"http://127.0.0.1:{match.group(1)}"
 
 
-@pytest.fixture()
-def reviewing(data_copy: Path):
-    source, proc, base = start_review(data_copy, TEXT)
+@contextlib.contextmanager
+def reviewing_text(root: Path, text: str) -> Iterator[tuple[Path, str, str]]:
+    """`kg review` running on *text* registered in the project *root*, stopped afterwards:
+    the project, the source id and the page's base URL."""
+    source, proc, base = start_review(root, text)
     try:
-        yield data_copy, source, base
+        yield root, source, base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def reviewing(data_copy: Path):
+    with reviewing_text(data_copy, TEXT) as running:
+        yield running
+
+
+def wait_status(page, starts: str, outcomes: str) -> str:
+    """The page's status line once it says one of *outcomes* (a regular expression's
+    alternatives, "Accepted|Rejected|Not saved"); it must start with *starts*."""
+    page.wait_for_function(
+        "(o) => new RegExp('^(' + o + ')').test(document.getElementById('status').textContent)",
+        arg=outcomes,
+    )
+    said = page.locator("#status").inner_text()
+    assert said.startswith(starts), said
+    return said
 
 
 def _write(path: Path, text: str) -> Path:

@@ -17,29 +17,19 @@ import yaml
 
 from kg.data.add_source import add_source
 from tests.conftest import run_kg
-from tests.test_review import _card, _page, start_review
+from tests.test_review import _card, _page, reviewing_text, start_review, wait_status
 
 TEXT = "2017年1月,陆奇出任百度首席运营官。余凯于2015年离开百度。2019年,张伟创立了星河智能科技有限公司。\n"
 
 
 @pytest.fixture()
 def review(data_copy: Path):
-    source, proc, base = start_review(data_copy, TEXT)
-    try:
-        yield data_copy, source, base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with reviewing_text(data_copy, TEXT) as running:
+        yield running
 
 
 def _status(page, starts: str) -> str:
-    """The status line once it says whether the decision was saved (it must start so)."""
-    page.wait_for_function(
-        "() => /^(Accepted|Rejected|Not saved)/.test(document.getElementById('status').textContent)"
-    )
-    said = page.locator("#status").inner_text()
-    assert said.startswith(starts), said
-    return said
+    return wait_status(page, starts, "Accepted|Rejected|Not saved")
 
 
 def _still_builds(root: Path, source: str) -> None:

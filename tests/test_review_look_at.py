@@ -18,7 +18,7 @@ import yaml
 
 from kg.data.dataset import load_dataset
 from tests.conftest import run_kg
-from tests.test_review import _page, start_review
+from tests.test_review import _page, reviewing_text, start_review, wait_status
 
 DRAFTED = "余凯于2015年离开百度。"  # (a) a rule drafts from it (zh-left)
 NEW_NAMES = "张伟与星河智能科技有限公司签约。"  # (b) new person, new company: no rule
@@ -28,12 +28,8 @@ TEXT = DRAFTED + NEW_NAMES + KNOWN + "\n"
 
 @pytest.fixture()
 def review(data_copy: Path):
-    source, proc, base = start_review(data_copy, TEXT)
-    try:
-        yield data_copy, source, base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with reviewing_text(data_copy, TEXT) as running:
+        yield running
 
 
 def _state(base: str) -> dict[str, Any]:
@@ -48,12 +44,7 @@ def _post(base: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _status(page, starts: str) -> str:
-    page.wait_for_function(
-        "() => /^(Drafted|Dismissed|Not saved)/.test(document.getElementById('status').textContent)"
-    )
-    said = page.locator("#status").inner_text()
-    assert said.startswith(starts), said
-    return said
+    return wait_status(page, starts, "Drafted|Dismissed|Not saved")
 
 
 def test_the_state_lists_the_undrafted_sentences_with_their_names(review):

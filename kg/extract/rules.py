@@ -248,31 +248,28 @@ def _template(
     pos = 0
     inserts = sorted(virtual)
     vi = 0
-    for i, m in enumerate(mentions):
-        while vi < len(inserts) and inserts[vi][0] <= m.start:
+
+    def carried_until(limit: int) -> None:  # the carried subjects' tokens up to *limit*
+        nonlocal pos, vi
+        while vi < len(inserts) and inserts[vi][0] <= limit:
             at, k = inserts[vi]
             vi += 1
             parts.append(text[pos:at])
-            where += range(pos, at)
+            where.extend(range(pos, at))
             token = f"⟨ZPER:{k}⟩"
             parts.append(token)
-            where += [at] * len(token)
+            where.extend([at] * len(token))
             pos = at
+
+    for i, m in enumerate(mentions):
+        carried_until(m.start)
         parts.append(text[pos : m.start])
         where += range(pos, m.start)
         token = f"⟨{m.kind}:{i}⟩"
         parts.append(token)
         where += [m.start] * (len(token) - 1) + [m.end - 1]
         pos = m.end
-    while vi < len(inserts):
-        at, k = inserts[vi]
-        vi += 1
-        parts.append(text[pos:at])
-        where += range(pos, at)
-        token = f"⟨ZPER:{k}⟩"
-        parts.append(token)
-        where += [at] * len(token)
-        pos = at
+    carried_until(len(text))
     parts.append(text[pos:])
     where += range(pos, len(text))
     where.append(len(text))
