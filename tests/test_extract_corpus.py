@@ -247,3 +247,12 @@ def test_word_lists_name_no_entity(data):
 
 def test_corpus_dir_is_the_projects():
     assert corpus_dir(ROOT) == CORPUS
+
+
+def test_sentences_to_look_at_include_a_surname_that_moves(kept):
+    from kg.extract.explain import explain_text, sentences_to_look_at
+
+    text = "In 2015, Cao joined SenseTime. The weather was fine.\n"
+    sentences = explain_text(kept, text, {"language": "en"})
+    listed = [s.text for s in sentences_to_look_at(sentences)]
+    assert listed == ["In 2015, Cao joined SenseTime."]

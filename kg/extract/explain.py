@@ -19,6 +19,17 @@ from kg.data.model import Dataset
 
 __all__ = ["Sentence", "explain", "explain_text", "render", "sentences_to_look_at"]
 
+
+def _surname_moves() -> re.Pattern[str]:
+    from kg.extract.forms import SURNAMES
+
+    names = "|".join(sorted(SURNAMES, key=len, reverse=True))
+    return re.compile(
+        rf"\b(?:{names})\b,?\s(?:who\s)?(?:has\s|had\s|was\s)?(?:joined|left|founded|co-founded"
+        r"|worked|quit|resigned|retired|stepped|became|served|started|moved|was\sappointed)\b"
+    )
+
+
 #: Verbs of the four kinds of fact, in both languages: a sentence with a person and one of them
 #: may state a fact that no rule took.
 _MOVES = re.compile(
@@ -27,6 +38,7 @@ _MOVES = re.compile(
     r"|resigned|retired|stepped down|appointed|named|promoted|hired|succeeded|departed|departing"
     r"|serves|served|heads|headed|leads|led)\b)"
 )
+_SURNAME_MOVES = _surname_moves()
 
 
 @dataclass
@@ -48,7 +60,9 @@ class Sentence:
             return False
         kinds = {m["kind"] for m in self.mentions}
         if "PER" not in kinds:
-            return False
+            # English news names a person by the surname alone once it has named them (often
+            # in a part of the page not quoted): "Cao joined SenseTime"
+            return bool(_SURNAME_MOVES.search(self.text))
         return bool(kinds & {"ORG", "ROLE"}) or bool(_MOVES.search(self.text))
 
     def as_dict(self) -> dict[str, Any]:
