@@ -46,11 +46,19 @@ _LANG_ORDER = {"zh-hans": 0, "zh-hant": 1, "en": 2}
 
 
 class EntityNotFoundError(KGError):
-    """No entity has the name given (the message suggests near names)."""
+    """No entity has the name given (the message suggests near names, ``near`` holds their ids)."""
+
+    def __init__(self, message: str, near: Iterable[str] = ()):
+        super().__init__(message)
+        self.near = list(near)
 
 
 class AmbiguousEntityError(KGError):
-    """Several entities have the name given (the message lists them)."""
+    """Several entities have the name given (the message lists them, ``candidates`` their ids)."""
+
+    def __init__(self, message: str, candidates: Iterable[str] = ()):
+        super().__init__(message)
+        self.candidates = list(candidates)
 
 
 @dataclass
@@ -179,7 +187,8 @@ def find_entity(source: Any, name: str, kind: str | None = None) -> str:
     if as_id is not None and as_id in names.names:
         return _of_kind(names, name, [as_id], kind)
     if as_id is not None:
-        raise EntityNotFoundError(f"no {noun} {as_id} in the graph{_hint(names, as_id, kind)}")
+        near = _near(names, as_id, kind)
+        raise EntityNotFoundError(f"no {noun} {as_id} in the graph{_hint(names, near)}", near)
     key = normalize(wanted)
     if not key:
         raise EntityNotFoundError(f"an empty name names no {noun}")
@@ -189,8 +198,9 @@ def find_entity(source: Any, name: str, kind: str | None = None) -> str:
         if entity.partition("/")[2] == key or key in (normalize(n) for n in known)
     )
     if not matches:
+        near = _near(names, wanted, kind)
         raise EntityNotFoundError(
-            f"no {noun} named {name!r} in the graph{_hint(names, wanted, kind)}"
+            f"no {noun} named {name!r} in the graph{_hint(names, near)}", near
         )
     return _of_kind(names, name, matches, kind)
 
@@ -202,18 +212,24 @@ def _of_kind(names: Names, name: str, matches: list[str], kind: str | None) -> s
     if fitting:
         listed = "; ".join(names.shown(m) for m in fitting)
         raise AmbiguousEntityError(
-            f"{name!r} names {len(fitting)} entities: {listed}; give the id of the one you mean"
+            f"{name!r} names {len(fitting)} entities: {listed}; give the id of the one you mean",
+            fitting,
         )
     others = "; ".join(f"{names.shown(m)}, {_article(_noun(m.partition('/')[0]))}" for m in matches)
-    raise EntityNotFoundError(f"{name!r} is {others}, not {_article(_noun(kind))}")
+    raise EntityNotFoundError(f"{name!r} is {others}, not {_article(_noun(kind))}", matches)
 
 
 def _article(noun: str) -> str:
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
-def _hint(names: Names, wanted: str, kind: str | None) -> str:
-    """'; did you mean: …?' with up to five entities whose id or a name is near *wanted*."""
+def _hint(names: Names, near: list[str]) -> str:
+    """'; did you mean: …?' with the entities *near* (from :func:`_near`), if any."""
+    return f"; did you mean: {'; '.join(names.shown(e) for e in near)}?" if near else ""
+
+
+def _near(names: Names, wanted: str, kind: str | None) -> list[str]:
+    """Up to five entities (of *kind*, if given) whose id or a name is near *wanted*."""
     keyed: dict[str, str] = {}
     for entity, known in names.names.items():
         if kind is not None and entity.partition("/")[0] != kind:
@@ -228,8 +244,7 @@ def _hint(names: Names, wanted: str, kind: str | None) -> str:
     else:
         near = [k for k in keyed if key and key in k]
     near += difflib.get_close_matches(key, list(keyed), n=5, cutoff=0.6)
-    chosen = list(dict.fromkeys(keyed[k] for k in near))[:5]
-    return f"; did you mean: {'; '.join(names.shown(e) for e in chosen)}?" if chosen else ""
+    return list(dict.fromkeys(keyed[k] for k in near))[:5]
 
 
 def find_entities(source: Any, values: Iterable[tuple[str, str | None]]) -> list[str]:

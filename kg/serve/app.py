@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from kg.serve.check import Limits, Refused, check_query
+from kg.serve.entity import entity_page
 from kg.serve.http import Clients, Request
 from kg.serve.linked import Linked
 from kg.serve.messages import Answer, error
@@ -128,10 +129,11 @@ class App:
         if url.path == "/sparql":
             return self._sparql(request, url.query)
         read = method in ("GET", "HEAD")
-        if url.path in ("/", "/index.html", "/entity") and read:
-            name = "entity.html" if url.path == "/entity" else "query.html"
+        if url.path == "/entity" and read:  # any name or id, looked up as the CLI does
+            return entity_page(self, request, url.query, PAGE_CSP)
+        if url.path in ("/", "/index.html") and read:
             return Answer(
-                200, "text/html; charset=utf-8", _page(name), {"Content-Security-Policy": PAGE_CSP}
+                200, "text/html; charset=utf-8", _page(), {"Content-Security-Policy": PAGE_CSP}
             )
         if url.path in STATIC_FILES and read:
             return _static(STATIC_FILES[url.path])

@@ -4,7 +4,8 @@
 
 const $ = (id) => document.getElementById(id);
 const url = new URLSearchParams(location.search);
-const id = url.get("id") || "";
+// The server looked up ?id= (any name or id, as the CLI does) and put the entity's id here.
+const id = $("entity").dataset.id || "";
 const lang = ["zh-Hans", "zh-Hant", "en"].includes(url.get("lang")) ? url.get("lang") : "zh-Hans";
 $("lang").value = lang;
 $("lang").addEventListener("change", () => {
@@ -22,7 +23,7 @@ function label(labels, iri) {
 
 async function show() {
   if (!/^(person|org|market|product|role|event\/[a-z0-9-]+)\/[a-z0-9-]+$/.test(id)) {
-    status("no entity id given (as in /entity?id=org/baidu)", true);
+    status("the server named no entity to show (reload /entity?id=org/baidu)", true);
     return;
   }
   const iri = KG.BASE + id;
