@@ -11,6 +11,7 @@ pandas is imported inside the functions only.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -161,6 +162,109 @@ def format_amount(
     return text
 
 
+#: Measures whose value belongs to something the figure's subject buys or makes, not to the
+#: subject itself (a GPU's price is not Baidu's price): how to name what is measured,
+#: with {s} the subject.
+_OF_ANOTHER = {
+    "unitPrice": {
+        "en": "unit price of a product {s} bought",
+        "zh-Hans": "{s}外购产品的单价",
+        "zh-Hant": "{s}外購產品的單價",
+    },
+    "developmentCost": {
+        "en": "cost of a product {s} developed itself",
+        "zh-Hans": "{s}自研产品的成本",
+        "zh-Hant": "{s}自研產品的成本",
+    },
+}
+
+#: Measures whose value holds at the start of the span the figure is given with (a share
+#: price at the start of a tenure): shown at that start, not as a value for the whole span.
+_AT_START = frozenset({"sharePriceAtStart"})
+
+
+def _value_position(value: str | None, quotes: list[str]) -> int | None:
+    """Where *value* (a number) is first written in *quotes*, as a sort key; None if nowhere."""
+    if value is None:
+        return None
+    number = f"{float(value):g}"
+    pattern = re.compile(rf"(?<![\d.]){re.escape(number)}(?![\d.])")
+    for i, quote in enumerate(quotes):
+        found = pattern.search(quote)
+        if found:
+            return i * 100_000 + found.start()
+    return None
+
+
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
+_MONTH_NAMES = (
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ],
+)
+_MONTH = re.compile(
+    r"(?<!\d)(\d{1,2})\s*月|(?<=\d{4})[-/](\d{1,2})(?!\d)|\b("
+    + "|".join(_MONTH_NAMES[1] + _MONTH_NAMES[0])
+    + r")\b\.?",
+    re.IGNORECASE,
+)
+
+
+def _months(quote: str) -> set[int]:
+    """The months *quote* writes (3月, 2017-03, 2017/3/1, March, Mar)."""
+    found = set()
+    for zh, iso, word in _MONTH.findall(quote):
+        if zh or iso:
+            found.add(int(zh or iso))
+        else:
+            word = word.lower()
+            names = _MONTH_NAMES[1] if word in _MONTH_NAMES[1] else _MONTH_NAMES[0]
+            found.add(names.index(word) + 1)
+    return {m for m in found if 1 <= m <= 12}
+
+
+def stating(found: list[tuple[str, str]], date: str) -> list[str]:
+    """Of *found* ``(source, quote)`` pairs, the quotes that state *date*.
+
+    A quote states it when it writes the date's year, or writes no year at all and comes from
+    a source that writes the year elsewhere (a sentence dated by its source's dateline); and,
+    for a date with a month, when it writes no month or writes that month. A quote that
+    writes only other years or other months (the departure sentence cited for the same
+    tenure) states something else and is left out.
+
+    >>> stating([("a", "2017年空降百度"), ("a", "2018年5月,陆奇突然卸任")], "2017")
+    ['2017年空降百度']
+    >>> stating([("t", "hired in early 2017"), ("t", "stepped down in May")], "2017-01")
+    ['hired in early 2017']
+    """
+    year = date[:4]
+    month = int(date[5:7]) if len(date) >= 7 else None
+    sources = {src for src, q in found if year in _YEAR.findall(q)}
+
+    def states(src: str, quote: str) -> bool:
+        years = _YEAR.findall(quote)
+        if not (year in years or (src in sources and not years)):
+            return False
+        months = _months(quote)
+        return month is None or not months or month in months
+
+    return list(dict.fromkeys(q for src, q in found if states(src, q)))
+
+
 def _measure_labels(path: Path) -> dict[str, dict[str, str]]:
     from kg.data.vocabulary import load_vocabulary
 
@@ -232,6 +336,51 @@ class _Reader:
                 found.append((int(str(start)) if start is not None else 0, str(exact)))
         return sorted(found)
 
+    def sourced_quotes(self, nodes: list[Any]) -> list[tuple[str, str]]:
+        """``(source, quote)`` of every evidence span of *nodes*, in source order."""
+        found = []
+        for node in nodes:
+            for span in self.graph.objects(node, self.u("prov:wasDerivedFrom")):
+                source = str(self.graph.value(span, self.u("oa:hasSource")) or "")
+                start = exact = None
+                for selector in self.graph.objects(span, self.u("oa:hasSelector")):
+                    exact = exact or self.graph.value(selector, self.u("oa:exact"))
+                    start = start or self.graph.value(selector, self.u("oa:start"))
+                if exact is not None:
+                    found.append((source, int(str(start or 0)), str(exact)))
+        return [(src, q) for src, _, q in sorted(found)]
+
+    def span_point(self, node: Any, measure: str, start: str | None, end: str | None) -> Any:
+        """The one date a figure given over *start*–*end* holds at, or None if it is a value
+        for the span: the start for a measure taken at the start; for values of one measure
+        of one subject given over the same span (partners "from 50 to 116"), the first the
+        source writes holds at the start and the last at the end."""
+        if not (start and end):
+            return None
+        if measure in _AT_START:
+            return start
+        about = self.graph.value(node, self.u("schema:about"))
+        own = self.value(node, "schema:value")
+        siblings = [
+            other
+            for other in self.graph.subjects(self.u("schema:about"), about)
+            if self.value(other, "kg:measure") == measure
+            and self.value(other, "schema:startDate") == start
+            and self.value(other, "schema:endDate") == end
+        ]
+        values = {self.value(other, "schema:value") for other in siblings}
+        if own is None or len(values) < 2:
+            return None
+        quotes = [q for _, q in self.quotes(node)]
+        order = sorted((pos, v) for v in values if (pos := _value_position(v, quotes)) is not None)
+        if len(order) != len(values):
+            return None
+        if own == order[0][1]:
+            return start
+        if own == order[-1][1]:
+            return end
+        return None
+
     def value(self, node: Any, curie: str) -> str | None:
         """The value of *curie* on *node*; the smallest, where a merged fact has several
         (so the answer never depends on the order a store holds them in)."""
@@ -254,11 +403,16 @@ class _Reader:
             high=_float(self.value(node, "schema:maxValue")),
             qualifier=self.value(node, "kg:qualifier"),
         )
-        label = _measure_label(measure, self.lang, self.relations)
         subject = self.name(about)
-        text = EVENTS["forecast" if forecast else "figure"][self.lang].format(
-            s=subject, r=label, v=amount
-        )
+        if measure in _OF_ANOTHER:  # the value is not the subject's own: no "Baidu unit price"
+            label = _OF_ANOTHER[measure][self.lang].format(s=subject)
+            template = EVENTS["forecast" if forecast else "figure"][self.lang].replace("{s}", "")
+            text = template.strip().format(r=label, v=amount)
+        else:
+            label = _measure_label(measure, self.lang, self.relations)
+            text = EVENTS["forecast" if forecast else "figure"][self.lang].format(
+                s=subject, r=label, v=amount
+            )
         if by is not None:
             text += _BY[self.lang].format(o=self.name(by))
         found = self.quotes(node)

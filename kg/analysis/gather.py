@@ -232,13 +232,58 @@ def _report(graph: Graph, G: Any, org: str, lang: str, top: int) -> dict[str, An
             for f in undated(s)
         ],
         "most_linked": _most_linked(G, lang, top, scope),
-        "timeline": [
-            {k: (None if v is None else v) for k, v in row.items()}
-            for row in events.to_dict(orient="records")
-        ],
+        "timeline": _at_their_dates(
+            [
+                _cite_the_date(graph, lang, {k: (None if v is None else v) for k, v in row.items()})
+                for row in events.to_dict(orient="records")
+            ],
+            graph,
+            lang,
+        ),
     }
     report["cite"] = _citations(graph, lang, _quotes_in(report))
     return report
+
+
+#: Timeline events whose date is one end of a tenure or a role: the row cites the quotes
+#: that state that date, not every quote of the tenure (a joining is not told by the
+#: sentence of the departure).
+_TENURE_EVENTS = frozenset({"joined", "moved", "took role", "left", "stepped down"})
+
+
+def _at_their_dates(rows: list[dict[str, Any]], graph: Graph, lang: str) -> list[dict[str, Any]]:
+    """The timeline with each figure given over a span but taken at one end of it (a share
+    price at the start; partners "from 50 to 116") shown at that date alone
+    (:meth:`kg.analysis.facts._Reader.span_point`), in date order."""
+    from kg.analysis.facts import _date_key, _Reader
+
+    reader = _Reader(graph, lang)
+    out = []
+    for row in rows:
+        if row.get("event") in ("figure", "forecast") and row.get("end"):
+            node = reader._uri(row["fact"])
+            measure = reader.value(node, "kg:measure") or ""
+            point = reader.span_point(node, measure, row["date"], row["end"])
+            if point:
+                row = {**row, "date": point, "end": None, "year": int(point[:4])}
+        out.append(row)
+    return sorted(out, key=lambda r: _date_key(r["date"]))
+
+
+def _cite_the_date(graph: Graph, lang: str, row: dict[str, Any]) -> dict[str, Any]:
+    """*row* of the timeline, citing for a tenure's start or end only the quotes that state
+    its date (:func:`kg.analysis.facts.stating`); with ``date_quoted`` False (and all the
+    tenure's quotes) where no quote writes the date's year."""
+    if row.get("event") not in _TENURE_EVENTS:
+        return row
+    from kg.analysis.facts import _Reader, stating
+
+    reader = _Reader(graph, lang)
+    found = reader.sourced_quotes([reader._uri(f) for f in row.get("facts") or []])
+    quotes = stating(found, row["date"])
+    if quotes:
+        return {**row, "quotes": quotes, "quote": " … ".join(quotes), "date_quoted": True}
+    return {**row, "date_quoted": False}
 
 
 def report_scope(G: Any, d: Any) -> set[str]:

@@ -158,6 +158,11 @@ WORDS: dict[str, dict[str, str]] = {
         "zh-Hans": "时间线({n}个有日期的事件)",
         "zh-Hant": "時間線({n}個有日期的事件)",
     },
+    "date_unquoted": {
+        "en": " (no quote shown writes this date)",
+        "zh-Hans": "(所引原文未写明此日期)",
+        "zh-Hant": "(所引原文未寫明此日期)",
+    },
     "timeline_head": {
         "en": "| date | what | evidence |",
         "zh-Hans": "| 时间 | 事件 | 原文 |",
@@ -418,7 +423,10 @@ def _render(report: dict[str, Any]) -> str:
     lines += [WORDS["timeline_head"][lang], "|---|---|---|"]
     for e in events:
         date = f"{e['date']}–{e['end']}" if e["end"] else e["date"]
-        lines.append(f"| {date} | {_cell(e['description'])} | {_quotes(e['quotes'])} |")
+        what = e["description"] + (
+            WORDS["date_unquoted"][lang] if e.get("date_quoted") is False else ""
+        )
+        lines.append(f"| {date} | {_cell(what)} | {_quotes(e['quotes'])} |")
     return "\n".join(lines)
 
 
