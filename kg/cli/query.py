@@ -139,13 +139,10 @@ def query(
         if not query.strip():
             raise KGError("no query on standard input")
     text, resolved = q.resolve(query)
-    unknown = q.unknown_terms(text, project_root() / "ontology.ttl")
-    if unknown:
-        click.echo(
-            "Warning: the query names terms the ontology does not declare (a typo?): "
-            + ", ".join(_short(u) for u in unknown),
-            err=True,
-        )
+    from kg.query.hints import query_warnings
+
+    for warning in query_warnings(text, project_root() / "ontology.ttl"):
+        click.echo(f"Warning: {warning}", err=True)
     with open_store(store, _graph(graph_file)) as opened:
         values = _entity_bindings(opened, _defaults(text, resolved), values)
         try:

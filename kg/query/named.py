@@ -319,15 +319,21 @@ _IRI = re.compile(r"<([^<>\s]+)>")
 _PNAME = re.compile(r"(?<![\w<\"'?$])([A-Za-z][\w-]*):([A-Za-z_](?:[\w/.-]*[\w/-])?)")
 
 
+@functools.lru_cache(maxsize=4)
+def _declared(ontology: str, mtime_ns: int) -> frozenset[str]:
+    """The terms *ontology* declares, read again when the file changes (``kg serve``
+    checks every query)."""
+    from rdflib import Graph
+
+    return frozenset(str(s) for s in Graph().parse(ontology).subjects())
+
+
 def unknown_terms(text: str, ontology: Path) -> list[str]:
     """Terms of the project's vocabularies the query names but the ontology does not declare.
 
     Entity IRIs (``kg:person/…``) are not terms and are not checked.
     """
-    from rdflib import Graph
-
-    graph = Graph().parse(ontology)
-    declared = {str(s) for s in graph.subjects()}
+    declared = _declared(str(ontology), ontology.stat().st_mtime_ns)
     prefixes = dict(PREFIXES)
     for match in re.finditer(r"PREFIX\s+([\w-]*):\s*<([^>]*)>", text, re.IGNORECASE):
         prefixes[match.group(1)] = match.group(2)

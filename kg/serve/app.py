@@ -254,7 +254,20 @@ class App:
             answer: Answer = self.pool.run(queries[0], request.header("accept"), fmt)
         finally:
             self.clients.leave(request.client)
+        if answer.status == 200:
+            _warn(answer, queries[0])
         return answer
+
+
+def _warn(answer: Answer, query: str) -> None:
+    """What ``kg query`` would warn of this query (a term the ontology does not declare,
+    http://schema.org/, a language tag in capitals), as the ``X-KG-Warnings`` header: a JSON
+    list of sentences, in ASCII, which the query page shows beside the row count."""
+    from kg.query.hints import query_warnings
+
+    warnings = query_warnings(query)
+    if warnings:
+        answer.headers["X-KG-Warnings"] = json.dumps(warnings)
 
 
 def _with(answer: Answer, **headers: str) -> Answer:

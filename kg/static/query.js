@@ -326,7 +326,10 @@ async function run() {
     $("csv").disabled = $("json").disabled = !data.results;
     const n = data.results ? data.results.bindings.length : 1;
     const truncated = response.headers.get("X-KG-Truncated") ? " — truncated at the row cap" : "";
-    status(n + " result" + (n === 1 ? "" : "s") + " in " + Math.round(performance.now() - started) + " ms" + truncated);
+    // What `kg query` would warn of (a typo'd term, http://schema.org/, lang() = "zh-Hans").
+    const warned = JSON.parse(response.headers.get("X-KG-Warnings") || "[]");
+    const warnings = warned.map((w) => " — Warning: " + w).join("");
+    status(n + " result" + (n === 1 ? "" : "s") + " in " + Math.round(performance.now() - started) + " ms" + truncated + warnings);
   } catch (e) {
     if (querying === id) querying = null;
     if (wanted()) status(String(e), true);
