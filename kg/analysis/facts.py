@@ -199,23 +199,21 @@ def _value_position(value: str | None, quotes: list[str]) -> int | None:
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
 
-_MONTH_NAMES = (
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ],
-)
+_MONTHS_EN = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTH_NAMES = ([m[:3] for m in _MONTHS_EN], _MONTHS_EN)
 _MONTH = re.compile(
     r"(?<!\d)(\d{1,2})\s*月|(?<=\d{4})[-/](\d{1,2})(?!\d)|\b("
     + "|".join(_MONTH_NAMES[1] + _MONTH_NAMES[0])
