@@ -242,7 +242,7 @@ def test_word_lists_name_no_entity(data):
         if e.type in ("Person", "Organization")
         for label in [*e.labels.values(), *(x for x, _, _ in e.alt_labels)]
     }
-    assert sorted((forms.SURNAMES | forms._NOT_PERSON) & names) == []
+    assert sorted((forms.surnames() | forms.not_person()) & names) == []
 
 
 def test_corpus_dir_is_the_projects():

@@ -11,28 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kg.project.months import MONTHS_EN
+
 __all__ = ["Date", "Relative", "find_dates", "find_relative"]
 
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        (
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ),
-        start=1,
-    )
-}
+_MONTHS = {m: i for i, m in enumerate(MONTHS_EN, start=1)}
 _HAN_DIGITS = "〇零一二三四五六七八九"
 _ZH = re.compile(
     rf"(?P<y>\d{{4}}|[{_HAN_DIGITS}]{{4}}) ?年"  # a space may stand by a number: 2000 年

@@ -11,6 +11,7 @@ read because no rule drafted from them.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +21,12 @@ from kg.data.model import Dataset
 __all__ = ["Sentence", "explain", "explain_text", "render", "sentences_to_look_at"]
 
 
+@functools.lru_cache(maxsize=1)
 def _surname_moves() -> re.Pattern[str]:
-    from kg.extract.forms import SURNAMES
+    """A surname alone before a verb of moving (made when first needed)."""
+    from kg.extract.forms import surnames
 
-    names = "|".join(sorted(SURNAMES, key=len, reverse=True))
+    names = "|".join(sorted(surnames(), key=len, reverse=True))
     return re.compile(
         rf"\b(?:{names})\b,?\s(?:who\s)?(?:has\s|had\s|was\s)?(?:joined|left|founded|co-founded"
         r"|worked|quit|resigned|retired|stepped|became|served|started|moved|was\sappointed)\b"
@@ -38,7 +41,6 @@ _MOVES = re.compile(
     r"|resigned|retired|stepped down|appointed|named|promoted|hired|succeeded|departed|departing"
     r"|serves|served|heads|headed|leads|led)\b)"
 )
-_SURNAME_MOVES = _surname_moves()
 
 
 @dataclass
@@ -62,7 +64,7 @@ class Sentence:
         if "PER" not in kinds:
             # English news names a person by the surname alone once it has named them (often
             # in a part of the page not quoted): "Cao joined SenseTime"
-            return bool(_SURNAME_MOVES.search(self.text))
+            return bool(_surname_moves().search(self.text))
         return bool(kinds & {"ORG", "ROLE"}) or bool(_MOVES.search(self.text))
 
     def as_dict(self) -> dict[str, Any]:

@@ -21,29 +21,42 @@ Every pattern matches a bounded stretch, so the recognisers are linear in the te
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
-    "SURNAMES",
     "chinese_orgs",
     "english_names",
     "has_title",
     "longer_name",
+    "not_person",
     "pronouns",
+    "surnames",
     "titles",
     "units",
 ]
 
 
-def _words(key: str) -> frozenset[str]:
-    """A word list of ``words.yaml``, beside this module."""
+@functools.lru_cache(maxsize=1)
+def _word_lists() -> dict[str, frozenset[str]]:
+    """The word lists of ``words.yaml``, beside this module: read once, when first needed."""
     import yaml
 
     doc = yaml.safe_load(Path(__file__).with_name("words.yaml").read_text(encoding="utf-8"))
-    return frozenset(str(w) for w in doc[key])
+    return {key: frozenset(str(w) for w in words) for key, words in doc.items()}
+
+
+def surnames() -> frozenset[str]:
+    """Common Chinese surnames as English texts spell them (``words.yaml``)."""
+    return _word_lists()["surnames"]
+
+
+def not_person() -> frozenset[str]:
+    """Words that make a capitalised run no person (``words.yaml``)."""
+    return _word_lists()["not_person"]
 
 
 _HAN = "\u4e00-\u9fff"
@@ -92,13 +105,8 @@ _UNIT = re.compile(
     rf"(?:(?![{_HAN}])|(?=(?:联合)?创始人|首席|董事|总裁|副总裁|总经理|CEO|CTO|COO|CFO))"
 )
 
-# Common Chinese surnames as English texts spell them (pinyin and the usual Hong Kong, Taiwan
-# and overseas romanisations): a form of the language's names, not a list of people.
-SURNAMES = _words("surnames")
 _CAP = r"[A-Z][a-z]{1,14}(?:-[A-Za-z][a-z]{1,10})?"
 _EN_NAME = re.compile(rf"(?<![\w-]){_CAP}(?:\s{_CAP}){{1,2}}(?![\w-])")
-#: Words that make a capitalised run no person (organisations, places, months, titles).
-_NOT_PERSON = _words("not_person")
 _EN_ORG_CUE = re.compile(
     r"(?:\bjoined|\bjoin|\bjoining|\bleft|\bleaving|\bleave|\bfounded|\bco-founded|\bcofounded"
     r"|\bat|\bof|\bfor|\bfrom|\bwith|\blaunched|\bstarted|\bestablished|\bcompany|\bfirm"
@@ -175,9 +183,9 @@ def english_names(
         people: list[tuple[int, int]] = []  # in order, none overlapping
         for m in _EN_NAME.finditer(text, a, b):
             words = m.group().split()
-            if any(w.split("-")[0] in _NOT_PERSON for w in words):
+            if any(w.split("-")[0] in not_person() for w in words):
                 continue
-            chinese = any(w.split("-")[0] in SURNAMES for w in words)
+            chinese = any(w.split("-")[0] in surnames() for w in words)
             titled = any(
                 x in near_title for at in (m.start(), m.end()) for x in range(at - 2, at + 3)
             )

@@ -322,14 +322,14 @@ def _short_forms(text: str, ms: list[Mention]) -> list[Mention]:
     """An English text calls a new person it has named in full by one word of the name
     afterwards (Zhou Ming … Zhou; Tiancheng Lou … Lou): each later such word, standing alone,
     is that person, when one person only of the text has it."""
-    from kg.extract.forms import SURNAMES
+    from kg.extract.forms import surnames
 
     owners: dict[str, set[str]] = {}
     first: dict[str, int] = {}
     people = {m.text: m for m in ms if m.kind == "PER" and m.new and " " in m.text}
     for name, m in people.items():
         words = name.split()
-        for w in {words[-1], *(x for x in words if x.split("-")[0] in SURNAMES)}:
+        for w in {words[-1], *(x for x in words if x.split("-")[0] in surnames())}:
             owners.setdefault(w, set()).add(name)
             first[w] = min(first.get(w, m.start), m.start)
     single = {w: next(iter(names)) for w, names in owners.items() if len(names) == 1}
