@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.project import project_root
+from kg.project.months import MONTHS_EN
 from kg.project.namespaces import BASE, PREFIXES
 from kg.sources.clean import to_traditional
 
@@ -199,21 +200,7 @@ def _value_position(value: str | None, quotes: list[str]) -> int | None:
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
 
-_MONTHS_EN = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-_MONTH_NAMES = ([m[:3] for m in _MONTHS_EN], _MONTHS_EN)
+_MONTH_NAMES = ([m[:3] for m in MONTHS_EN], list(MONTHS_EN))
 _MONTH = re.compile(
     r"(?<!\d)(\d{1,2})\s*月|(?<=\d{4})[-/](\d{1,2})(?!\d)|\b("
     + "|".join(_MONTH_NAMES[1] + _MONTH_NAMES[0])
