@@ -182,3 +182,16 @@ def test_the_notebooks_first_query_teaches_langmatches_and_finds_people():
 def test_the_right_forms_raise_no_hint(query):
     assert query_warnings(query) == []
     assert query_warnings(query.replace("?l)", "?l) ", 1)) == []
+
+
+def test_a_hostile_query_of_nested_and_open_calls_gets_a_short_hint():
+    """The attack: 20,000 nested lang( calls (and as many left open) made the checker join
+    each call's whole inside and search each one's closing parenthesis from its place, which
+    was quadratic; a warning now writes out a few tokens of a call, and parentheses are
+    matched in one pass."""
+    n = 20_000
+    nested = query_warnings("lang(" * n + ")" * n + ' = "EN"', ontology=Path("/nonexistent"))
+    assert len(nested) == 1 and "lang(lang ( lang" in nested[0] and " …)" in nested[0]
+    assert len(nested[0]) < 1000
+    unclosed = query_warnings('FILTER(lang(?x) = "EN") ' + "lang(" * n, Path("/nonexistent"))
+    assert len(unclosed) == 1 and 'lang(?x) = "EN"' in unclosed[0]

@@ -119,20 +119,22 @@ def _http_schema(tokens: list[tuple[str, str]]) -> list[str]:
     ]
 
 
-def _closing(tokens: list[tuple[str, str]], start: int) -> int | None:
-    """The index of the ``)`` closing the ``(`` at *start*."""
-    depth = 0
-    for i in range(start, len(tokens)):
-        if tokens[i][1] == "(":
-            depth += 1
-        elif tokens[i][1] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
+def _closings(tokens: list[tuple[str, str]]) -> dict[int, int]:
+    """The index of the ``)`` that closes each ``(`` (by its index), in one pass: looking for
+    each one's match from its place was quadratic in a query of many open ``lang(``."""
+    out: dict[int, int] = {}
+    open_at: list[int] = []
+    for i, (_, token) in enumerate(tokens):
+        if token == "(":
+            open_at.append(i)
+        elif token == ")" and open_at:
+            out[open_at.pop()] = i
+    return out
 
 
-def _lang_call(tokens: list[tuple[str, str]], i: int) -> tuple[str, int] | None:
+def _lang_call(
+    tokens: list[tuple[str, str]], i: int, closing: dict[int, int]
+) -> tuple[str, int] | None:
     """``lang(…)`` at *i*: its text and the index after it."""
     if not (
         i < len(tokens) - 1
@@ -141,11 +143,17 @@ def _lang_call(tokens: list[tuple[str, str]], i: int) -> tuple[str, int] | None:
         and tokens[i + 1][1] == "("
     ):
         return None
-    end = _closing(tokens, i + 1)
+    end = closing.get(i + 1)
     if end is None:
         return None
-    inner = " ".join(t for _, t in tokens[i + 2 : end])
+    # (at most a few tokens shown: joining all of a nested call's for each call was quadratic)
+    shown = [t for _, t in tokens[i + 2 : min(end, i + 2 + _SHOWN)]]
+    inner = " ".join(shown) + (" …" if end > i + 2 + _SHOWN else "")
     return f"{tokens[i][1]}({inner})", end + 1
+
+
+#: The most tokens of a lang(…) call a warning writes out.
+_SHOWN = 12
 
 
 def _content(literal: str) -> str:
@@ -157,27 +165,29 @@ def _content(literal: str) -> str:
 def _lang_case(tokens: list[tuple[str, str]]) -> list[str]:
     """Warnings for ``lang(…)`` compared with ``=``, ``!=`` or ``IN`` to a tag with capitals."""
     found: dict[tuple[str, str], str] = {}
+    closing = _closings(tokens)
     for i in range(len(tokens)):
-        call = _lang_call(tokens, i)
+        call = _lang_call(tokens, i, closing)
         literals: list[tuple[str, str]] = []  # (operator, literal)
         if call is not None:
-            text, after = call
-            rest = tokens[after:]
+            text, at = call  # at: the token after lang(…)
+            rest = tokens[at : at + 3]  # (never a copy of the rest of the query)
             if len(rest) >= 2 and rest[0][1] in ("=", "!=") and rest[1][0] == "string":
                 literals.append((rest[0][1], rest[1][1]))
             else:
                 negated = bool(rest) and rest[0][1].upper() == "NOT"
-                rest = rest[1:] if negated else rest
+                if negated:
+                    at += 1
+                    rest = rest[1:]
                 if len(rest) >= 2 and rest[0][1].upper() == "IN" and rest[1][1] == "(":
-                    end = _closing(tokens, len(tokens) - len(rest) + 1) or len(tokens)
-                    start = len(tokens) - len(rest) + 2
+                    end = closing.get(at + 1, len(tokens))
                     operator = "NOT IN" if negated else "IN"
-                    literals += [(operator, t) for k, t in tokens[start:end] if k == "string"]
+                    literals += [(operator, t) for k, t in tokens[at + 2 : end] if k == "string"]
         elif (
             tokens[i][0] == "string"
             and i + 2 < len(tokens)
             and tokens[i + 1][1] in ("=", "!=")
-            and (reverse := _lang_call(tokens, i + 2)) is not None
+            and (reverse := _lang_call(tokens, i + 2, closing)) is not None
         ):
             text = reverse[0]
             literals.append((tokens[i + 1][1], tokens[i][1]))
