@@ -115,7 +115,9 @@ store_option = click.option(
     "--store",
     default="oxigraph",
     show_default=True,
-    help="Where the graph is: oxigraph (in memory), oxigraph:PATH (on disk, read-only), "
+    help="Where the graph is: oxigraph (the build's own on-disk store, kg.oxigraph, opened "
+    "read-only; a graph file without one is loaded into memory), oxigraph-memory (the graph "
+    "file loaded into memory), oxigraph:PATH (on disk at PATH, loaded once, then read-only), "
     "memory (rdflib) or sparql+http(s)://HOST/PATH (a SPARQL endpoint; add "
     "?default-graph-uri=IRI, percent-encoded, to query one graph of several, as on "
     "Virtuoso).",

@@ -3,7 +3,13 @@
 ==========================  ==================================================
 spec                        store
 ==========================  ==================================================
-``oxigraph`` (default)      Oxigraph in memory, through oxrdflib
+``oxigraph`` (default)      the build's own on-disk Oxigraph store
+                            (``kg.oxigraph`` beside ``kg.nt`` in its
+                            generation), opened read-only; for a graph file
+                            without one, the file loaded into Oxigraph in
+                            memory
+``oxigraph-memory``         the graph file loaded into Oxigraph in memory,
+                            whether or not the build has a store
 ``oxigraph:PATH``           Oxigraph on disk at PATH; loaded once from the
                             build, then opened read-only by readers
 ``memory``                  rdflib's own in-memory store and SPARQL engine
@@ -31,9 +37,11 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
 __all__ = [
+    "BUILD_STORE",
     "DEFAULT_SPEC",
     "KGStore",
     "StoreError",
+    "build_store",
     "canonical_tag",
     "open_store",
     "parse_spec",
@@ -41,6 +49,8 @@ __all__ = [
 ]
 
 DEFAULT_SPEC = "oxigraph"
+#: The on-disk Oxigraph store a build writes beside ``kg.nt`` in its generation folder.
+BUILD_STORE = "kg.oxigraph"
 _MARKER = "kg-source.sha256"
 
 
@@ -50,7 +60,7 @@ class StoreError(KGError):
 
 @dataclass(frozen=True)
 class Spec:
-    kind: str  #: oxigraph, oxigraph-disk, memory or sparql
+    kind: str  #: oxigraph, oxigraph-memory, oxigraph-disk, memory or sparql
     location: str = ""  #: path or endpoint URL
     graph: str = ""  #: for an endpoint: the default graph to query (default-graph-uri)
 
@@ -69,6 +79,8 @@ def parse_spec(spec: str) -> Spec:
     """
     if spec == "oxigraph":
         return Spec("oxigraph")
+    if spec == "oxigraph-memory":
+        return Spec("oxigraph-memory")
     if spec == "memory":
         return Spec("memory")
     if spec.startswith("oxigraph:") and len(spec) > len("oxigraph:"):
@@ -76,7 +88,8 @@ def parse_spec(spec: str) -> Spec:
     if spec.startswith(("sparql+http://", "sparql+https://")):
         return _endpoint_spec(spec[len("sparql+") :])
     raise StoreError(
-        f"unknown store {spec!r}; use oxigraph, oxigraph:PATH, memory or sparql+http(s)://HOST/PATH"
+        f"unknown store {spec!r}; use oxigraph, oxigraph-memory, oxigraph:PATH, memory or "
+        "sparql+http(s)://HOST/PATH"
     )
 
 
@@ -122,7 +135,9 @@ class KGStore:
     every query, so a query may use them without PREFIX lines.
     """
 
-    def __init__(self, spec: Spec, graph: Graph, read_only: bool, inner: Any = None):
+    def __init__(
+        self, spec: Spec, graph: Graph, read_only: bool, inner: Any = None, pin: int | None = None
+    ):
         from kg.project.namespaces import PREFIXES
 
         for prefix, ns in PREFIXES.items():
@@ -132,6 +147,8 @@ class KGStore:
         self.graph = graph
         self.read_only = read_only
         self.inner = inner  #: the pyoxigraph Store, for Oxigraph specs
+        #: a descriptor holding the build the store belongs to (kg.graph.generations.pin_build)
+        self._pin = pin
 
     def query(self, sparql: str) -> Any:
         """Run a SPARQL query string; the store's own engine evaluates it.
@@ -153,6 +170,10 @@ class KGStore:
 
     def close(self) -> None:
         self.graph.close()
+        if self._pin is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._pin)
+            self._pin = None
 
     def __enter__(self) -> KGStore:
         return self
@@ -262,11 +283,16 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
     Parameters
     ----------
     spec : str
-        ``oxigraph``, ``oxigraph:PATH``, ``memory`` or ``sparql+http(s)://…``.
+        ``oxigraph``, ``oxigraph-memory``, ``oxigraph:PATH``, ``memory`` or
+        ``sparql+http(s)://…``.
     data : path, optional
-        The graph file to load (N-Triples or Turtle). An on-disk Oxigraph store
-        is loaded from it once and reloaded when the file changes; a remote
-        endpoint ignores it.
+        The graph file to load (N-Triples or Turtle). With ``oxigraph``, a built
+        graph whose build holds its own store (``kg.oxigraph``, see
+        :func:`build_store`) is not loaded: that store is opened read-only, and its
+        build folder kept (pinned) until the store is closed, so the store answers
+        from that one build while newer builds are published. An on-disk Oxigraph
+        store (``oxigraph:PATH``) is loaded from it once and reloaded when the file
+        changes; a remote endpoint ignores it.
     """
     parsed = parse_spec(spec)
     path = Path(data) if data is not None else None
@@ -281,7 +307,11 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
 
     import pyoxigraph as ox
 
-    if parsed.kind == "oxigraph":
+    if parsed.kind == "oxigraph" and path is not None:
+        built = _open_build_store(path)
+        if built is not None:
+            return built
+    if parsed.kind in ("oxigraph", "oxigraph-memory"):
         source = _require(path)
         inner = ox.Store()
         _bulk_load(inner, source)
@@ -310,6 +340,56 @@ def open_store(spec: str = DEFAULT_SPEC, data: str | Path | None = "build/kg.nt"
     except OSError as exc:
         raise StoreError(f"{folder}: cannot open the Oxigraph store read-only: {exc}") from None
     return KGStore(parsed, _oxigraph_graph(inner), read_only=True, inner=inner)
+
+
+def build_store(data: str | Path) -> Path | None:
+    """The on-disk store the build of *data* wrote beside it, if that build has one.
+
+    *data* is a built graph (``build/kg.nt``, a link into the current build): the store
+    is ``kg.oxigraph`` in the same generation folder. Only a generation folder counts,
+    as builds never change one once published, so its store always holds that
+    ``kg.nt``; a graph file anywhere else is read as it is.
+    """
+    from kg.graph.generations import GENERATIONS
+
+    resolved = Path(os.path.realpath(data))
+    if resolved.name != "kg.nt" or resolved.parent.parent.name != GENERATIONS:
+        return None
+    candidate = resolved.parent / BUILD_STORE
+    return candidate if candidate.is_dir() else None
+
+
+def _open_build_store(data: Path) -> KGStore | None:
+    """The build's own store for *data*, opened read-only and pinned to its build; None
+    when the build has none (a build written before builds had one, or a plain file)."""
+    import pyoxigraph as ox
+
+    from kg.graph.generations import pin_build
+
+    for _ in range(3):  # a build folder pruned between finding and pinning it: look again
+        folder = build_store(data)
+        if folder is None:
+            return None
+        _, pin = pin_build(folder)
+        if folder.is_dir():
+            break
+        if pin is not None:
+            os.close(pin)
+    else:
+        return None
+    try:
+        inner = ox.Store.read_only(str(folder))
+    except (OSError, RuntimeError) as exc:
+        if pin is not None:
+            os.close(pin)
+        reason = " ".join(str(exc).split())[:300]
+        raise StoreError(
+            f"{folder}: the build's Oxigraph store cannot be opened ({reason}); it may be "
+            f"damaged: run `kg build` again, or give --store oxigraph-memory to load "
+            f"{data} instead"
+        ) from None
+    spec = Spec("oxigraph", str(folder))
+    return KGStore(spec, _oxigraph_graph(inner), read_only=True, inner=inner, pin=pin)
 
 
 def _load_disk(folder: Path, source: Path, digest: str) -> None:
