@@ -21,13 +21,13 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from kg.errors import DataError
+from kg.errors import DataError, KGError
 from kg.graph.build import build
 from kg.graph.generations import publish, resolve_build
 
 KG_BUILD = [sys.executable, "-m", "kg", "build"]
 LABEL = "zh-Hant: 陸奇, en: Qi Lu}"
-VISIBLE = {"kg.ttl", "kg.nt", "kg.jsonld", "manifest.json", "text"}
+VISIBLE = {"kg.ttl", "kg.nt", "kg.jsonld", "kg.oxigraph", "manifest.json", "text"}
 
 
 def set_version(root: Path, original: str, n: int) -> None:
@@ -101,8 +101,22 @@ def check_one_build(out: Path, parsed: dict[str, int]) -> int:
         assert isomorphic(nt, Graph().parse(out / "kg.jsonld", format="json-ld"))
         found = re.search(r'"Qi Lu v(\d+)"@en', (out / "kg.nt").read_text(encoding="utf-8"))
         assert found, "the build has no versioned label"
+        assert store_label(out) == f"Qi Lu v{found.group(1)}", "the store is another build's"
         parsed[key] = int(found.group(1))
     return parsed[key]
+
+
+def store_label(out: Path) -> str:
+    """Lu Qi's English label in the build's Oxigraph store, opened read-only."""
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(resolve_build(out) / "kg.oxigraph"))
+    assert len(store) == json.loads((out / "manifest.json").read_bytes())["counts"]["triples"]
+    rows = store.query(
+        "SELECT ?l WHERE { <https://w3id.org/china-ai-kg/person/lu-qi> "
+        '<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(lang(?l) = "en") }'
+    )
+    return str(next(iter(rows))[0].value)
 
 
 def generations(out: Path) -> list[Path]:
@@ -213,6 +227,27 @@ def test_a_build_over_an_old_style_folder_takes_it_over(data_copy, tmp_path):
     check_one_build_files = check_files(out)
     assert check_one_build_files["counts"]["triples"] > 0
     assert not [p for p in snapshot(out) if p.endswith(".tmp")]
+
+
+def test_what_the_producer_writes_is_published_with_the_files_or_not_at_all(tmp_path):
+    out = tmp_path / "out"
+
+    def store(folder: Path) -> None:
+        (folder / "kg.oxigraph").mkdir()
+        (folder / "kg.oxigraph/000001.sst").write_bytes(b"one")
+
+    first = publish(out, {"kg.nt": b"<a> <b> <c> .\n"}, produce=store)
+    assert (out / "kg.oxigraph/000001.sst").read_bytes() == b"one"
+    assert (out / "kg.oxigraph").resolve() == first / "kg.oxigraph"
+
+    def failing(folder: Path) -> None:
+        store(folder)
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(KGError, match="No space left"):
+        publish(out, {"kg.nt": b"<a> <b> <d> .\n"}, produce=failing)
+    assert resolve_build(out) == first and (out / "kg.nt").read_bytes() == b"<a> <b> <c> .\n"
+    assert [p.name for p in generations(out)] == [first.name]  # the staging folder went
 
 
 @pytest.mark.parametrize("name", ["text/../../../../x.txt", "text/../../x.txt", "ABSOLUTE"])

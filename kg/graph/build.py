@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from kg.data.dataset import load_dataset
 from kg.data.model import Dataset
 from kg.errors import DataError, ValidationError
-from kg.graph.generations import publish
+from kg.graph.generations import STORE, publish
 from kg.graph.triples import _Builder
 from kg.graph.writers import _sorted_text, jsonld, turtle
 from kg.project import default_out, project_root
@@ -205,8 +205,27 @@ def build(
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode(
         "utf-8"
     )
-    folder = publish(out, files)
+    folder = publish(out, files, produce=lambda staging: write_store(staging / STORE, ntriples))
     return BuildResult(out=out, graph=graph, data=data, manifest=manifest, folder=folder)
+
+
+def write_store(path: Path, ntriples: bytes | Path) -> bool:
+    """Write an on-disk Oxigraph store at *path* holding exactly the triples of *ntriples*
+    (the bytes of kg.nt, or its path) in the default graph, and close it. Readers open it
+    read-only (``pyoxigraph.Store.read_only``). Without pyoxigraph nothing is written and
+    False is returned."""
+    try:
+        import pyoxigraph as ox
+    except ImportError:  # pragma: no cover - pyoxigraph is the "oxigraph" extra
+        return False
+    store = ox.Store(str(path))
+    if isinstance(ntriples, Path):
+        store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+    else:
+        store.bulk_load(ntriples, ox.RdfFormat.N_TRIPLES)
+    store.flush()
+    del store  # closed: the folder is complete before it is flushed and published
+    return True
 
 
 def quote_checks(data: Dataset) -> dict[str, int]:

@@ -6,6 +6,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +19,18 @@ __all__ = [
     "GENERATIONS",
     "OUTPUTS",
     "PUBLISHED",
+    "STORE",
     "pin_build",
     "publish",
     "resolve_build",
+    "staged",
 ]
 
 OUTPUTS = ("kg.ttl", "kg.nt", "kg.jsonld")
+#: The build's on-disk Oxigraph store (a folder; exactly the triples of kg.nt, default graph).
+STORE = "kg.oxigraph"
 #: What a reader sees in --out: stable links through CURRENT into the current generation.
-PUBLISHED = ("kg.ttl", "kg.nt", "kg.jsonld", "manifest.json", "text")
+PUBLISHED = ("kg.ttl", "kg.nt", "kg.jsonld", STORE, "manifest.json", "text")
 GENERATIONS = ".generations"  #: the folder in --out holding each build, one folder a build
 CURRENT = ".current"  #: the link in --out naming the current generation; swapped atomically
 
@@ -32,6 +38,7 @@ CURRENT = ".current"  #: the link in --out naming the current generation; swappe
 # --- publishing a build -----------------------------------------------------------
 #
 # out/kg.ttl -> .current/kg.ttl  (one stable link per name in PUBLISHED, made once)
+# out/kg.oxigraph -> .current/kg.oxigraph  (the store: a folder, published like the files)
 # out/.current -> .generations/<id>  (replaced by one rename: the moment a build is published)
 # out/.generations/<id>/  (each build's files; the current and the previous one are kept)
 # out/.generations/.lock  (one build at a time)
@@ -62,25 +69,71 @@ def resolve_build(out: str | Path | None = None) -> Path:
     raise DataError("no build here; run `kg build` first", out)
 
 
-def publish(out: str | Path, files: dict[str, bytes]) -> Path:
+def publish(
+    out: str | Path,
+    files: dict[str, bytes],
+    produce: Callable[[Path], None] | None = None,
+) -> Path:
     """Write *files* (relative names) as a new build of *out* and publish it at once.
 
     The files go into a fresh folder under ``out/.generations``, are flushed to disk,
     and become what ``out/<name>`` shows by one atomic rename of the ``out/.current``
-    link. Returns the new generation folder. A name that would land outside that folder
-    is refused before anything is written.
+    link. *produce*, when given, is called with that staging folder first and may write
+    anything into it (the Oxigraph store, files streamed rather than held as bytes): it is
+    flushed and published with the rest, or removed with it. Returns the new generation
+    folder. A name that would land outside that folder is refused before anything is
+    written.
+    """
+    _check_names(Path(out) / GENERATIONS / "new", files)  # before anything is written
+    with staged(out) as folder:
+        if produce is not None:
+            produce(folder)
+        _write_generation(folder, files)
+    return folder
+
+
+@contextmanager
+def staged(out: str | Path) -> Iterator[Path]:
+    """A fresh staging folder for a new build of *out*, published when the block ends.
+
+    Write the build's files and folders into the yielded folder (``kg.nt``, the
+    ``kg.oxigraph`` store, ``text/``…); when the ``with`` block ends normally every file
+    and folder in it is flushed to disk and the folder becomes the current build by one
+    atomic rename (see :func:`publish`). If the block raises, or the process dies, nothing
+    readers see changes and the folder goes (now, or at the next build). One build of
+    *out* at a time: the block holds ``out/.generations/.lock``.
     """
     out = Path(out)
     gens = out / GENERATIONS
     try:
         gens.mkdir(parents=True, exist_ok=True)
-        with open(gens / ".lock", "a") as lock:
-            return _publish_locked(out, gens, lock, files)
+        lock = open(gens / ".lock", "a")  # noqa: SIM115 - held for the whole block
     except OSError as exc:
         raise KGError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    with lock:
+        try:
+            folder, previous = _begin(out, gens, lock)
+        except OSError as exc:
+            raise KGError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        published = False
+        try:
+            yield folder
+            _fsync_tree(folder)
+            _fsync(gens)
+            _link_published_names(out, gens)
+            _replace_link(out / CURRENT, f"{GENERATIONS}/{folder.name}", gens)
+            published = True
+            _fsync(out)
+        except OSError as exc:
+            raise KGError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        finally:
+            if not published:
+                shutil.rmtree(folder, ignore_errors=True)
+        _prune(gens, keep={folder.name, previous})
 
 
-def _publish_locked(out: Path, gens: Path, lock: Any, files: dict[str, bytes]) -> Path:
+def _begin(out: Path, gens: Path, lock: Any) -> tuple[Path, str | None]:
+    """Take the lock, tidy up after killed builds, and make the staging folder."""
     import fcntl
 
     fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time: another's staging is safe
@@ -88,20 +141,8 @@ def _publish_locked(out: Path, gens: Path, lock: Any, files: dict[str, bytes]) -
     previous = _current_generation(out)
     _prune(gens, keep={previous})  # what killed builds left
     folder = Path(tempfile.mkdtemp(prefix=_stamp(), dir=gens))
-    published = False
-    try:
-        os.chmod(folder, 0o755)
-        _write_generation(folder, files)
-        _fsync(gens)
-        _link_published_names(out, gens)
-        _replace_link(out / CURRENT, f"{GENERATIONS}/{folder.name}", gens)
-        published = True
-        _fsync(out)
-    finally:
-        if not published:
-            shutil.rmtree(folder, ignore_errors=True)
-    _prune(gens, keep={folder.name, previous})
-    return folder
+    os.chmod(folder, 0o755)
+    return folder, previous
 
 
 def _stamp() -> str:
@@ -170,29 +211,47 @@ def _prune(gens: Path, keep: set[str | None]) -> None:
             entry.unlink(missing_ok=True)
 
 
-def _write_generation(folder: Path, files: dict[str, bytes]) -> None:
+def _check_names(folder: Path, files: dict[str, bytes]) -> dict[str, Path]:
+    """Where each of *files* lands in *folder*; refuse a name that would land outside it."""
     base = folder.resolve()
     targets = {}
     for name in files:
-        target = (folder / name).resolve()
+        target = (base / name).resolve()
         if not target.is_relative_to(base) or target == base:
             raise DataError(
                 f"refusing to write {name!r}: it would land outside the build folder {folder}"
             )
         targets[name] = target
-    folders = {base, base / "text"}
-    (base / "text").mkdir()
+    return targets
+
+
+def _write_generation(folder: Path, files: dict[str, bytes]) -> None:
+    targets = _check_names(folder, files)
+    (folder / "text").mkdir(exist_ok=True)
     for name, body in files.items():
         target = targets[name]
         target.parent.mkdir(parents=True, exist_ok=True)
-        folders.add(target.parent)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "wb") as handle:
             handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-    for path in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        _fsync(path)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file and folder under *folder* (and itself) to disk, deepest first."""
+    folders = []
+    for parent, _dirs, names in os.walk(folder):
+        folders.append(parent)
+        for name in names:
+            path = os.path.join(parent, name)
+            if os.path.islink(path):
+                continue
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    for path in sorted(folders, key=lambda p: p.count(os.sep), reverse=True):
+        _fsync(Path(path))
 
 
 def _fsync(folder: Path) -> None:
