@@ -321,11 +321,15 @@ class _Reader:
                 found.append((int(str(start)) if start is not None else 0, str(exact)))
         return sorted(found)
 
-    def sourced_quotes(self, nodes: list[Any]) -> list[tuple[str, str]]:
-        """``(source, quote)`` of every evidence span of *nodes*, in source order."""
+    def sourced_quotes(
+        self, nodes: list[Any], via: str = "prov:wasDerivedFrom"
+    ) -> list[tuple[str, str]]:
+        """``(source, quote)`` of every evidence span of *nodes*, in source order; with *via*
+        ``kg:startDateFrom`` (``kg:endDateFrom``, ``kg:dateFrom``) only the quotes of the
+        statements that give the fact's start (end, date)."""
         found = []
         for node in nodes:
-            for span in self.graph.objects(node, self.u("prov:wasDerivedFrom")):
+            for span in self.graph.objects(node, self.u(via)):
                 source = str(self.graph.value(span, self.u("oa:hasSource")) or "")
                 start = exact = None
                 for selector in self.graph.objects(span, self.u("oa:hasSelector")):

@@ -249,6 +249,12 @@ def _report(graph: Graph, G: Any, org: str, lang: str, top: int) -> dict[str, An
 #: that state that date, not every quote of the tenure (a joining is not told by the
 #: sentence of the departure).
 _TENURE_EVENTS = frozenset({"joined", "moved", "took role", "left", "stepped down"})
+#: A fact's date properties and the links to the quotes that give each.
+_DATE_FROM = (
+    ("schema:startDate", "kg:startDateFrom"),
+    ("schema:endDate", "kg:endDateFrom"),
+    ("kg:date", "kg:dateFrom"),
+)
 
 
 def _at_their_dates(rows: list[dict[str, Any]], graph: Graph, lang: str) -> list[dict[str, Any]]:
@@ -279,7 +285,15 @@ def _cite_the_date(graph: Graph, lang: str, row: dict[str, Any]) -> dict[str, An
     from kg.analysis.facts import _Reader, stating
 
     reader = _Reader(graph, lang)
-    found = reader.sourced_quotes([reader._uri(f) for f in row.get("facts") or []])
+    nodes = [reader._uri(f) for f in row.get("facts") or []]
+    # the quotes of the statements that give this very date (kg:startDateFrom …), if any
+    found = [
+        pair
+        for node in nodes
+        for key, via in _DATE_FROM
+        if str(reader.value(node, key) or "") == row["date"]
+        for pair in reader.sourced_quotes([node], via)
+    ] or reader.sourced_quotes(nodes)
     quotes = stating(found, row["date"])
     if quotes:
         return {**row, "quotes": quotes, "quote": " … ".join(quotes), "date_quoted": True}

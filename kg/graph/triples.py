@@ -19,6 +19,8 @@ from kg.project.namespaces import BASE, PREFIXES, entity_iri, expand
 if TYPE_CHECKING:
     from rdflib import URIRef
 
+    from kg.graph.merge import MergedFact
+
 _CLASSES = {
     "Person": "schema:Person",
     "Organization": "schema:Organization",
@@ -26,6 +28,13 @@ _CLASSES = {
     "Product": "schema:Product",
     "Role": "org:Role",
 }
+
+#: Which quotes state which date of a fact (each a sub-property of prov:wasDerivedFrom).
+_DATE_EVIDENCE = (
+    ("start", "kg:startDateFrom"),
+    ("end", "kg:endDateFrom"),
+    ("date", "kg:dateFrom"),
+)
 
 
 def _digest(*parts: object) -> str:
@@ -94,7 +103,9 @@ class _Builder:
     def article(self, source_id: str) -> URIRef:
         return self.e(f"source/{source_id}")
 
-    def evidence(self, node: URIRef, evidence: Iterable[Evidence]) -> None:
+    def evidence(self, node: URIRef, evidence: Iterable[Evidence]) -> list[URIRef]:
+        """Link *node* to a span per quote (``prov:wasDerivedFrom``); return the spans."""
+        spans: list[URIRef] = []
         for ev in evidence:
             if ev.start is None:  # a cited source's quote never checked against its text
                 digest = hashlib.sha256(ev.exact.encode("utf-8")).hexdigest()[:16]
@@ -103,6 +114,7 @@ class _Builder:
                 span = self.URIRef(f"{BASE}evidence/{ev.source}/{ev.start}-{ev.end}")
             quote = self.URIRef(f"{span}/quote")
             self.add(node, "prov:wasDerivedFrom", span)
+            spans.append(span)
             self.add(span, "rdf:type", self.t("oa:SpecificResource"))
             self.add(span, "oa:hasSource", self.article(ev.source))
             self.add(span, "oa:hasSelector", quote)
@@ -116,6 +128,21 @@ class _Builder:
                 self.add(position, "rdf:type", self.t("oa:TextPositionSelector"))
                 self.add(position, "oa:start", self.offset(ev.start))
                 self.add(position, "oa:end", self.offset(ev.end))
+        return spans
+
+    def dated_evidence(self, node: URIRef, fact: MergedFact) -> None:
+        """Each record's quotes, and which of the fact's dates that record states.
+
+        A fact merges the statements of several sources; a date is cited only by the quotes
+        of a statement that gives that very date (``kg:endDateFrom`` …), so a departure never
+        cites a quote that only dates the joining, or states the year but not the month."""
+        for record in fact.records:
+            spans = self.evidence(node, record.evidence)
+            for key, curie in _DATE_EVIDENCE:
+                value = getattr(fact, key)
+                if value and getattr(record, key, None) == value:
+                    for span in spans:
+                        self.add(node, curie, span)
 
     def check_note(self, ev: Evidence) -> str:
         """How a cited source's quote is known to be in its text (kg:quoteCheck)."""
@@ -238,7 +265,7 @@ class _Builder:
             # One node per fact; where sources disagree on its dates, one per source's statement.
             extra = (st.source, st.id) if fact.disputed else ()
             node = self.reify(subject, rel.predicate, obj, *extra)
-            self.evidence(node, fact.evidence)
+            self.dated_evidence(node, fact)
             self.qualify(node, start=fact.start, end=fact.end, date=fact.date)
             if fact.status:
                 self.add(node, "kg:status", self.text(fact.status))
@@ -260,7 +287,7 @@ class _Builder:
             self.add(node, "org:organization", self.e(m.organization))
             self.add(node, "org:role", self.e(m.role))
             self.qualify(node, start=fact.start, end=fact.end)
-            self.evidence(node, fact.evidence)
+            self.dated_evidence(node, fact)
             for record in fact.records:
                 self.nodes[(record.source, record.id)] = node
 
