@@ -187,11 +187,11 @@ def test_results_in_every_w3c_format(store):
     assert serialize(run(store, "founders"), "xml").startswith(b"<?xml")
     csv_lines = serialize(run(store, "founders"), "csv").decode().splitlines()
     assert (
-        csv_lines[0] == "company,companyLabel,founder,founderLabel"
+        csv_lines[0] == "company,companyLabel,founded,founder,founderLabel"
         and len(csv_lines) == founded() + 1
     )
     tsv_lines = serialize(run(store, "founders"), "tsv").decode().splitlines()
-    assert tsv_lines[0] == "?company\t?companyLabel\t?founder\t?founderLabel"
+    assert tsv_lines[0] == "?company\t?companyLabel\t?founded\t?founder\t?founderLabel"
     assert (
         '"地平线"@zh-hans' in tsv_lines[1].lower()
         or '"地平线"@zh-hans' in "\n".join(tsv_lines).lower()
@@ -369,3 +369,63 @@ def test_a_named_query_must_bind_its_header_defaults(tmp_path):
     other.write_text(header + 'SELECT * WHERE { VALUES $lang { "en" } ?s rdfs:label ?l }\n')
     with pytest.raises(QueryError, match=r'defaults to "zh-Hans" in the header but to "en"'):
         _parse_header(other)
+
+
+def _founding_dates(graph) -> dict[str, str]:
+    """Each company's founding date as the graph's founder statements give it (kg:date): the
+    earliest text where sources differ (2015 before 2015-06)."""
+    from rdflib import RDF, URIRef
+
+    founder, date = URIRef("https://schema.org/founder"), URIRef(KG + "date")
+    found: dict[str, str] = {}
+    for st in graph.subjects(RDF.predicate, founder):
+        company = str(graph.value(st, RDF.subject))
+        for value in graph.objects(st, date):
+            found[company] = min(found.get(company, str(value)), str(value))
+    return found
+
+
+KG = "https://w3id.org/china-ai-kg/"
+
+
+def test_founding_dates_are_the_sources_and_never_invented(store, graph):
+    dates = _founding_dates(graph)
+    assert dates[KG + "org/horizon-robotics"] == "2015" and dates[KG + "org/baidu"] == "2000-01-18"
+    founders = rows(run(store, "founders", lang="en"))
+    assert {r["company"]: r["founded"] for r in founders} == {
+        r["company"]: dates.get(r["company"]) for r in founders
+    }
+    assert any(r["founded"] is None for r in founders)  # undated stays undated
+    assert len(founders) == founded()  # a row per founder fact, as before
+    startups = rows(run(store, "alumni_startups"))
+    assert startups and all(r["founded"] == dates.get(r["company"]) for r in startups)
+    assert len({r["company"] for r in startups}) == len(startups)
+    career = rows(run(store, "career", {"person": "person/yu-kai"}))
+    assert {(r["organization"], r["founded"]) for r in career} == {
+        (KG + "org/horizon-robotics", "2015"),
+        (KG + "org/baidu", "2000-01-18"),
+    }
+
+
+def test_roles_takes_an_optional_organisation(store):
+    every = rows(run(store, "roles"))
+    baidu = rows(run(store, "roles", {"org": "org/baidu"}))
+    assert len({r["organization"] for r in every}) > 1
+    assert baidu and sorted(map(repr, baidu)) == sorted(
+        repr(r) for r in every if r["organization"] == KG + "org/baidu"
+    )
+    assert rows(run(store, "roles", {"org": "org/kunlunxin"}, lang="en")) == [
+        r for r in rows(run(store, "roles", lang="en")) if r["organization"] == KG + "org/kunlunxin"
+    ]
+
+
+def test_an_optional_parameter_stays_a_variable_until_given():
+    from kg.query.named import bind
+
+    roles = named_queries()["roles"]
+    assert roles.params["org"][0] == "UNDEF"
+    unbound = bind(roles.text, {}, roles)
+    assert "{ UNDEF }" not in unbound and "?m org:organization $org" in unbound
+    anchored = bind(roles.text, {"org": "org/baidu"}, roles)
+    assert f"?m org:organization <{KG}org/baidu>" in anchored
+    assert f"BIND (<{KG}org/baidu> AS ?organization)" in anchored and "$org rdfs" not in anchored

@@ -379,3 +379,97 @@ def test_a_link_may_name_the_person(chromium, server, tmp_path):
         assert_shows(page, server, "person/ouyang-jian", tmp_path)
     finally:
         context.close()
+
+
+def bound_rows(server, query: str, values: dict[str, str]) -> list[list[str]]:
+    """The rows of a named query with *values* bound, as the page's table shows them."""
+    from kg.project.namespaces import PREFIXES
+    from kg.query.named import bind, named_queries
+
+    q = named_queries()[query]
+    data = json.loads(ask(server, bind(q.text, values, q), "application/sparql-results+json"))
+    names = data["head"]["vars"]
+
+    def cell(b: dict, v: str) -> str:
+        if v + "Label" in b and v in b:
+            return b[v + "Label"]["value"]
+        value = b.get(v, {}).get("value", "")
+        if b.get(v, {}).get("type") == "uri":  # shown short, as kg.js's short() writes it
+            for prefix, ns in PREFIXES.items():
+                if value.startswith(ns):
+                    local = value[len(ns) :]
+                    return local if prefix == "kg" and "/" in local else f"{prefix}:{local}"
+        return value
+
+    return [[cell(b, v) for v in names] for b in data["results"]["bindings"]]
+
+
+def test_who_was_at_takes_an_organisation_and_a_year_from_the_form(chromium, server, tmp_path):
+    """Issue 23: "who was at ORG in YEAR" on the form: org by name, year as a number."""
+    context, page, seen = open_page(chromium, server)
+    try:
+        page.set_default_timeout(15000)
+        page.select_option("#named", "who_was_at")
+        labels = page.eval_on_selector_all("#params label", "ls => ls.map(l => l.textContent)")
+        assert labels == ["org", "year"]
+        assert page.input_value("#param-org") == "org/baidu"
+        assert page.input_value("#param-year") == "2016"
+        assert page.get_attribute("#param-year", "inputmode") == "numeric"
+        page.fill("#param-org", "百度")  # a name, looked up
+        page.fill("#param-year", "2017")  # a number, never looked up as a name
+        page.click("#run")
+        wait_for_results(page)
+        assert "year = 2017" in page.inner_text("#about")
+        assert "(<" + KG + "org/baidu> 2017)" in get_query(page)
+        rows = bound_rows(server, "who_was_at", {"org": "org/baidu", "year": "2017"})
+        assert rows and shown_rows(page) == rows
+        # Qi Lu joined Baidu in 2017: dated there in 2017, not in the default 2016.
+        assert ["dated", "陆奇"] in [r[:3:2] for r in rows]
+        before = bound_rows(server, "who_was_at", {"org": "org/baidu", "year": "2016"})
+        assert ["dated", "陆奇"] not in [r[:3:2] for r in before]
+        link = parse_qs(urlsplit(page.url).query)
+        assert link["query"] == ["who_was_at"] and link["year"] == ["2017"]
+        page.fill("#param-year", "last year")
+        page.click("#run")
+        page.wait_for_function("() => document.querySelector('#status.error')")
+        assert "year takes a number" in page.inner_text("#status")
+        assert page.locator("#results tbody tr").count() == 0
+        page.screenshot(path=str(tmp_path / "who-was-at.png"))
+        assert seen["errors"] == []
+    finally:
+        context.close()
+
+
+def test_roles_lists_every_organisation_until_one_is_given(chromium, server):
+    """roles' $org is optional: empty shows every organisation's roles, a name anchors them."""
+    context, page, seen = open_page(chromium, server)
+    try:
+        page.set_default_timeout(15000)
+        page.select_option("#named", "roles")
+        assert page.input_value("#param-org") == ""
+        page.click("#run")
+        wait_for_results(page)
+        every = shown_rows(page)
+        assert every == bound_rows(server, "roles", {})
+        assert len({r[3] for r in every}) > 1  # several organisations
+        page.fill("#param-org", "百度")
+        page.click("#run")
+        page.wait_for_function(
+            "iri => document.querySelector('.CodeMirror').CodeMirror.getValue().includes(iri)"
+            " && /^\\d+ results? in/.test(document.querySelector('#status').textContent)",
+            arg="VALUES $org { <" + KG + "org/baidu> }",
+        )
+        baidu = shown_rows(page)
+        assert baidu == bound_rows(server, "roles", {"org": "org/baidu"})
+        assert baidu and {r[3] for r in baidu} == {"百度"} and len(baidu) < len(every)
+        page.fill("#param-org", "")  # back to every organisation
+        page.click("#run")
+        page.wait_for_function(
+            "() => document.querySelector('.CodeMirror').CodeMirror.getValue()"
+            ".includes('VALUES $org { UNDEF }')"
+            " && /^\\d+ results? in/.test(document.querySelector('#status').textContent)"
+        )
+        assert shown_rows(page) == every
+        assert seen["errors"] == []
+    finally:
+        context.close()

@@ -8,6 +8,10 @@ Named queries are ``.rq`` files in ``kg/query/queries/``; each starts with a hea
     # param org: kg:org/baidu  the organisation
     # param lang: "zh-Hans"  language of the labels
 
+A parameter whose default is ``UNDEF`` is optional: without a value it stays a variable
+(``VALUES $org { UNDEF }`` leaves ``$org`` unbound, so ``roles`` lists every organisation's),
+and a value puts a constant in its place like any other parameter's.
+
 Parameters are written ``$name`` in the query, and each has its default bound in
 the query itself, in a ``VALUES $name { term }`` clause (or ``VALUES ($a $b) {
 (term term) }``) at the top of every group that uses it. So a named query gives
@@ -55,7 +59,12 @@ _SKIP = (
 _NAME = r"\$[A-Za-z_][A-Za-z0-9_]*"
 # A parameter's default: VALUES over $-written variables with one row, e.g.
 # VALUES ($org $lang) { (<https://w3id.org/china-ai-kg/org/baidu> "zh-Hans") }.
-_TERM = r'<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*)?|-?\d+(?:\.\d+)?'
+_TERM = (
+    r'<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*)?|-?\d+(?:\.\d+)?'
+    r"|\bUNDEF\b"
+)
+#: The default of an optional parameter: unbound, so the query answers for every value.
+UNDEF = "UNDEF"
 _DEFAULTS = (
     rf"\bVALUES\s+(?:{_NAME}|\((?:\s*{_NAME})+\s*\))\s*"
     rf"\{{\s*(?:(?:{_TERM})|\((?:\s*(?:{_TERM}))+\s*\))\s*\}}"
@@ -112,7 +121,7 @@ def _parse_header(path: Path) -> NamedQuery:
                 f"{path}: parameter ${name} has no default in the query; "
                 f"add VALUES ${name} {{ {term(default)} }} to each group that uses it"
             )
-        if bound[name] != term(default):
+        if bound[name] != (UNDEF if default == UNDEF else term(default)):
             raise QueryError(
                 f"{path}: parameter ${name} defaults to {default} in the header "
                 f"but to {bound[name]} in the query"
@@ -295,7 +304,8 @@ def text_term(value: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _bind(text: str, values: tuple[tuple[str, str], ...]) -> str:
     """The substitution itself, cached: the same query is often run again."""
-    terms = {name: term(value) for name, value in values}
+    # An optional parameter left UNDEF stays a variable: unbound, it matches every value.
+    terms = {name: term(value) for name, value in values if value.strip() != UNDEF}
 
     def swap(match: re.Match[str]) -> str:
         if match.group(1) is not None:

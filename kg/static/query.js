@@ -23,6 +23,41 @@ const lookups = new WeakMap();  // a parameter input -> {text, promise} of its l
 const ENTITY_ID = /^(person|org|market|product|role)\/[a-z0-9-]+$/;
 
 function current() { return named[$("named").value]; }
+
+// A parameter's kind, from its default in the query's header (/queries): text where the default
+// is a string ("zh-Hans"), a number where it is one (who_was_at's year), optional where it is
+// UNDEF (roles' org: every value until one is given), else an entity (an id or a name).
+const NUMBER = /^-?\d+(\.\d+)?$/;
+function kindOf(q, name) {
+  const d = q.params[name];
+  return d.startsWith('"') ? "text" : NUMBER.test(d) ? "number" : "entity";
+}
+function optional(q, name) { return q.params[name] === "UNDEF"; }
+// kg.js reads VALUES clauses of terms; an optional parameter's VALUES $name { UNDEF } is read
+// and written here.
+const UNDEF_CLAUSE = /\bVALUES\s+\$(\w+)\s*\{\s*UNDEF\s*\}/g;
+const TERM = /<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*)?|-?\d+(?:\.\d+)?/;
+/** The defaults the text binds, {name: term}; "" for a parameter left UNDEF. */
+function paramsOf(text) {
+  const out = KG.params(text);
+  for (const m of text.matchAll(UNDEF_CLAUSE)) if (!(m[1] in out)) out[m[1]] = "";
+  return out;
+}
+/** The text with $name set to term; "" sets an optional parameter back to UNDEF. */
+function setParam(text, name, term) {
+  if (term === "") {
+    const one = new RegExp("\\bVALUES\\s+\\$" + name + "\\s*\\{\\s*(?:" + TERM.source + ")\\s*\\}", "g");
+    return text.replace(one, () => "VALUES $" + name + " { UNDEF }");
+  }
+  text = text.replace(UNDEF_CLAUSE, (all, n) => (n === name ? "VALUES $" + n + " { " + term + " }" : all));
+  return KG.setParam(text, name, term);
+}
+/** An input's value as the term the query text holds ("" for an optional one left empty). */
+function termOf(input, value) {
+  if (input.dataset.optional === "1" && value.trim() === "") return "";
+  return KG.term(value, input.dataset.textual === "1");
+}
+
 function status(text, error) {
   $("status").textContent = text;
   $("status").className = error ? "error" : "";
@@ -44,13 +79,15 @@ function describe() {
   box.replaceChildren();
   if (!q) return;
   box.append(q.en + " — " + q.zh);
-  const now = KG.params(editor.getValue());
+  const now = paramsOf(editor.getValue());
   const shown = Object.keys(q.params).filter((n) => n !== "lang" && n in now);
   const value = (n) => {
     const input = $("param-" + n);
-    if (!input || input.value === input.dataset.synced) return KG.shown(now[n]);
+    if (!input || input.value === input.dataset.synced) return now[n] === "" ? "any" : KG.shown(now[n]);
     const text = input.value.trim();
-    return input.dataset.textual || ENTITY_ID.test(text) || text.startsWith("<") ? text : text + " (to be looked up)";
+    if (text === "" && input.dataset.optional) return "any";
+    return input.dataset.textual || input.dataset.number || ENTITY_ID.test(text) || text.startsWith("<")
+      ? text : text + " (to be looked up)";
   };
   if (shown.length) box.append(" (" + shown.map((n) => n + " = " + value(n)).join(", ") + ")");
 }
@@ -63,17 +100,25 @@ function buildForm(q) {
   form.replaceChildren();
   const names = Object.keys(q.params).filter((n) => n !== "lang");
   form.hidden = names.length === 0;
-  const now = KG.params(editor.getValue());
+  const now = paramsOf(editor.getValue());
   for (const name of names) {
-    const textual = q.params[name].startsWith('"');
+    const kind = kindOf(q, name);
+    const textual = kind === "text";
     const label = document.createElement("label");
     label.textContent = name;
     label.htmlFor = "param-" + name;
     const input = document.createElement("input");
     input.id = "param-" + name;
     input.name = name;
-    input.value = input.dataset.synced = KG.shown(now[name] || q.params[name]);
+    input.dataset.optional = optional(q, name) ? "1" : "";
+    const term = name in now ? now[name] : input.dataset.optional ? "" : q.params[name];
+    input.value = input.dataset.synced = term === "" ? "" : KG.shown(term);
     input.dataset.textual = textual ? "1" : "";
+    input.dataset.number = kind === "number" ? "1" : "";
+    if (kind === "number") {
+      input.inputMode = "numeric";
+      input.placeholder = "a number";
+    }
     form.append(label, input);
     // Any edit, typed, pasted or composed with an IME, makes the results shown stale.
     const edited = () => {
@@ -84,8 +129,8 @@ function buildForm(q) {
     };
     input.addEventListener("input", edited);
     input.addEventListener("compositionend", edited);
-    if (!textual) {  // an entity: look it up by any of its names
-      input.placeholder = "an id, or a name to look up";
+    if (kind === "entity") {  // an entity: look it up by any of its names
+      input.placeholder = input.dataset.optional ? "any (or an id, or a name to look up)" : "an id, or a name to look up";
       input.title = "an entity id (org/baidu) or any of its names (百度, Baidu)";
       const matches = document.createElement("select");
       matches.id = "param-" + name + "-matches";
@@ -105,10 +150,10 @@ function buildForm(q) {
 
 /** The form's inputs that are not being edited show the values the query text holds. */
 function fillForm() {
-  const now = KG.params(editor.getValue());
+  const now = paramsOf(editor.getValue());
   for (const input of $("params").querySelectorAll("input")) {
     if (!(input.name in now) || input.value !== input.dataset.synced) continue;
-    const shown = KG.shown(now[input.name]);
+    const shown = now[input.name] === "" ? "" : KG.shown(now[input.name]);
     if (shown !== input.value) input.value = input.dataset.synced = shown;
   }
 }
@@ -117,7 +162,7 @@ function fillForm() {
 function apply(input, value) {
   if (!input.isConnected) return;  // the form of a query no longer chosen
   input.value = input.dataset.synced = value;
-  const text = KG.setParam(editor.getValue(), input.name, KG.term(value, input.dataset.textual === "1"));
+  const text = setParam(editor.getValue(), input.name, termOf(input, value));
   if (text !== editor.getValue()) editor.setValue(text);
   share();
 }
@@ -129,7 +174,12 @@ function settle(input) {
   const text = input.value.trim();
   if (input.value === input.dataset.synced) return Promise.resolve("applied");
   const textual = input.dataset.textual === "1";
-  if (textual || ENTITY_ID.test(text) || text.startsWith("<") || !named.find_entity) {
+  if (input.dataset.number === "1" && !NUMBER.test(text)) {
+    status(input.name + " takes a number, not “" + text + "”", true);
+    return Promise.resolve("blocked");
+  }
+  if (textual || input.dataset.number === "1" || (text === "" && input.dataset.optional === "1")
+      || ENTITY_ID.test(text) || text.startsWith("<") || !named.find_entity) {
     apply(input, textual ? input.value : text);
     return Promise.resolve("applied");
   }
@@ -253,7 +303,7 @@ function share() {
 function formText(q) {
   let text = KG.setParam(q.text, "lang", KG.quote($("lang").value));
   for (const input of $("params").querySelectorAll("input")) {
-    text = KG.setParam(text, input.name, KG.term(input.dataset.synced, input.dataset.textual === "1"));
+    text = setParam(text, input.name, termOf(input, input.dataset.synced));
   }
   return text;
 }
