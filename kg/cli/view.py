@@ -226,18 +226,30 @@ def serve(
     show_default=True,
     help="Seed of the layout (same graph and seed, same file).",
 )
+@click.option(
+    "--org",
+    default=None,
+    help="The organisation whose diaspora the page shows first: an id, the end of one or "
+    "a name [default: Baidu, where the graph has it]; ?org= in the page's URL picks another.",
+)
 @store_option
 @_friendly
-def viz(graph_file: Path | None, lang: str, out: Path | None, seed: int, store: str) -> None:
+def viz(
+    graph_file: Path | None, lang: str, out: Path | None, seed: int, org: str | None, store: str
+) -> None:
     """Write the interactive graph: one self-contained HTML file that works offline.
 
-    People, organisations, products and stock markets are styled by type and sized
-    by degree; edges are labelled by relation. Hover for names in every language,
-    dates and the quoted evidence; search by any name; filter by type and relation.
+    The first view is an organisation's diaspora: the organisation, the people who
+    worked there by when they left, and what they founded or joined; the whole graph
+    is one click away. People, organisations, products and stock markets are styled
+    by type; edges are labelled by relation. Hover for names in every language,
+    dates and the quoted evidence; search by any name; filter by type and relation;
+    a year slider shows who was where in a year, from the dated facts.
 
     \b
     Example:
       kg build && kg viz --lang en --out build/graph-en.html
+      kg viz --org google
     """
     from kg.viz.page import write_html
 
@@ -247,5 +259,5 @@ def viz(graph_file: Path | None, lang: str, out: Path | None, seed: int, store: 
         from kg.query.store import open_store, whole_graph
 
         source = whole_graph(open_store(store, source))
-    path = write_html(source, target, lang=lang, seed=seed)
+    path = write_html(source, target, lang=lang, seed=seed, org=org)
     click.echo(f"Wrote {_shown(Path(path))}")

@@ -142,15 +142,7 @@ class App:
         if url.path == "/labels" and read:
             return Answer(200, "application/json", labels_listing())
         if url.path == "/graph" and read:
-            path = self.graph_html
-            if path is None or not path.is_file():
-                return error(
-                    404, "no interactive graph here yet: run `kg viz` and restart `kg serve`"
-                )
-            csp = CSP.replace("img-src data:", "img-src data: blob:")
-            return Answer(
-                200, "text/html; charset=utf-8", path.read_bytes(), {"Content-Security-Policy": csp}
-            )
+            return self._graph_page(url.query)
         if url.path.startswith("/reconcile"):
             return self.reconciler.route(request, url.path, url.query)
         linked = self.linked.route(request, url.path)  # entity paths, VoID, the ontology
@@ -161,6 +153,32 @@ class App:
         ):
             return _with(error(405, f"{method} is not allowed here"), Allow="GET, HEAD")
         return error(404, "not found; the endpoint is /sparql and the query page is /")
+
+    def _graph_page(self, query_string: str) -> Answer:
+        """The interactive graph: the page ``kg viz`` wrote, or, for ``?lang=`` another
+        language than that page's, the page made from the served graph (once per language;
+        ``?org=`` is read by the page itself)."""
+        import re
+
+        from kg.viz.model import LANGS
+
+        csp = CSP.replace("img-src data:", "img-src data: blob:")
+        lang = (parse_qs(query_string).get("lang") or [""])[0]
+        if lang and lang not in LANGS:
+            return error(400, f"unknown language {lang!r}: use lang={', '.join(LANGS)}")
+        path = self.graph_html
+        body = path.read_bytes() if path is not None and path.is_file() else None
+        written = re.search(rb'<html lang="([^"]+)"', body[:400]) if body else None
+        if lang and (written is None or written.group(1).decode() != lang):
+            served = Path(self.pool.settings.graph)
+            if not served.is_file():
+                return error(404, f"no {lang} graph page here: run `kg viz --lang {lang}`")
+            from kg.viz.page import served_page
+
+            body = served_page(served, lang)
+        if body is None:
+            return error(404, "no interactive graph here yet: run `kg viz` and restart `kg serve`")
+        return Answer(200, "text/html; charset=utf-8", body, {"Content-Security-Policy": csp})
 
     def _sparql(self, request: Request, query_string: str) -> Answer:
         method = request.method

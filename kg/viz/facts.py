@@ -273,6 +273,9 @@ def viz_graph(
             status=status(e),
             quotes=_quotes(e.evidence, texts),
             disputed=e.key in disputed,
+            start=e.start or "",
+            end=e.end or "",
+            date=e.date or "",
         )
         for e in drawn
     ]

@@ -92,6 +92,23 @@ _UI: dict[str, dict[str, str]] = {
         "editor": "{name}:{title}的编辑",
         "publisher": "{name}:{title}的出版方",
         "no_tie": "{name}:与图中其他实体没有关系",
+        "whole": "显示全图",
+        "flow": "{org}的人才流向",
+        "fit": "适应窗口",
+        "year": "年份",
+        "all_years": "全部年份",
+        "undated": "未注明日期(淡色虚线)",
+        "year_note": (
+            "{y}年:只显示注明日期、当年有效的事实;未注明日期的事实以淡色虚线标出,不当作当年属实。"
+        ),
+        "until": "至{d}",
+        "since": "{d}起",
+        "flow_note": (
+            "左:{org}及其集团;中:曾在那里工作的人,按离开时间排序(未注明日期的在后);"
+            "右:他们创立或加入的机构。"
+        ),
+        "no_org": "图中没有名为“{org}”的机构。",
+        "no_alumni": "图中没有{org}的前员工,显示全图。",
     },
     "zh-Hant": {
         "title": "中國AI產業知識圖譜",
@@ -118,6 +135,23 @@ _UI: dict[str, dict[str, str]] = {
         "editor": "{name}:{title}的編輯",
         "publisher": "{name}:{title}的出版方",
         "no_tie": "{name}:與圖中其他實體沒有關係",
+        "whole": "顯示全圖",
+        "flow": "{org}的人才流向",
+        "fit": "適應視窗",
+        "year": "年份",
+        "all_years": "全部年份",
+        "undated": "未註明日期(淡色虛線)",
+        "year_note": (
+            "{y}年:只顯示註明日期、當年有效的事實;未註明日期的事實以淡色虛線標出,不當作當年屬實。"
+        ),
+        "until": "至{d}",
+        "since": "{d}起",
+        "flow_note": (
+            "左:{org}及其集團;中:曾在那裡工作的人,按離開時間排序(未註明日期的在後);"
+            "右:他們創立或加入的機構。"
+        ),
+        "no_org": "圖中沒有名為「{org}」的機構。",
+        "no_alumni": "圖中沒有{org}的前員工,顯示全圖。",
     },
     "en": {
         "title": "China's AI industry: knowledge graph",
@@ -146,6 +180,24 @@ _UI: dict[str, dict[str, str]] = {
         "editor": "{name}: editor of {title}",
         "publisher": "{name}: publisher of {title}",
         "no_tie": "{name}: no tie to another entity in the graph",
+        "whole": "Whole graph",
+        "flow": "Where {org}'s people went",
+        "fit": "Fit",
+        "year": "Year",
+        "all_years": "All years",
+        "undated": "undated (faded, dashed)",
+        "year_note": (
+            "{y}: only the dated facts that held that year; undated facts are drawn "
+            "faded and dashed, not as true that year."
+        ),
+        "until": "until {d}",
+        "since": "from {d}",
+        "flow_note": (
+            "Left: {org} and its group; middle: the people who worked there, by when they "
+            "left (undated last); right: what they founded or joined."
+        ),
+        "no_org": "No organisation named “{org}” in the graph.",
+        "no_alumni": "No former staff of {org} in the graph; showing the whole graph.",
     },
 }
 
@@ -217,6 +269,11 @@ class VizEdge:
     status: str = ""
     disputed: bool = False  #: another source's statement contradicts it (kg conflicts)
     quotes: tuple[VizQuote, ...] = ()
+    #: the dates the facts give (ISO, any precision, or empty): the page's year control
+    #: shows an edge in the years they place it in, and an edge with none as undated
+    start: str = ""
+    end: str = ""
+    date: str = ""
 
 
 @dataclass

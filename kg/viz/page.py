@@ -35,11 +35,13 @@ The page's data and its look are in :mod:`kg.viz.model`, built from a graph by
 from __future__ import annotations
 
 import base64
+import difflib
 import functools
 import hashlib
 import html
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 from kg.errors import KGError
 from kg.project.datafile import atomic_write
 from kg.viz.facts import viz_graph
-from kg.viz.layout import EDGE_FONT, LABEL_LIMIT
+from kg.viz.layout import LABEL_LIMIT
 from kg.viz.model import (
     _TYPE_ORDER,
     _UI,
@@ -56,52 +58,47 @@ from kg.viz.model import (
     TYPE_NAMES,
     TYPE_STYLES,
     VizGraph,
+    VizNode,
     VizSource,
     _check_lang,
     _type,
     relation_style,
 )
+from kg.viz.options import STABILIZE_LIMIT, font_face, vis_options
 from kg.viz.place import _bends, _place
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
 __all__ = [
+    "DEFAULT_ORG",
     "STABILIZE_LIMIT",
     "page_layout",
     "render_html",
+    "served_page",
     "write_html",
     "write_viz_html",
 ]
 
-#: Up to this many nodes the page keeps labels apart and starts zoomed in to read them;
-#: larger graphs are drawn as laid out, labels appearing as one zooms in.
-STABILIZE_LIMIT = LABEL_LIMIT
 #: The page starts at no smaller zoom than this (node labels of 14 px stay 12.6 px or more).
 MIN_SCALE = 0.9
 _VIS = "vis-9.1.2"
 _STATIC = Path(__file__).resolve().parent.parent / "static"
-_FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", ' + (
-    '"Microsoft YaHei", "Noto Sans CJK TC", "Noto Sans", sans-serif'
-)
-_FONT_HANT = (
-    _FONT.replace("CJK SC", "CJK TC")
-    .replace("Sans SC", "Sans TC")
-    .replace("PingFang SC", "PingFang TC")
-)
 # --- the page --------------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=1)
 def _static() -> tuple[str, str, str]:
-    """The page's markup, style and script (``kg/static/graph.*``)."""
+    """The page's markup, style and script (``kg/static/graph.*``; the script is
+    ``graph-flow.js``, the first view and the year control, then ``graph.js``)."""
     try:
-        return tuple(  # type: ignore[return-value]
+        page, css, flow, script = (
             (_STATIC / name).read_text(encoding="utf-8")
-            for name in ("graph.html", "graph.css", "graph.js")
+            for name in ("graph.html", "graph.css", "graph-flow.js", "graph.js")
         )
     except OSError as exc:  # pragma: no cover - a broken installation
         raise KGError(f"the page's files are missing from {_STATIC}: {exc}") from exc
+    return page, css, flow + "\n" + script
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,91 +141,6 @@ def _csp_hash(script: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def _options(vg: VizGraph, seed: int, stabilize: int, type_keys: Sequence[str]) -> dict[str, Any]:
-    big = stabilize == 0 and len(vg.nodes) > STABILIZE_LIMIT
-    face = _FONT_HANT if vg.lang == "zh-Hant" else _FONT
-    groups = {}
-    for key in type_keys:
-        style = TYPE_STYLES[key]
-        colour = {"background": style["fill"], "border": style["border"]}
-        groups[key] = {
-            "shape": style["shape"],
-            "color": {
-                **colour,
-                "highlight": {"background": "#FFE066", "border": "#C9302C"},
-                "hover": {"background": style["fill"], "border": "#222222"},
-            },
-        }
-    physics: dict[str, Any] = {"enabled": False}
-    if stabilize:
-        physics = {
-            "enabled": True,
-            "solver": "barnesHut",
-            "barnesHut": {
-                "gravitationalConstant": -3500,
-                "centralGravity": 0.5,
-                "springLength": 95,
-                "springConstant": 0.04,
-                "damping": 0.5,
-                "avoidOverlap": 0.9,
-            },
-            "stabilization": {
-                "enabled": True,
-                "iterations": stabilize,
-                "updateInterval": 50,
-                "fit": True,
-            },
-        }
-    return {
-        "autoResize": True,
-        "layout": {"randomSeed": seed, "improvedLayout": False},
-        "physics": physics,
-        "groups": groups,
-        "nodes": {
-            "borderWidth": 1.5,
-            "borderWidthSelected": 3,
-            "chosen": {"node": True, "label": False},
-            "font": {
-                "face": face,
-                "size": 14,
-                "color": "#1A1A1A",
-                "strokeWidth": 4,
-                "strokeColor": "#FFFFFF",
-            },
-            # Sizes and label fonts come per node from kg.viz.layout (as in the exports).
-            "scaling": {"label": {"drawThreshold": 6}},
-        },
-        "edges": {
-            "arrows": {"to": {"enabled": True, "scaleFactor": 0.55}},
-            "arrowStrikethrough": True,  # so a label sits at the middle between the centres
-            "font": {
-                "face": face,
-                "size": EDGE_FONT,
-                "color": "#4A4A4A",
-                "strokeWidth": 3,
-                "strokeColor": "#FFFFFF",
-                "align": "horizontal",
-            },
-            # Straight lines, so they stay where the layout (and the exports) put them and
-            # each label sits at the middle of its edge, where kg.viz.layout kept room for it
-            # (edges between the same two nodes are drawn as one, see _drawn_labels).
-            "smooth": False,
-            "selectionWidth": 1.5,
-            "chosen": {"edge": True, "label": False},  # a bold label would grow into others
-            "hoverWidth": 0.8,
-        },
-        "interaction": {
-            "hover": not big,
-            "tooltipDelay": 120,
-            "hideEdgesOnDrag": big,
-            "hideEdgesOnZoom": big,
-            "navigationButtons": False,
-            "keyboard": False,
-            "multiselect": False,
-        },
-    }
-
-
 def page_layout(vg: VizGraph, seed: int = 0) -> dict[str, dict[str, Any]]:
     """Where and how the page draws each node: ``{id: {x, y, size, font, fill, border}}``.
 
@@ -249,7 +161,31 @@ def page_layout(vg: VizGraph, seed: int = 0) -> dict[str, dict[str, Any]]:
     }
 
 
-def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
+#: The organisation whose diaspora the page shows first, when the graph has it.
+DEFAULT_ORG = "org/baidu"
+
+
+def _org_index(nodes: Sequence[VizNode], org: str | None) -> int:
+    """The index of the organisation *org* (an id, the end of one, or any name), or -1.
+
+    With *org* None, :data:`DEFAULT_ORG` where the graph has it; a named *org* the graph
+    does not have is an error naming the nearest organisations.
+    """
+    wanted = unicodedata.normalize("NFKC", org or DEFAULT_ORG).strip().casefold()
+    orgs = [(i, n) for i, n in enumerate(nodes) if n.type == "Organization"]
+    for i, n in orgs:
+        keys = {n.id, n.id.rsplit("/", 1)[-1], n.label, *n.names}
+        if wanted in {unicodedata.normalize("NFKC", k).casefold() for k in keys}:
+            return i
+    if org is None:
+        return -1
+    names = sorted({k for _, n in orgs for k in (n.id, n.label)})
+    near = difflib.get_close_matches(org, names, n=4, cutoff=0.4)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    raise KGError(f"--org {org!r}: no organisation of that id or name in the graph{hint}")
+
+
+def _payload(vg: VizGraph, seed: int, stabilize: int, org: str | None = None) -> dict[str, Any]:
     """The page's data: compact arrays indexed by opaque integer ids."""
     placed = _place(vg, seed)
     nodes, edges, pairs = placed.nodes, placed.edges, placed.pairs
@@ -273,9 +209,10 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
         "seed": seed,
         "stabilize": stabilize,
         "placeLabels": small and not stabilize,
+        "org": _org_index(nodes, org),
         "minScale": MIN_SCALE if small else 0,
         "ui": dict(_UI[vg.lang]),
-        "options": _options(vg, seed, stabilize, types),
+        "options": vis_options(vg, seed, stabilize, types),
         "types": [
             {
                 "key": t,
@@ -311,7 +248,7 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
             for i, n in enumerate(nodes)
         ],
         # [from, to, relation, label, tooltip, bend, when, status, quotes, drawn label,
-        #  disputed]
+        #  disputed, [start, end, date]]
         "edges": [
             [
                 a,
@@ -325,6 +262,7 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
                 [[source_ix[q.source], q.before, q.quote, q.after] for q in e.quotes],
                 drawn,
                 1 if e.disputed else 0,
+                [e.start, e.end, e.date],
             ]
             for (a, b), e, bend, drawn in zip(
                 pairs, edges, _bends(pairs, small), placed.drawn, strict=True
@@ -333,7 +271,9 @@ def _payload(vg: VizGraph, seed: int, stabilize: int) -> dict[str, Any]:
     }
 
 
-def render_html(vg: VizGraph, seed: int = 0, stabilize: int | None = None) -> str:
+def render_html(
+    vg: VizGraph, seed: int = 0, stabilize: int | None = None, org: str | None = None
+) -> str:
     """The whole page as one string: offline, deterministic, safe with any text.
 
     Parameters
@@ -346,6 +286,10 @@ def render_html(vg: VizGraph, seed: int = 0, stabilize: int | None = None) -> st
         vis-network physics iterations to run from the precomputed layout before the page
         freezes it. Default 0: the page draws the layout as computed, the positions the
         exports carry too (physics would move the nodes away from them).
+    org : str, optional
+        The organisation whose diaspora the page shows first (an id, the end of one, or a
+        name; default :data:`DEFAULT_ORG` where the graph has it). ``?org=`` in the page's
+        URL picks another.
 
     Returns
     -------
@@ -359,7 +303,7 @@ def render_html(vg: VizGraph, seed: int = 0, stabilize: int | None = None) -> st
         raise KGError(f"stabilize must be 0 or more iterations, not {stabilize}")
     page, css, page_js = _static()
     vis_js, vis_css = _vis_assets()
-    data = _json_for_html(_payload(vg, seed, stabilize))
+    data = _json_for_html(_payload(vg, seed, stabilize, org))
     csp = "; ".join(
         [
             "default-src 'none'",
@@ -374,7 +318,7 @@ def render_html(vg: VizGraph, seed: int = 0, stabilize: int | None = None) -> st
         "CSP": html.escape(csp, quote=False),  # no double quote in it
         "TITLE": html.escape(vg.title or _UI[vg.lang]["title"]),
         "SUBTITLE": html.escape(vg.subtitle),
-        "FONT": _FONT_HANT if vg.lang == "zh-Hant" else _FONT,
+        "FONT": font_face(vg.lang),
         "VIS_CSS": vis_css,
         "PAGE_CSS": css,
         "VIS_JS": vis_js,
@@ -393,10 +337,14 @@ def _atomic_write_text(path: Path, text: str) -> Path:
 
 
 def write_viz_html(
-    vg: VizGraph, out: str | Path, seed: int = 0, stabilize: int | None = None
+    vg: VizGraph,
+    out: str | Path,
+    seed: int = 0,
+    stabilize: int | None = None,
+    org: str | None = None,
 ) -> Path:
     """Write :func:`render_html` of *vg* to *out* (UTF-8, atomically); return the path."""
-    return _atomic_write_text(Path(out), render_html(vg, seed=seed, stabilize=stabilize))
+    return _atomic_write_text(Path(out), render_html(vg, seed=seed, stabilize=stabilize, org=org))
 
 
 def write_html(
@@ -405,6 +353,7 @@ def write_html(
     lang: str = "zh-Hans",
     seed: int = 0,
     relations: Path | None = None,
+    org: str | None = None,
 ) -> Path:
     """Write the interactive graph page of a built graph.
 
@@ -421,6 +370,8 @@ def write_html(
         Seeds the layout; the same graph and seed give a byte-identical file.
     relations : path, optional
         The relation vocabulary (default ``data/relations.yaml``).
+    org : str, optional
+        The organisation whose diaspora the page shows first (default Baidu).
 
     Returns
     -------
@@ -438,4 +389,19 @@ def write_html(
         from kg.graph.build import load_graph
 
         graph = load_graph(Path(graph))
-    return write_viz_html(viz_graph(graph, lang, relations), out, seed=seed)
+    return write_viz_html(viz_graph(graph, lang, relations), out, seed=seed, org=org)
+
+
+@functools.lru_cache(maxsize=6)
+def _served(graph: Path, stamp: tuple[int, int], lang: str) -> bytes:
+    from kg.graph.build import load_graph
+
+    return render_html(viz_graph(load_graph(graph), lang)).encode("utf-8")
+
+
+def served_page(graph: Path, lang: str) -> bytes:
+    """The page of the graph file *graph* in *lang*, made once per file version and language
+    (``kg serve`` answers ``/graph?lang=…`` with it)."""
+    _check_lang(lang)
+    stat = Path(graph).stat()
+    return _served(Path(graph).resolve(), (stat.st_mtime_ns, stat.st_size), lang)
