@@ -432,6 +432,45 @@ def test_report_is_json_and_complete(graph):
         diaspora_report(graph, "baido")
 
 
+@pytest.mark.parametrize(
+    ("lang", "head", "sep"),
+    [("en", "Not dated by any source: ", ", "), ("zh-Hans", "来源均未注明时间的:", "、")],
+)
+def test_the_report_says_first_which_dates_no_source_gives(full_built, lang, head, sep):
+    """Before any section, the report names the joinings, departures, moves and foundings no
+    source dates, computed from the facts of the same report (`kg analyze`, whole project)."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    def analyze(*args: str) -> str:
+        result = CliRunner().invoke(
+            main, ["analyze", "--out", str(full_built.out), "--lang", lang, *args]
+        )
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    report = json.loads(analyze("--format", "json"))
+    lines = analyze().splitlines()
+    details = next(i for i, line in enumerate(lines) if line.startswith("## "))
+    (said,) = [line for line in lines[:details] if head in line]
+    items = said.split(head, 1)[1].rstrip(".。").split(";")
+    left_word = "the departure from Baidu of " if lang == "en" else "离开百度"
+    (left,) = [i for i in items if left_word in i]
+    names = left.replace(left_word, "").strip().split(sep)
+    undated = [a["name"] for a in report["alumni"] if a["left_group"] and not a["end"]]
+    assert undated and sorted(names) == sorted(undated)
+    dated = {a["name"] for a in report["alumni"] if a["start"] and a["end"]}
+    assert dated and not any(name in said for name in dated)  # Qi Lu, Yu Kai, …
+    ouyang = "Ouyang Jian" if lang == "en" else "欧阳剑"  # moved inside the group: not a departure
+    assert ouyang not in left
+    for company in report["companies"]:
+        assert (company["name"] in said) == (company["founded"] is None), company["name"]
+    assert report["not_dated"]["left"] == [
+        {"id": a["id"], "name": a["name"]} for a in report["alumni"] if a["name"] in undated
+    ]
+
+
 def test_report_ouyang_jian_moved_inside_the_group(graph):
     report = diaspora_report(graph, "baidu", "en")
     assert "person/ouyang-jian" not in {p["id"] for p in report["departures"]}
@@ -552,6 +591,7 @@ DOCTESTED = [
     "kg.analysis.facts",
     "kg.analysis.timeline",
     "kg.analysis.report",
+    "kg.analysis.flowchart",
     "kg.viz.export",
 ]
 
@@ -566,7 +606,7 @@ def test_importing_the_analysis_loads_no_heavy_library():
     code = (
         "import sys, kg.analysis.measures, kg.analysis.diaspora, kg.analysis.network, "
         "kg.analysis.drawing, kg.analysis.facts, kg.analysis.timeline, kg.analysis.gather, "
-        "kg.analysis.report, kg.viz.export; "
+        "kg.analysis.report, kg.analysis.flowchart, kg.viz.export; "
         "print(sorted(m for m in ('networkx', 'pandas', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

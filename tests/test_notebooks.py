@@ -68,8 +68,8 @@ def test_notebook_is_committed_with_its_outputs(path):
         "a warning was saved (a missing CJK font?); fix it and re-run"
     )
     if path.stem.startswith("01"):
-        images = [o for o in outputs if "image/png" in o.get("data", {})]
-        assert len(images) >= 2, "the timeline plot and the diaspora tree"
+        images = [o for o in outputs if {"image/png", "image/svg+xml"} & set(o.get("data", {}))]
+        assert len(images) >= 2, "the talent-flow chart and the diaspora tree"
 
 
 def _texts(nb) -> list[str]:
@@ -103,3 +103,44 @@ def test_diaspora_notebook_embeds_the_graph_and_keeps_ouyang_jian_inside_the_gro
     text = "".join(_texts(nb))
     assert "欧阳剑加入" not in text  # a role's start is not joining
     assert text.count("陆奇离开百度") == 2  # one departure: in the table and once more in the list
+
+
+def test_diaspora_notebook_draws_the_talent_flow_chart_not_a_list_of_events():
+    """The timeline plot (one labelled row per event) gave way to the talent-flow chart: one
+    lane per alumnus, each mark with its quotes and a link to its source (issue 23)."""
+    nb = nbformat.read(NOTEBOOKS / "01_talent_diaspora.ipynb", as_version=4)
+    source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "plot_timeline(" not in source and "render_talent_flow(" in source
+    (chart,) = [
+        o["data"]["image/svg+xml"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "flow-lane-" in o.get("data", {}).get("image/svg+xml", "")
+    ]
+    assert chart.count('<g id="flow-lane-') >= 10
+    assert "陆奇" in chart and "百度前员工" in chart  # the notebook's language, zh-Hans
+    marks = chart.count('<g id="flow-mark-')
+    assert marks >= 25 and chart.count("<title>") == marks
+    assert chart.count('xlink:href="http') >= marks // 2
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_notebook_says_first_which_dates_no_source_gives(path):
+    """Before its first section, each notebook prints the dates no source gives (computed
+    from the facts): a departure no source dates is named, a dated one is not."""
+    nb = nbformat.read(path, as_version=4)
+    first = next(
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "markdown" and "\n## " in "\n" + c.source
+    )
+    printed = "".join(
+        o.get("text", "") for c in nb.cells[:first] if c.cell_type == "code" for o in c.outputs
+    )
+    (line,) = [
+        t
+        for t in printed.splitlines()
+        if t.startswith(("Not dated by any source:", "来源均未注明时间的:"))
+    ]
+    assert ("韩旭" in line) or ("Tony Han" in line)  # neither his arrival nor his leaving is dated
+    assert "陆奇" not in line and "Qi Lu" not in line  # both of his are

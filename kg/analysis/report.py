@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from kg.query.store import KGStore
 
-__all__ = ["WORDS", "diaspora_report", "render_markdown"]
+__all__ = ["WORDS", "diaspora_report", "not_dated", "not_dated_text", "render_markdown"]
 
 
 #: Every word of the Markdown report, in each language.
@@ -169,6 +169,36 @@ WORDS: dict[str, dict[str, str]] = {
         "zh-Hant": "| 時間 | 事件 | 原文 |",
     },
     "none": {"en": "none", "zh-Hans": "无", "zh-Hant": "無"},
+    "not_dated": {
+        "en": "Not dated by any source: {items}.",
+        "zh-Hans": "来源均未注明时间的:{items}。",
+        "zh-Hant": "來源均未註明時間的:{items}。",
+    },
+    "all_dated": {
+        "en": "Every joining, departure, move and founding here is dated by a source.",
+        "zh-Hans": "此处的加入、离开、调动和创立,来源均注明了时间。",
+        "zh-Hant": "此處的加入、離開、調動和創立,來源均註明了時間。",
+    },
+    "nd_joined": {
+        "en": "the arrival at {org} of {names}",
+        "zh-Hans": "{names}加入{org}",
+        "zh-Hant": "{names}加入{org}",
+    },
+    "nd_left": {
+        "en": "the departure from {org} of {names}",
+        "zh-Hans": "{names}离开{org}",
+        "zh-Hant": "{names}離開{org}",
+    },
+    "nd_moved": {
+        "en": "the move inside the group of {names}",
+        "zh-Hans": "{names}在集团内调动",
+        "zh-Hant": "{names}在集團內調動",
+    },
+    "nd_founded": {
+        "en": "the founding of {names}",
+        "zh-Hans": "{names}的创立",
+        "zh-Hant": "{names}的創立",
+    },
 }
 
 
@@ -183,6 +213,68 @@ _NOTE_SEP = {"en": "; ", "zh-Hans": ";", "zh-Hant": ";"}
 
 def _w(key: str, lang: str, **values: Any) -> str:
     return WORDS[key][lang].format(**values)
+
+
+def not_dated(report: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """The dates the sources do not give, from the facts of *report*: whose joining of the
+    organisation, whose departure from its group, whose move inside it and which
+    foundings no source dates (``joined``, ``left``, ``moved``, ``founded``; each a list of
+    ``{"id": …, "name": …}``). A move inside the group is not a departure, and a role's
+    start is not a joining, so neither stands in for the date missing.
+
+    >>> report = {"alumni": [
+    ...     {"id": "p/a", "name": "A", "start": "2010", "end": None, "left_group": True,
+    ...      "went": []},
+    ...     {"id": "p/b", "name": "B", "start": None, "end": "2016", "left_group": True,
+    ...      "went": [{"how": "moved", "org": {"id": "o/s", "name": "S"}, "start": None}]}],
+    ...     "companies": [{"id": "o/x", "name": "X", "founded": None},
+    ...                   {"id": "o/y", "name": "Y", "founded": "2017"}]}
+    >>> {k: [e["name"] for e in v] for k, v in not_dated(report).items()}
+    {'joined': ['B'], 'left': ['A'], 'moved': ['B'], 'founded': ['X']}
+    """
+
+    def ent(item: dict[str, Any]) -> dict[str, str]:
+        return {"id": item["id"], "name": item["name"]}
+
+    alumni = report["alumni"]
+    return {
+        "joined": [ent(a) for a in alumni if not a["start"]],
+        "left": [ent(a) for a in alumni if a["left_group"] and not a["end"]],
+        "moved": [
+            ent(a)
+            for a in alumni
+            if any(w["how"] == "moved" and not w.get("start") for w in a["went"])
+        ],
+        "founded": [ent(c) for c in report["companies"] if not c["founded"]],
+    }
+
+
+def not_dated_text(report: dict[str, Any]) -> str:
+    """One sentence, in the report's language, naming the dates no source gives
+    (:func:`not_dated`): what the report says first.
+
+    Examples
+    --------
+    >>> from kg.graph.build import build_graph
+    >>> from kg.project import project_root
+    >>> from kg.data.dataset import load_dataset
+    >>> g = build_graph(load_dataset(project_root() / "data"))
+    >>> text = not_dated_text(diaspora_report(g, lang="en"))
+    >>> text.startswith("Not dated by any source: the arrival at Baidu of ")
+    True
+    >>> "Qi Lu" in text  # his joining and his departure are both dated
+    False
+    """
+    lang, org = report["lang"], report["org"]["name"]
+    missing = report.get("not_dated") or not_dated(report)
+    items = [
+        _w(f"nd_{key}", lang, org=org, names=_SEP[lang].join(e["name"] for e in missing[key]))
+        for key in ("joined", "left", "moved", "founded")
+        if missing[key]
+    ]
+    if not items:
+        return WORDS["all_dated"][lang]
+    return _w("not_dated", lang, items=_NOTE_SEP[lang].join(items))
 
 
 def diaspora_report(
@@ -249,7 +341,9 @@ def diaspora_report(
         if not org.startswith("org/"):
             org = find_entity(graph, org, "org")
         graph = neighbourhood(graph, org)
-    return _report(graph, analysis.entity_graph(graph), org, lang, top)
+    report = _report(graph, analysis.entity_graph(graph), org, lang, top)
+    report["not_dated"] = not_dated(report)
+    return report
 
 
 def _cell(text: str) -> str:
@@ -308,6 +402,7 @@ def _render(report: dict[str, Any]) -> str:
             companies=len(report["companies"]),
         )
     )
+    lines += ["", f"> {_cell(not_dated_text(report))}"]
     if report["group"]:
         lines += ["", f"## {_w('group', lang, org=org)}", ""]
         for g in report["group"]:

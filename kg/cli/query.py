@@ -265,9 +265,19 @@ def _render_diaspora_md(report: dict[str, Any]) -> str:
     show_default=True,
     help="Output format.",
 )
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="FILE.svg|FILE.png",
+    help="Also write the talent-flow chart (one lane per alumnus, in the --lang language): "
+    "SVG, each mark a link to its quote's source, or PNG.",
+)
 @store_option
 @_friendly
-def analyze(out: Path | None, lang: str, org: str, top: int, fmt: str, store: str) -> None:
+def analyze(
+    out: Path | None, lang: str, org: str, top: int, fmt: str, chart: Path | None, store: str
+) -> None:
     """Report where an organisation's people went: alumni (and whether they left the group
     or moved inside it), their companies, co-founders, the group's figures, the most linked
     entities and the timeline, each fact with its quote.
@@ -281,21 +291,53 @@ def analyze(out: Path | None, lang: str, org: str, top: int, fmt: str, store: st
       kg analyze --org baidu --lang en --format md
       kg analyze --org 百度 --format json
       kg analyze --org baidu --store sparql+http://127.0.0.1:8890/sparql
+      kg analyze --org baidu --lang en --chart flow.svg
+
+    The report says first which dates no source gives. --chart also writes the
+    talent-flow chart: each alumnus's time at the organisation (a bar where both
+    ends are dated, fading where one is not, "dates not given" where none is), the
+    departure, and what came next at its date.
     """
     from kg.analysis.report import diaspora_report
     from kg.query.lookup import entity_names, find_entity
     from kg.query.store import open_store
 
+    if chart is not None:
+        from kg.analysis.flowchart import check_chart_path
+
+        check_chart_path(chart)
     with open_store(store, _out(out) / "kg.nt") as opened:
         names = entity_names(opened)
         org_id = find_entity(names, org, "org")
         report = diaspora_report(opened, org_id, lang, top=top)
+        if chart is not None:
+            import warnings
+
+            from kg.analysis.drawing import use_cjk_font
+            from kg.analysis.flowchart import source_links, talent_flow
+
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                drawing = use_cjk_font(lang)
+            for warning in caught:
+                click.echo(f"Warning: {warning.message}", err=True)
+            drawn = report
+            if drawing != lang:  # no CJK font: the chart in English, not in boxes
+                drawn = diaspora_report(opened, org_id, drawing, top=top)
+            lanes, _ = talent_flow(drawn)
+            quotes = [q for lane in lanes for m in lane.marks for q in m.quotes]
+            links = source_links(opened, quotes, drawn["lang"])
     if not report["alumni"]:
         click.echo(
             f"Warning: {names.shown(org_id)} has no alumni in the graph: no one worked there "
             "in the past or held a role there that ended",
             err=True,
         )
+    if chart is not None:
+        from kg.analysis.flowchart import write_talent_flow
+
+        count = write_talent_flow(drawn, chart, links)
+        click.echo(f"Wrote {chart}: the talent-flow chart, {count} alumni with dates", err=True)
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
