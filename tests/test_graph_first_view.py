@@ -273,6 +273,7 @@ def test_the_year_slider_shows_who_was_where(open_page: Any, pages: dict[str, Pa
     assert wang in on and seen.evaluate(look, wang)[1] < 1  # undated: drawn, but faded
     assert seen.page.locator("#kg-undated").is_visible()
     assert "2017" in seen.page.locator("#kg-year-note").inner_text()
+    seen.page.screenshot(path=str(SCREENSHOT.with_name("graph-year.png")))
     seen.page.locator("#kg-year").fill("2014")
     states = seen.evaluate("() => kg.yearStates()")
     assert (states[coo], states[horizon]) == ("off", "off")  # before he came, before it was
