@@ -13,7 +13,7 @@ import pytest
 
 from kg.analysis import timeline
 from kg.analysis.diaspora import diaspora, diaspora_tree
-from kg.analysis.drawing import draw_diaspora_tree, plot_timeline, use_cjk_font
+from kg.analysis.drawing import draw_diaspora_tree, draw_talent_flow, use_cjk_font
 from kg.analysis.facts import figures, tenures
 from kg.analysis.measures import UnknownEntityError, entity_graph, from_edges, person_org_graph
 from kg.analysis.network import centrality, communities, ego_network, rankings, shortest_connection
@@ -627,7 +627,12 @@ def test_plots_draw_chinese_or_warn(graph):
     words = {t.get_text() for t in ax.get_legend().get_texts()}
     assert ("创立" if lang == "zh-Hans" else "founded") in words
     assert ("集团内调动" if lang == "zh-Hans" else "moved inside the group") in words
-    ax = plot_timeline(timeline.timeline(graph, lang), lang=lang)
-    assert len(ax.texts) == len(timeline.timeline(graph))
-    words = {t.get_text() for t in ax.get_legend().get_texts()}
-    assert ("离开或卸任" if lang == "zh-Hans" else "left or stepped down") in words
+    from kg.analysis.flowchart import talent_flow
+
+    report = diaspora_report(graph, "org/baidu", lang)
+    lanes, undated = talent_flow(report)
+    fig = draw_talent_flow(lanes, undated, lang=lang, org=report["org"]["name"])
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert ("陆奇" if lang == "zh-Hans" else "Qi Lu") in texts
+    words = {t.get_text() for legend in fig.legends for t in legend.get_texts()}
+    assert ("离开百度" if lang == "zh-Hans" else "left Baidu") in words

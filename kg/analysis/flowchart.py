@@ -4,30 +4,29 @@
 for each alumnus with at least one dated fact, the time at the organisation (joining to
 leaving, as the sources date them), the departure, and what came next (a company founded,
 a role taken elsewhere, a move inside the group), each mark with the quotes that state
-its date. :func:`draw_talent_flow` draws them with matplotlib for a column about 650 px
-wide; :func:`write_talent_flow` writes an SVG (each mark a link to its source, with the
-quote as its tooltip) or a PNG.
+its date. :func:`kg.analysis.drawing.draw_talent_flow` draws them with matplotlib for a
+column 660 px wide; :func:`render_talent_flow` makes an SVG (each mark a link to its source,
+with its quotes as its tooltip) or a PNG of them, and :func:`write_talent_flow` writes it.
 
 What the chart says is no more than the facts: a tenure dated at both ends is a bar; with
 one end dated it fades out towards the end the sources do not give (no date is made up); a
 tenure no source dates is written "dates not given", never drawn. A date given as a year
-is drawn across that year. The axis spans only the years the facts span. matplotlib is
-imported inside the functions only.
+is drawn across that year. The axis spans only the years the facts span. Nothing here
+imports matplotlib (:mod:`kg.analysis.drawing` does, inside its functions).
 """
 
 from __future__ import annotations
 
 import html
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kg.analysis.drawing import FLOW_WORDS, date_key
 from kg.errors import KGError
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
     from rdflib import Graph
 
     from kg.query.store import KGStore
@@ -35,85 +34,12 @@ if TYPE_CHECKING:
 __all__ = [
     "Lane",
     "Mark",
-    "draw_talent_flow",
+    "check_chart_path",
     "render_talent_flow",
     "source_links",
     "talent_flow",
     "write_talent_flow",
 ]
-
-
-#: Every word of the chart, in each language.
-WORDS: dict[str, dict[str, str]] = {
-    "title": {
-        "en": "{org} alumni: time at {org}, and what came next",
-        "zh-Hans": "{org}前员工:在{org}的时间与去向",
-        "zh-Hant": "{org}前員工:在{org}的時間與去向",
-    },
-    "subtitle": {
-        "en": "Dates as the sources give them; in the SVG each mark links to its quote",
-        "zh-Hans": "日期以来源所写为准;SVG中每个标记链接到原文",
-        "zh-Hant": "日期以來源所寫為準;SVG中每個標記連結到原文",
-    },
-    "undated": {
-        "en": "at {org}: dates not given",
-        "zh-Hans": "在{org}时间:未注明",
-        "zh-Hant": "在{org}時間:未註明",
-    },
-    "tenure": {"en": "at {org}", "zh-Hans": "在{org}", "zh-Hant": "在{org}"},
-    "fading": {
-        "en": "at {org}, one end not dated",
-        "zh-Hans": "在{org},一端未注明时间",
-        "zh-Hant": "在{org},一端未註明時間",
-    },
-    "joined": {"en": "joined", "zh-Hans": "加入", "zh-Hant": "加入"},
-    "left": {"en": "left {org}", "zh-Hans": "离开{org}", "zh-Hant": "離開{org}"},
-    "ended": {
-        "en": "end of time at {org}",
-        "zh-Hans": "在{org}任职结束",
-        "zh-Hant": "在{org}任職結束",
-    },
-    "founded": {"en": "founded", "zh-Hans": "创立", "zh-Hant": "創立"},
-    "moved": {
-        "en": "moved inside the group",
-        "zh-Hans": "集团内调动",
-        "zh-Hant": "集團內調動",
-    },
-    "role": {"en": "next role", "zh-Hans": "新职务", "zh-Hant": "新職務"},
-    "year": {
-        "en": "date given as a year: that whole year",
-        "zh-Hans": "仅注明年份:横线为整年",
-        "zh-Hant": "僅註明年份:橫線為整年",
-    },
-    "none": {
-        "en": "No alumnus of {org} has a dated fact",
-        "zh-Hans": "{org}前员工均无注明时间的事实",
-        "zh-Hant": "{org}前員工均無註明時間的事實",
-    },
-    "no_dates": {
-        "en": "No source dates anything for: {names}",
-        "zh-Hans": "来源未给出任何时间:{names}",
-        "zh-Hant": "來源未給出任何時間:{names}",
-    },
-}
-
-
-_SEP = {"en": ", ", "zh-Hans": "、", "zh-Hant": "、"}
-
-
-# Colour and marker of each kind of mark.
-_LOOK: dict[str, dict[str, Any]] = {
-    "joined": {"marker": "o", "color": "#4c78a8", "size": 6},
-    "left": {"marker": "|", "color": "#d62728", "size": 16},
-    "ended": {"marker": "|", "color": "#7f7f7f", "size": 16},
-    "founded": {"marker": "D", "color": "#6a3d9a", "size": 8},
-    "moved": {"marker": "s", "color": "#2ca02c", "size": 8},
-    "role": {"marker": "o", "color": "#ff7f0e", "size": 8},
-}
-_BAR = "#9ecae1"
-_FADE = 1.5  # years a bar fades over where one end is not dated (a look, not a date)
-_WIDTH = 660  # pixels (1 px = 1 pt in the SVG); a newspaper column
-_LANE = 36  # pixels per lane
 
 
 @dataclass
@@ -141,27 +67,6 @@ class Lane:
     def first(self) -> str:
         """The date the lane is ordered by: its departure, else its first dated mark."""
         return self.end or min(m.date for m in self.marks)
-
-
-def _key(date: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in date.split("-"))
-
-
-def _period(date: str) -> tuple[float, float]:
-    """The span of years a date covers: a year, a month or a day."""
-    parts = _key(date)
-    if len(parts) == 1:
-        return parts[0], parts[0] + 1.0
-    start = parts[0] + (parts[1] - 1) / 12
-    if len(parts) == 2:
-        return start, start + 1 / 12
-    start += (parts[2] - 1) / 365
-    return start, start + 1 / 365
-
-
-def _x(date: str) -> float:
-    lo, hi = _period(date)
-    return (lo + hi) / 2
 
 
 def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]]]:
@@ -214,12 +119,12 @@ def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]
         marks: list[Mark] = []
         if a["start"]:
             said = quotes(("joined", "moved"), pid, org["id"], a["start"]) or a["evidence"]
-            text = f"{a['name']}: {WORDS['joined'][lang]} {org['name']}"
+            text = f"{a['name']}: {FLOW_WORDS['joined'][lang]} {org['name']}"
             marks.append(Mark("joined", a["start"], "", text, said))
         if a["end"]:
             kind = "left" if a["left_group"] else "ended"
             said = quotes(("left",), pid, org["id"], a["end"]) or a["evidence"]
-            text = f"{a['name']}: {WORDS[kind][lang].format(org=org['name'])}"
+            text = f"{a['name']}: {FLOW_WORDS[kind][lang].format(org=org['name'])}"
             marks.append(Mark(kind, a["end"], "", text, said))
         after = a["end"] or a["start"]
         for w in a["went"]:
@@ -229,7 +134,7 @@ def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]
                 date = company.get("founded")
                 if date:
                     said = quotes(("founded",), None, place["id"], date) or company["evidence"]
-                    text = f"{a['name']}: {WORDS['founded'][lang]} {place['name']}"
+                    text = f"{a['name']}: {FLOW_WORDS['founded'][lang]} {place['name']}"
                     marks.append(Mark("founded", date, place["name"], text, said))
                     continue
                 roles = sorted(
@@ -240,7 +145,7 @@ def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]
                         and r["subject_id"] == pid
                         and r["object_id"] == place["id"]
                     ),
-                    key=lambda r: _key(r["date"]),
+                    key=lambda r: date_key(r["date"]),
                 )
                 if roles:
                     r = roles[0]
@@ -248,19 +153,19 @@ def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]
                         Mark("role", r["date"], place["name"], r["description"], r["quotes"])
                     )
             elif w.get("start") and (
-                w["how"] == "moved" or (after and _key(w["start"]) >= _key(after))
+                w["how"] == "moved" or (after and date_key(w["start"]) >= date_key(after))
             ):
                 kind = "moved" if w["how"] == "moved" else "role"
                 events = ("moved", "joined", "took role")
                 said = quotes(events, pid, place["id"], w["start"]) or w.get("evidence", [])
-                text = f"{a['name']}: {WORDS[kind][lang]} {place['name']}"
+                text = f"{a['name']}: {FLOW_WORDS[kind][lang]} {place['name']}"
                 marks.append(Mark(kind, w["start"], place["name"], text, said))
         if marks:
-            marks.sort(key=lambda m: (_key(m.date), m.kind != "joined"))
+            marks.sort(key=lambda m: (date_key(m.date), m.kind != "joined"))
             lanes.append(Lane(pid, a["name"], a["start"], a["end"], marks))
         else:
             undated.append({"id": pid, "name": a["name"]})
-    lanes.sort(key=lambda lane: (_key(lane.first), lane.id))
+    lanes.sort(key=lambda lane: (date_key(lane.first), lane.id))
     return lanes, undated
 
 
@@ -332,221 +237,6 @@ def _url(mark: Mark, links: dict[str, list[tuple[str, str]]]) -> str | None:
     return None
 
 
-def draw_talent_flow(
-    report: dict[str, Any],
-    links: dict[str, list[tuple[str, str]]] | None = None,
-) -> Figure:
-    """The talent-flow chart of *report* (a :func:`kg.analysis.report.diaspora_report`), in
-    the report's language, as a matplotlib Figure about 660 px (= pt) wide.
-
-    *links* (:func:`source_links`) gives each mark its source's URL (an SVG link) and each
-    quote its source in the mark's tooltip. Call :func:`kg.analysis.drawing.use_cjk_font`
-    first for a Chinese report.
-    """
-    import textwrap
-
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch, Rectangle
-
-    links = links or {}
-    lang, org = report["lang"], report["org"]["name"]
-    lanes, undated = talent_flow(report)
-    n = max(len(lanes), 1)
-    notes = []
-    if undated:
-        names = _SEP[lang].join(a["name"] for a in undated)
-        width = 100 if lang == "en" else 56
-        notes = textwrap.wrap(WORDS["no_dates"][lang].format(names=names), width)
-    top, axis, legend_h = 58, 34, 62
-    bottom = axis + legend_h + 16 * len(notes) + 8
-    height = top + n * _LANE + bottom
-    fig = Figure(figsize=(_WIDTH / 72, height / 72), dpi=72)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.2, bottom / height, 0.6, n * _LANE / height))
-
-    xs = [x for lane in lanes for m in lane.marks for x in _period(m.date)]
-    lo, hi = (min(xs) - 0.3, max(xs) + 0.3) if xs else (2000.0, 2001.0)
-    seen: set[str] = set()
-    labels = []
-    for i, lane in enumerate(lanes):
-        y = n - 1 - i
-        start = _x(lane.start) if lane.start else None
-        end = _x(lane.end) if lane.end else None
-        if start is not None and end is not None:
-            ax.add_patch(Rectangle((start, y - 0.17), end - start, 0.34, color=_BAR, lw=0))
-            seen.add("tenure")
-        elif start is not None or end is not None:
-            steps = 12
-            for k in range(steps):
-                if start is not None:
-                    x0, alpha = start + _FADE * k / steps, 1 - k / steps
-                else:
-                    assert end is not None
-                    x0, alpha = end - _FADE * (k + 1) / steps, 1 - (steps - 1 - k) / steps
-                ax.add_patch(
-                    Rectangle((x0, y - 0.17), _FADE / steps, 0.34, color=_BAR, lw=0, alpha=alpha)
-                )
-            seen.add("fading")
-        name_at = 5 if lane.start is None and lane.end is None else 0
-        ax.annotate(
-            lane.name,
-            (0, y),
-            xycoords=("axes fraction", "data"),
-            xytext=(-8, name_at),
-            textcoords="offset points",
-            ha="right",
-            va="center",
-            fontsize=11,
-            gid=f"flow-lane-{i}",
-        )
-        if name_at:
-            ax.annotate(
-                WORDS["undated"][lang].format(org=org),
-                (0, y),
-                xycoords=("axes fraction", "data"),
-                xytext=(-8, -8),
-                textcoords="offset points",
-                ha="right",
-                va="center",
-                fontsize=10,
-                color="#666666",
-                gid=f"flow-undated-{i}",
-            )
-        places = [m for m in lane.marks if m.label]
-        leave = end if end is not None else None
-        for m in places:
-            if leave is not None and _x(m.date) > leave:
-                ax.plot([leave, _x(m.date)], [y, y], color="#888888", lw=1, ls=(0, (3, 2)))
-        for j, m in enumerate(lane.marks):
-            look = _LOOK[m.kind]
-            seen.add(m.kind)
-            x = _x(m.date)
-            p0, p1 = _period(m.date)
-            if p1 - p0 >= 1:  # a year only: the whole year it may be in
-                ax.plot([p0, p1], [y, y], color=look["color"], lw=1.2, alpha=0.7)
-                seen.add("year")
-            (line,) = ax.plot(
-                [x],
-                [y],
-                marker=look["marker"],
-                markersize=look["size"],
-                color=look["color"],
-                markeredgewidth=2.5 if look["marker"] == "|" else 1,
-                linestyle="none",
-            )
-            line.set_gid(f"flow-mark-{i}-{j}")
-            url = _url(m, links)
-            if url:
-                line.set_url(url)
-            if m.label:
-                k = places.index(m)
-                dy = 0 if len(places) == 1 else (7 if k % 2 == 0 else -7)
-                labels.append(
-                    ax.annotate(
-                        f"{m.label} {m.date}",
-                        (max(x, p1 if p1 - p0 >= 1 and not dy else x), y),
-                        xytext=(7, dy),
-                        textcoords="offset points",
-                        ha="left",
-                        va="center",
-                        fontsize=10,
-                        color=look["color"],
-                        annotation_clip=False,
-                    )
-                )
-    if not lanes:  # no axis for no dates
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, WORDS["none"][lang].format(org=org), ha="center", fontsize=11)
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(-0.6, n - 0.4)
-    ax.set_yticks([])
-    years = list(range(int(lo) + 1, int(hi) + 1))
-    step = 1 if len(years) <= 8 else 2
-    ax.set_xticks([y for y in years if y % step == 0])
-    ax.set_xticks(years, minor=True)
-    ax.tick_params(axis="x", labelsize=10)
-    ax.grid(axis="x", which="both", color="#dddddd", lw=0.6)
-    ax.set_axisbelow(True)
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    fig.text(
-        8 / _WIDTH,
-        1 - 8 / height,
-        WORDS["title"][lang].format(org=org),
-        fontsize=14,
-        fontweight="bold",
-        va="top",
-    )
-    fig.text(
-        8 / _WIDTH, 1 - 30 / height, WORDS["subtitle"][lang], fontsize=10, va="top", color="#555555"
-    )
-    handles: list[Any] = []
-    for key in ("tenure", "fading"):
-        if key in seen:
-            handles.append(
-                Patch(
-                    color=_BAR,
-                    alpha=1 if key == "tenure" else 0.45,
-                    label=WORDS[key][lang].format(org=org),
-                )
-            )
-    for kind in ("joined", "left", "ended", "founded", "role", "moved"):
-        if kind in seen:
-            look = _LOOK[kind]
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    marker=look["marker"],
-                    color=look["color"],
-                    linestyle="none",
-                    markersize=min(look["size"], 10),
-                    markeredgewidth=2 if kind in ("left", "ended") else 1,
-                    label=WORDS[kind][lang].format(org=org),
-                )
-            )
-    if "year" in seen:
-        handles.append(Line2D([], [], color="#555555", lw=1.2, label=WORDS["year"][lang]))
-    fig.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(4 / _WIDTH, (16 * len(notes) + 6) / height),
-        ncol=3,
-        fontsize=10,
-        frameon=False,
-        handlelength=1.6,
-        columnspacing=1.2,
-    )
-    for k, note in enumerate(notes):
-        fig.text(
-            8 / _WIDTH,
-            (4 + 16 * (len(notes) - 1 - k)) / height,
-            note,
-            fontsize=10,
-            color="#555555",
-            va="bottom",
-        )
-    _fit(fig, ax, labels, height)
-    return fig
-
-
-def _fit(fig: Figure, ax: Any, labels: list[Any], height: float) -> None:
-    """Widen the left margin to the names and narrow the plot until the labels fit."""
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    names = [t for t in ax.texts if t not in labels]
-    left = max((t.get_window_extent(renderer).width for t in names), default=60) + 16
-    box = ax.get_position()
-    right = _WIDTH - 8
-    for _ in range(4):
-        ax.set_position((left / _WIDTH, box.y0, (right - left) / _WIDTH, box.height))
-        over = max((t.get_window_extent(renderer).x1 for t in labels), default=0) - (_WIDTH - 6)
-        if over <= 0.5:
-            break
-        right -= over
-
-
 #: The files :func:`write_talent_flow` writes, by extension.
 FORMATS = (".svg", ".png")
 
@@ -574,17 +264,22 @@ def render_talent_flow(
     and gives every quote with its source; the drawing is 660 px wide. The PNG has twice
     the pixels.
     """
-    import matplotlib as mpl
+    from kg.analysis.drawing import chart_bytes, draw_talent_flow
 
     if fmt not in ("svg", "png"):
         raise KGError(f"a chart is svg or png, not {fmt!r}")
     links = links or {}
-    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "kg-flow"}):
-        fig = draw_talent_flow(report, links)
-        buffer = io.BytesIO()
-        meta = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(buffer, format=fmt, dpi=72 if fmt == "svg" else 144, metadata=meta)
-    data = buffer.getvalue()
+    lanes, undated = talent_flow(report)
+    urls = {
+        (i, j): url
+        for i, lane in enumerate(lanes)
+        for j, mark in enumerate(lane.marks)
+        if (url := _url(mark, links))
+    }
+    fig = draw_talent_flow(
+        lanes, undated, lang=report["lang"], org=report["org"]["name"], urls=urls
+    )
+    data = chart_bytes(fig, fmt)
     if fmt == "png":
         return data
     text = data.decode("utf-8")
@@ -596,7 +291,6 @@ def render_talent_flow(
         text,
         count=1,
     )
-    lanes, _ = talent_flow(report)
     for i, lane in enumerate(lanes):
         for j, mark in enumerate(lane.marks):
             title = html.escape(_title(mark, links), quote=False)

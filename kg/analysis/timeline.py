@@ -21,8 +21,8 @@ invented, so facts the article leaves undated (most foundings, a valuation) are
 not in the timeline: :func:`figures` lists every figure, dated or not.
 
 The graph is read in each language by :mod:`kg.analysis.facts` (which also gives
-the figures and tenures tables); pandas is imported inside the functions only; the
-plot is :func:`kg.analysis.drawing.plot_timeline`.
+the figures and tenures tables); pandas is imported inside the functions only. Who was
+where, when, is drawn by the talent-flow chart (:mod:`kg.analysis.flowchart`).
 """
 
 from __future__ import annotations
