@@ -119,8 +119,14 @@ def _print_quote_checks(result: Any) -> None:
 @click.option(
     "--no-validate", is_flag=True, help="Skip the SHACL validation (faster; not for releases)."
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Make every piece of the graph again, reading nothing from the last builds' cache "
+    "(--out/.fragments); the outputs are the same.",
+)
 @_friendly
-def build(root: Path | None, out: Path | None, lang: str, no_validate: bool) -> None:
+def build(root: Path | None, out: Path | None, lang: str, no_validate: bool, full: bool) -> None:
     """Build the graph: check every quote, validate with SHACL, write the files.
 
     Writes kg.ttl, kg.nt (sorted), kg.jsonld, the clean texts, the cleaning
@@ -139,6 +145,7 @@ def build(root: Path | None, out: Path | None, lang: str, no_validate: bool) -> 
         _out(out, root),
         validate=not no_validate,
         progress=lambda m: click.echo(f"… {m}", err=True),
+        full=full,
     )
     shown = _shown(result.out)
     click.echo(f"Built {shown}/:")

@@ -4,7 +4,10 @@ The graph follows DESIGN.md: a direct ("truthy") triple per fact, a reification
 node (``rdf:Statement``) carrying its evidence, org:Membership nodes for roles,
 kg:Figure nodes for numbers, and Web Annotation selectors anchoring every quote
 in the article's clean text. IRIs are deterministic; there are no blank nodes.
-The triples themselves are made in :mod:`kg.graph.triples`.
+The triples themselves are made in :mod:`kg.graph.triples`, as N-Triples lines, piece by
+piece (:mod:`kg.graph.fragments`, which reuses the pieces of the last build that a change
+cannot affect); the build sorts them, streams them into the files and an Oxigraph store,
+and validates that store, without ever holding an rdflib graph.
 """
 
 from __future__ import annotations
@@ -13,16 +16,16 @@ import hashlib
 import json
 import platform
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kg.data.dataset import load_dataset
 from kg.data.model import Dataset
 from kg.errors import DataError, ValidationError
-from kg.graph.generations import STORE, publish
-from kg.graph.triples import _Builder
-from kg.graph.writers import _sorted_text, jsonld, turtle
+from kg.graph.generations import STORE, _check_names, staged
+from kg.graph.triples import graph_lines
+from kg.graph.writers import write_jsonld, write_ntriples, write_turtle
 from kg.project import default_out, project_root
 from kg.project.namespaces import PREFIXES
 from kg.sources import SOURCE_ID
@@ -51,16 +54,18 @@ def _conflict_counts(data: Dataset) -> dict[str, int]:
 
 
 def build_graph(data: Dataset) -> Graph:
-    """Turn a checked :class:`~kg.data.model.Dataset` into an rdflib Graph."""
-    builder = _Builder(data)
-    builder.sources()
-    builder.entities()
-    builder.statements()
-    builder.memberships()
-    builder.figures()
-    builder.events()
-    builder.conflicts()
-    return builder.graph
+    """Turn a checked :class:`~kg.data.model.Dataset` into an rdflib Graph (the graph
+    ``kg build`` writes; for the library's callers and small graphs: the build itself
+    never makes one)."""
+    from rdflib import Graph
+
+    graph = Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True)
+    lines = sorted(set(graph_lines(data)))
+    if lines:
+        graph.parse(data="\n".join(lines) + "\n", format="nt")
+    return graph
 
 
 # --- validation ---------------------------------------------------------------
@@ -92,10 +97,20 @@ def validate_graph(
 @dataclass
 class BuildResult:
     out: Path
-    graph: Graph
     data: Dataset
     manifest: dict[str, Any]
     folder: Path | None = None  #: the generation folder the build was published in
+    rebuilt: list[str] = field(default_factory=list)  #: the pieces made anew (not reused)
+    reused: int = 0  #: how many pieces came from the cache
+    _graph: Graph | None = field(default=None, repr=False)
+
+    @property
+    def graph(self) -> Graph:
+        """The built graph in rdflib, parsed from the build's kg.nt when first asked for
+        (the build itself holds none)."""
+        if self._graph is None:
+            self._graph = load_graph((self.folder or self.out) / "kg.nt")
+        return self._graph
 
 
 def counts(graph: Graph) -> dict[str, Any]:
@@ -109,6 +124,40 @@ def counts(graph: Graph) -> dict[str, Any]:
         "by_type": dict(sorted(types.items())),
         "facts_by_relation": dict(sorted(relations.items())),
     }
+
+
+def _counts_of(triples: int, tally: Counter[tuple[str, str]]) -> dict[str, Any]:
+    """:func:`counts` from the number of triples and the objects of rdf:type and
+    rdf:predicate as :func:`kg.graph.writers.write_turtle` tallied them."""
+    from rdflib import Graph
+
+    from kg.graph.writers import TALLIED
+
+    names = Graph()  # the prefixes a built graph has, for the same qnames
+    for prefix, ns in PREFIXES.items():
+        names.bind(prefix, ns, override=True)
+    types: Counter[str] = Counter()
+    relations: Counter[str] = Counter()
+    for (p, o), n in tally.items():
+        if o.startswith("<"):
+            (types if p == TALLIED[0] else relations)[names.qname(o[1:-1])] += n
+    return {
+        "triples": triples,
+        "by_type": dict(sorted(types.items())),
+        "facts_by_relation": dict(sorted(relations.items())),
+    }
+
+
+class _Hashed:
+    """A file written through :func:`kg.graph.writers.write_turtle` and the like, hashed as
+    it is written."""
+
+    def __init__(self, handle: BinaryIO):
+        self.handle, self.digest = handle, hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.handle.write(data)
 
 
 def _versions() -> dict[str, str]:
@@ -128,6 +177,8 @@ def build(
     out: str | Path | None = None,
     validate: bool = True,
     progress: Any = None,
+    full: bool = False,
+    data: Dataset | None = None,
 ) -> BuildResult:
     """Load, check, build, validate and write the graph.
 
@@ -138,42 +189,93 @@ def build(
         (default: :func:`project_root`).
     out : path, optional
         Where the outputs go (default: ``build/`` in *root*): a new generation folder,
-        published whole (see :func:`publish`).
+        published whole (see :func:`kg.graph.generations.staged`).
     validate : bool
         Run the SHACL validation (and refuse to write on a violation).
     progress : callable, optional
         Called with a short message as each step starts.
+    full : bool
+        Make every piece of the graph again instead of reusing the last builds' pieces
+        that the change cannot affect (``out/.fragments``; the outputs are the same).
+    data : Dataset, optional
+        The dataset, already loaded (default: loaded from ``root/data``).
     """
+    from kg.graph.fragments import CACHE, FragmentCache, make_lines
+    from kg.graph.merge import merge_all
+
     say = progress or (lambda message: None)
     root = Path(root) if root else project_root()
     out = Path(out) if out is not None else default_out(root)
-    say(f"reading {root / 'data'}")
-    data = load_dataset(root / "data")
+    if data is None:
+        say(f"reading {root / 'data'}")
+        data = load_dataset(root / "data")
     say(f"building the graph from {sum(data.counts().values())} records")
-    graph = build_graph(data)
-    # N-Triples written once: validated, and the other files made from the same lines
-    text = _sorted_text(graph, None)
-    ntriples = text.encode("utf-8")
-    if validate:
-        say("validating against shapes.ttl (shacl engine, SPARQL checks on pyoxigraph)")
-        result = validate_graph(graph, root / "shapes.ttl", ntriples=ntriples)
-        if not result.conforms:
-            shown = "\n  ".join(result.violations[:20])
-            more = (
-                f"\n  … and {len(result.violations) - 20} more"
-                if len(result.violations) > 20
-                else ""
+    merged = merge_all(data)
+    cache = FragmentCache(out / CACHE, use=not full)
+    lines, pieces, made = make_lines(data, merged, cache)
+    rebuilt = [piece.name for piece, _ in made]
+    say(_rebuilt_message(len(pieces), rebuilt, cache.corrupt, full))
+    texts = _text_files(data)
+    created = not out.exists()
+    try:
+        with staged(out) as folder:
+            outputs = _write_graph(folder, lines, root / "shapes.ttl" if validate else None, say)
+            del lines
+            for name, body in texts.items():
+                target = _check_names(folder, {name: body})[name]  # never outside the folder
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(body)
+                outputs[name] = hashlib.sha256(body).hexdigest()
+            manifest = _manifest(data, merged, root, outputs, validate)
+            (folder / "manifest.json").write_bytes(
+                (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
             )
-            raise ValidationError(
-                f"the graph violates shapes.ttl ({len(result.violations)} violations); "
-                f"nothing was written:\n  {shown}{more}"
-            )
-    say(f"writing {out}/")
-    files: dict[str, bytes] = {
-        "kg.ttl": turtle(graph, text),
-        "kg.nt": ntriples,
-        "kg.jsonld": jsonld(graph, text),
-    }
+            for piece, got in made:  # only a build that validates keeps its pieces
+                cache.put(piece, got)
+    except BaseException:
+        if created:
+            _remove_if_empty(out)
+        raise
+    cache.keep_only(pieces)
+    return BuildResult(
+        out=out,
+        data=data,
+        manifest=manifest,
+        folder=folder,
+        rebuilt=rebuilt,
+        reused=len(pieces) - len(rebuilt),
+    )
+
+
+def _rebuilt_message(total: int, rebuilt: list[str], corrupt: list[str], full: bool) -> str:
+    """``rebuilt 2 of 120 pieces of the graph (1 source's text, 1 source's facts); reused
+    118: source/x, facts/x``."""
+    if full:
+        return f"made all {total} pieces of the graph (--full: the cache not read)"
+    kinds = Counter(name.split("/", 1)[0] for name in rebuilt)
+    parts = [
+        f"{kinds[kind]} {label if kinds[kind] == 1 else plural}"
+        for kind, label, plural in (
+            ("entities", "the entities", "the entities"),
+            ("source", "source's node", "sources' nodes"),
+            ("facts", "source's facts", "sources' facts"),
+        )
+        if kinds[kind]
+    ]
+    message = f"rebuilt {len(rebuilt)} of {total} pieces of the graph"
+    if parts:
+        message += f" ({', '.join(parts).replace('1 the entities', 'the entities')})"
+    message += f"; reused {total - len(rebuilt)}"
+    if rebuilt and len(rebuilt) <= 5:
+        message += f"; made again: {', '.join(rebuilt)}"
+    if corrupt:
+        message += f"; {len(corrupt)} cached piece(s) were damaged and were made again"
+    return message
+
+
+def _text_files(data: Dataset) -> dict[str, bytes]:
+    """Each kept source's clean texts and cleaning report, by their names in the build."""
+    files: dict[str, bytes] = {}
     for src in data.sources.values():
         if not SOURCE_ID.fullmatch(src.id):  # checked on loading; an id names files here
             raise DataError(f"source id {src.id!r} cannot name a file", src.raw_path)
@@ -188,7 +290,64 @@ def build(
             json.dumps(src.clean.report.as_dict(), ensure_ascii=False, indent=1, sort_keys=True)
             + "\n"
         ).encode("utf-8")
-    manifest = {
+    return files
+
+
+def _write_graph(folder: Path, lines: list[str], shapes: Path | None, say: Any) -> dict[str, Any]:
+    """Write kg.nt, the store (validated when *shapes* is given), kg.ttl and kg.jsonld into
+    *folder* from the sorted *lines*; return the files' hashes, and the counts under
+    ``"_counts"``."""
+    outputs: dict[str, Any] = {}
+    with open(folder / "kg.nt", "wb") as handle:
+        hashed = _Hashed(handle)
+        write_ntriples(lines, hashed.write)
+    outputs["kg.nt"] = hashed.digest.hexdigest()
+    store = open_new_store(folder / STORE)
+    if store is not None:
+        import pyoxigraph as ox
+
+        store.bulk_load(path=str(folder / "kg.nt"), format=ox.RdfFormat.N_TRIPLES)
+    if shapes is not None:
+        say("validating against shapes.ttl (shacl engine, SPARQL checks on the build's store)")
+        _check(folder / "kg.nt", store, shapes)
+    if store is not None:
+        store.flush()
+        del store  # closed: the folder is complete before it is flushed and published
+    tally: Counter[tuple[str, str]] = Counter()
+    with open(folder / "kg.ttl", "wb") as handle:
+        hashed = _Hashed(handle)
+        write_turtle(lines, hashed.write, tally)
+    outputs["kg.ttl"] = hashed.digest.hexdigest()
+    with open(folder / "kg.jsonld", "wb") as handle:
+        hashed = _Hashed(handle)
+        write_jsonld(lines, hashed.write)
+    outputs["kg.jsonld"] = hashed.digest.hexdigest()
+    outputs["_counts"] = _counts_of(len(lines), tally)
+    return outputs
+
+
+def _check(ntriples: Path, store: Any, shapes: Path) -> None:
+    """Raise :class:`ValidationError` listing the violations, if the build has any."""
+    from kg.graph.validate import validate, validate_build
+
+    if store is not None:
+        conforms, violations = validate_build(ntriples, store, shapes)
+    else:  # pragma: no cover - without pyoxigraph
+        conforms, violations = validate(None, shapes, ntriples=ntriples.read_bytes())
+    if not conforms:
+        shown = "\n  ".join(violations[:20])
+        more = f"\n  … and {len(violations) - 20} more" if len(violations) > 20 else ""
+        raise ValidationError(
+            f"the graph violates shapes.ttl ({len(violations)} violations); "
+            f"nothing was written:\n  {shown}{more}"
+        )
+
+
+def _manifest(
+    data: Dataset, merged: Any, root: Path, outputs: dict[str, Any], validate: bool
+) -> dict[str, Any]:
+    counted = outputs.pop("_counts")
+    return {
         "sources": {
             s.id: {"raw": str(s.raw_path.relative_to(root)), "sha256": s.sha256}
             | ({"cited": True, "text_here": s.clean is not None} if s.cited else {})
@@ -196,17 +355,37 @@ def build(
         },
         "cited_quotes": quote_checks(data),
         "records": data.counts(),
-        "conflicts": _conflict_counts(data),
-        "counts": counts(graph),
-        "outputs": {name: hashlib.sha256(body).hexdigest() for name, body in sorted(files.items())},
+        "conflicts": dict(sorted(Counter(c.kind for c in merged.conflicts).items())),
+        "counts": counted,
+        "outputs": dict(sorted(outputs.items())),
         "validated": validate,
         "versions": _versions(),
     }
-    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode(
-        "utf-8"
-    )
-    folder = publish(out, files, produce=lambda staging: write_store(staging / STORE, ntriples))
-    return BuildResult(out=out, graph=graph, data=data, manifest=manifest, folder=folder)
+
+
+def _remove_if_empty(out: Path) -> None:
+    """Remove the --out folder a failed first build made, if it holds only its lock."""
+    import shutil
+
+    from kg.graph.generations import GENERATIONS
+
+    gens = out / GENERATIONS
+    try:
+        leftover = {p.name for p in gens.iterdir()} if gens.is_dir() else set()
+        others = {p.name for p in out.iterdir()} - {GENERATIONS}
+    except OSError:
+        return
+    if leftover <= {".lock"} and not others:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def open_new_store(path: Path) -> Any:
+    """A new, empty on-disk Oxigraph store at *path*, or None without pyoxigraph."""
+    try:
+        import pyoxigraph as ox
+    except ImportError:  # pragma: no cover - pyoxigraph is the "oxigraph" extra
+        return None
+    return ox.Store(str(path))
 
 
 def write_store(path: Path, ntriples: bytes | Path) -> bool:

@@ -30,10 +30,12 @@ from kg.data.model import Dataset, Evidence, Figure, Membership, RelationStateme
 
 __all__ = [
     "Conflict",
+    "Merged",
     "MergedFact",
     "Side",
     "conflicts",
     "merge",
+    "merge_all",
     "merged_figures",
     "merged_memberships",
 ]
@@ -244,13 +246,35 @@ def _overlap(a: MergedFact | Membership, b: MergedFact | Membership) -> bool:
     return year(a.start, -9999) <= year(b.end, 9999) and year(b.start, -9999) <= year(a.end, 9999)
 
 
+@dataclass(frozen=True)
+class Merged:
+    """Everything :func:`merge`, :func:`merged_memberships`, :func:`merged_figures` and
+    :func:`conflicts` give, worked out once (what the build uses)."""
+
+    facts: list[MergedFact]
+    memberships: list[MergedFact]
+    figures: list[tuple[Figure, ...]]
+    conflicts: list[Conflict]
+
+
+def merge_all(data: Dataset) -> Merged:
+    """The merged facts, roles and figures of *data* and its conflicts, each worked out once."""
+    facts, dated = _merge_groups(_group(data.statements, _relation_key))
+    memberships, dated_roles = _merge_groups(_group(data.memberships, _membership_key))
+    found = _more_conflicts(data, dated + dated_roles)
+    return Merged(facts, memberships, merged_figures(data), found)
+
+
 def conflicts(data: Dataset) -> list[Conflict]:
     """Every disagreement between sources, in a stable order (see the module's description)."""
-    found: list[Conflict] = []
     _, dated = _merge_groups(_group(data.statements, _relation_key))
-    found += dated
-    _, dated = _merge_groups(_group(data.memberships, _membership_key))
-    found += dated
+    _, dated_roles = _merge_groups(_group(data.memberships, _membership_key))
+    return _more_conflicts(data, dated + dated_roles)
+
+
+def _more_conflicts(data: Dataset, dated: list[Conflict]) -> list[Conflict]:
+    """The dates conflicts found while merging (*dated*) and every other kind, sorted."""
+    found = list(dated)
     found += _founding(data.statements)
     found += _roles(data.memberships)
     found += _left_and_stayed(data.statements)

@@ -234,12 +234,12 @@ def synthetic_dataset(people: int, seed: int = 0, per_article: int = 200) -> Dat
 
 def write_synthetic(path: str | Path, triples: int, seed: int = 0) -> Path:
     """Write a sorted N-Triples file of about *triples* triples; reuse it if present."""
-    from kg.graph.build import build_graph
-    from kg.graph.writers import sorted_ntriples
+    from kg.graph.triples import graph_lines
     from kg.project.datafile import atomic_write
 
     path = Path(path)
     if not path.is_file():
         people = max(4, triples // TRIPLES_PER_PERSON)
-        atomic_write(path, sorted_ntriples(build_graph(synthetic_dataset(people, seed))))
+        lines = sorted(set(graph_lines(synthetic_dataset(people, seed))))
+        atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
     return path

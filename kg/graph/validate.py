@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["SparqlConstraint", "core_violations", "sparql_constraints", "validate"]
+__all__ = [
+    "SparqlConstraint",
+    "core_violations",
+    "sparql_constraints",
+    "validate",
+    "validate_build",
+]
 
 SH = "http://www.w3.org/ns/shacl#"
 
@@ -124,14 +130,18 @@ def _plain(term: str | None) -> str:
     return term
 
 
-def core_violations(ntriples: str, shapes_turtle: str) -> tuple[bool, list[str]]:
+def core_violations(ntriples: str | Path, shapes_turtle: str) -> tuple[bool, list[str]]:
     """Check the core (non-SPARQL) shapes in *shapes_turtle* against the graph in
-    *ntriples* with the ``shacl`` engine: ``(conforms, violations)``, one line each,
+    *ntriples* (its text, or the path of an N-Triples file, which the engine reads itself)
+    with the ``shacl`` engine: ``(conforms, violations)``, one line each,
     ``"<focus> <path>: <message>"``."""
     import shacl
 
     shapes = shacl.Shapes.from_text(shapes_turtle, format="turtle")
-    report = shapes.validate_text(ntriples, format="ntriples", inference="none")
+    if isinstance(ntriples, Path):
+        report = shapes.validate_file(str(ntriples), inference="none")
+    else:
+        report = shapes.validate_text(ntriples, format="ntriples", inference="none")
     lines = []
     for r in report.results:
         if r.severity != "Violation":
@@ -191,3 +201,34 @@ def validate(
     ]
     spent["sparql"] = clock() - start
     return core_conforms and not found, sorted(violations + found)
+
+
+def validate_build(
+    ntriples: Path,
+    store: Any,
+    shapes: Path,
+    timings: dict[str, float] | None = None,
+) -> tuple[bool, list[str]]:
+    """Validate a build as it is written: the core shapes on its N-Triples file (*ntriples*,
+    read by the ``shacl`` engine, never by Python) and the SPARQL-based constraints on the
+    Oxigraph *store* the build has already loaded with the same triples. The same checks
+    and report as :func:`validate`; *timings* gets ``core`` and ``sparql``."""
+    import time
+
+    from rdflib import Graph
+
+    clock = time.perf_counter
+    spent = timings if timings is not None else {}
+    shapes_graph = Graph().parse(shapes)
+    constraints = sparql_constraints(shapes_graph)
+    start = clock()
+    conforms, violations = core_violations(ntriples, shapes_graph.serialize(format="turtle"))
+    spent["core"] = clock() - start
+    start = clock()
+    found = [
+        f"{row.get('this', '')} : {_message(c.message, row)}"
+        for c in constraints
+        for row in _run(None, _for_all_targets(c), store)
+    ]
+    spent["sparql"] = clock() - start
+    return conforms and not found, sorted(violations + found)

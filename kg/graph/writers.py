@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import operator
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from kg.project.namespaces import PREFIXES
@@ -13,7 +14,19 @@ from kg.project.namespaces import PREFIXES
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["jsonld", "ntriples_lines", "sorted_ntriples", "turtle"]
+__all__ = [
+    "jsonld",
+    "ntriples_lines",
+    "sorted_ntriples",
+    "turtle",
+    "write_jsonld",
+    "write_ntriples",
+    "write_turtle",
+]
+
+#: Where a writer puts its bytes (a file's ``write``), piece by piece.
+Write = Callable[[bytes], Any]
+_CHUNK = 20_000  # subjects (or lines) written at a time
 
 
 # --- writing -------------------------------------------------------------------
@@ -27,6 +40,10 @@ __all__ = ["jsonld", "ntriples_lines", "sorted_ntriples", "turtle"]
 # inline context: the same document, the same bytes). Language tags come from rdflib's
 # terms, so they keep their canonical case (zh-Hans, zh-Hant, en); Oxigraph, which
 # lowercases them, writes none of these files.
+#
+# The build (kg.graph.build) never makes an rdflib graph: it has the sorted lines
+# (``<s> <p> <o> .``, no line break) and streams each file from them with write_ntriples,
+# write_turtle and write_jsonld; turtle() and jsonld() are the same writers for a graph.
 
 
 def _nt_literal(lit: Any) -> str:
@@ -99,6 +116,25 @@ def sorted_ntriples(graph: Graph) -> bytes:
     return "".join(sorted(set(ntriples_lines(graph)))).encode("utf-8")
 
 
+def write_ntriples(lines: Iterable[str], write: Write) -> None:
+    """Write sorted N-Triples *lines* (each without its line break) as kg.nt."""
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= _CHUNK:
+            write(("\n".join(chunk) + "\n").encode("utf-8"))
+            chunk = []
+    if chunk:
+        write(("\n".join(chunk) + "\n").encode("utf-8"))
+
+
+def _lines_of(text: str) -> list[str]:
+    """The lines of an N-Triples text, split at line breaks only: a literal may hold U+2028
+    and the like, which str.splitlines() would split at too (N-Triples escapes only \\n
+    and \\r)."""
+    return text.split("\n")[:-1]
+
+
 def _sorted_text(graph: Graph, ntriples: bytes | str | None) -> str:
     """:func:`sorted_ntriples` of *graph* as text: *ntriples* when the caller has it."""
     if ntriples is None:
@@ -156,11 +192,28 @@ def turtle(graph: Graph, ntriples: bytes | str | None = None) -> bytes:
     *ntriples* is :func:`sorted_ntriples` of *graph* (bytes or text), when the caller has
     it already.
     """
-    text = _sorted_text(graph, ntriples)
+    out: list[bytes] = []
+    write_turtle(_lines_of(_sorted_text(graph, ntriples)), out.append)
+    return b"".join(out)
+
+
+#: What :func:`write_turtle` counts for the manifest: the objects of these predicates.
+TALLIED = ("<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
+           "<http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate>")  # fmt: skip
+
+
+def write_turtle(
+    lines: Iterable[str], write: Write, tally: Counter[tuple[str, str]] | None = None
+) -> int:
+    """Write :func:`turtle` of the sorted N-Triples *lines* (each without its line break),
+    a subject at a time; return the number of lines. *tally*, when given, counts each
+    (predicate, object) of the predicates in :data:`TALLIED` (for the manifest's counts)."""
     names: dict[str, str] = {}
     out = [f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in sorted(PREFIXES.items())]
     subject = None
     groups: list[tuple[str, list[str]]] = []
+    seen = 0
+    tallied = set(TALLIED) if tally is not None else set()
 
     def flush() -> None:
         if subject is None:
@@ -172,20 +225,25 @@ def turtle(graph: Graph, ntriples: bytes | str | None = None) -> bytes:
         )
         out.append(f"\n{_turtle_term(subject, names)} {body} .\n")
 
-    # Split at line breaks only: a literal may hold U+2028 and the like, which
-    # str.splitlines() would split at too (N-Triples escapes only \n and \r).
-    for line in text.split("\n")[:-1]:
+    for line in lines:
+        seen += 1
         s, p, o = line.split(" ", 2)  # IRIs and blank node labels hold no spaces
         o = o[:-2]
+        if p in tallied:
+            tally[(p, o)] += 1  # type: ignore[index]
         if s != subject:
             flush()
             subject, groups = s, []
+            if len(out) >= _CHUNK:
+                write("".join(out).encode("utf-8"))
+                out = []
         if groups and groups[-1][0] == p:
             groups[-1][1].append(_turtle_object(o, names))
         else:
             groups.append((p, [_turtle_object(o, names)]))
     flush()
-    return "".join(out).encode("utf-8")
+    write("".join(out).encode("utf-8"))
+    return seen
 
 
 _CONTROL = re.compile(r"[\x00-\x1f]")
@@ -273,27 +331,41 @@ def jsonld(graph: Graph, ntriples: bytes | str | None = None) -> bytes:
     sorted N-Triples (*ntriples*, bytes or text, when the caller has it), with ``json``'s
     own string encoder.
     """
-    from bisect import bisect_left
+    out: list[bytes] = []
+    write_jsonld(_lines_of(_sorted_text(graph, ntriples)), out.append)
+    return b"".join(out)
+
+
+def write_jsonld(lines: Iterable[str], write: Write) -> None:
+    """Write :func:`jsonld` of the sorted N-Triples *lines* (each without its line break).
+
+    Each node object is written out as text as soon as its subject's lines end (they are
+    consecutive in sorted N-Triples), so what is held is about the size of the output;
+    the node objects are then written in the order of their ids."""
     from json.encoder import encode_basestring as enc  # what ensure_ascii=False uses
 
-    text = _sorted_text(graph, ntriples)
     name = _jsonld_namer()
     keys: dict[str, tuple[str, str]] = {_TYPE: ("@type", '"@type"')}  # predicate -> key
+    encoded = {"@type": '"@type"'}  # key -> as JSON
     types: dict[str, _Json] = {}  # an rdf:type's IRI -> its value
     values_of: dict[str, _Json] = {}  # each distinct object worked out once
-    nodes: list[tuple[str, dict[str, list[_Json]]]] = []
+    nodes: list[tuple[str, str]] = []  # (encoded id, the node object written out)
     subject = None
+    sid = ""
     node: dict[str, list[_Json]] = {}
-    for line in text.split("\n")[:-1]:  # line breaks only (see turtle())
+    for line in lines:
         s, p, o = line.split(" ", 2)  # IRIs and blank node labels hold no spaces
         o = o[:-2]
         if s != subject:
+            if subject is not None:
+                nodes.append((sid, _jsonld_node(sid, node, encoded)))
             subject, node = s, {}
-            nodes.append((enc(s if s.startswith("_:") else name(s[1:-1])), node))
+            sid = enc(s if s.startswith("_:") else name(s[1:-1]))
         known = keys.get(p)
         if known is None:
             symbol = name(p[1:-1])
             known = keys[p] = (symbol, enc(symbol))
+            encoded[symbol] = known[1]
         if p == _TYPE and o.startswith("<"):
             value = types.get(o)
             if value is None:
@@ -307,27 +379,40 @@ def jsonld(graph: Graph, ntriples: bytes | str | None = None) -> bytes:
             node[known[0]] = [value]
         else:
             values.append(value)
-    encoded = dict(keys.values())
-    nodes.sort(key=lambda n: n[0])
-    first = operator.itemgetter(0)
+    if subject is not None:
+        nodes.append((sid, _jsonld_node(sid, node, encoded)))
+    del values_of, types
+    nodes.sort(key=operator.itemgetter(0))
     context = ",\n".join(f"  {enc(k)}: {enc(v)}" for k, v in sorted(PREFIXES.items()))
     out = ["{\n", ' "@context": {\n', context, "\n },\n", ' "@graph": [']
-    for sid, node in nodes:
-        members = []
-        ordered = sorted(node)
-        for key in ordered:
-            values = node[key]
-            if len(values) == 1:
-                members.append(f"{encoded[key]}: {values[0][1]}")
-            else:
-                values.sort(key=first)
-                items = ",\n".join(v[2] for v in values)
-                members.append(f"{encoded[key]}: [\n{items}\n   ]")
-        # "@id" sorts first, unless a key sorts before it (none does: keys are IRIs,
-        # prefixed names and "@type"; but json.dumps would put it there)
-        members.insert(bisect_left(ordered, "@id"), f'"@id": {sid}')
-        out.append("\n  {\n   " + ",\n   ".join(members) + "\n  },")
+    for n, (_, text) in enumerate(nodes):
+        out.append(text if n == len(nodes) - 1 else text + ",")
+        if len(out) >= _CHUNK:
+            write("".join(out).encode("utf-8"))
+            out = []
     if nodes:
-        out[-1] = out[-1][:-1] + "\n "
+        out.append("\n ")
     out.append("]\n}\n")
-    return "".join(out).encode("utf-8")
+    write("".join(out).encode("utf-8"))
+
+
+def _jsonld_node(sid: str, node: dict[str, list[_Json]], encoded: dict[str, str]) -> str:
+    """One node object as ``json.dumps(..., indent=1, sort_keys=True)`` writes it in the
+    ``@graph`` list (without the comma that follows it)."""
+    from bisect import bisect_left
+
+    first = operator.itemgetter(0)
+    members = []
+    ordered = sorted(node)
+    for key in ordered:
+        values = node[key]
+        if len(values) == 1:
+            members.append(f"{encoded[key]}: {values[0][1]}")
+        else:
+            values.sort(key=first)
+            items = ",\n".join(v[2] for v in values)
+            members.append(f"{encoded[key]}: [\n{items}\n   ]")
+    # "@id" sorts first, unless a key sorts before it (none does: keys are IRIs,
+    # prefixed names and "@type"; but json.dumps would put it there)
+    members.insert(bisect_left(ordered, "@id"), f'"@id": {sid}')
+    return "\n  {\n   " + ",\n   ".join(members) + "\n  }"
