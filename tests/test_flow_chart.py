@@ -166,7 +166,7 @@ def test_a_bad_chart_path_is_one_clear_error(built, tmp_path, name, said):
 
 def test_lanes_say_no_more_than_the_facts():
     """A departure alone is a departure, not a tenure of that date; an earlier job is not
-    what came next; an alumnus with nothing dated has no lane."""
+    what came next, a later one is; an alumnus with nothing dated has no lane."""
     report = {
         "lang": "en",
         "org": {"id": "org/big", "name": "Big"},
@@ -192,6 +192,7 @@ def test_lanes_say_no_more_than_the_facts():
                 "went": [
                     {"how": "founded", "org": {"id": "org/s", "name": "S"}},
                     {"how": "joined", "org": {"id": "org/old", "name": "Old"}, "start": "2009"},
+                    {"how": "joined", "org": {"id": "org/new", "name": "New"}, "start": "2019"},
                 ],
             },
             {
@@ -210,5 +211,6 @@ def test_lanes_say_no_more_than_the_facts():
     assert [(m.kind, m.date, m.label, m.quotes) for m in lane.marks] == [
         ("left", "2016-06", "", ["q1"]),
         ("founded", "2017-06", "S", ["q3"]),
+        ("role", "2019", "New", []),
     ]
     assert undated == [{"id": "p/b", "name": "B"}]

@@ -126,7 +126,7 @@ def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]
             said = quotes(("left",), pid, org["id"], a["end"]) or a["evidence"]
             text = f"{a['name']}: {FLOW_WORDS[kind][lang].format(org=org['name'])}"
             marks.append(Mark(kind, a["end"], "", text, said))
-        after = a["end"] or a["start"]
+        after = a["end"]  # a job elsewhere came next only if it began after the departure
         for w in a["went"]:
             place = w["org"]
             if w["how"] == "founded":
