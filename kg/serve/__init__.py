@@ -11,6 +11,9 @@ The parts, in the order a request meets them:
 - ``workers``: queries run in worker processes that have no network (their own
   network namespace; the server refuses to start without it unless told
   ``allow_unisolated``), with a time limit, a memory limit and a row cap;
+- ``cache``: the answers of the served build kept (by build, query text and
+  format, within a memory budget), and each query's measured cost, by which the
+  workers run expensive queries apart from cheap ones;
 - ``results``: answers in the W3C result and RDF formats;
 - ``linked``: Linked Data — every IRI of the graph at its own path, by content
   negotiation (the entity page, Turtle, N-Triples, JSON-LD), and the ontology;
@@ -78,6 +81,10 @@ class ServeConfig:
     idle_timeout: float = HttpLimits.idle_timeout  #: seconds a connection may sit idle
     #: serve even where the workers cannot be cut off from the network (not recommended)
     allow_unisolated: bool = False
+    #: move to each newer build published where ``graph`` links to (``build/kg.nt``); off:
+    #: serve the build the server started with until it stops
+    follow_builds: bool = True
+    cache_bytes: int = 64 << 20  #: memory for kept answers (0: keep none)
     verbose: bool = False  #: log every request on stderr
 
     @property
@@ -134,6 +141,8 @@ def make_server(config: ServeConfig) -> tuple[HttpServer, WorkerPool]:
         max_memory=config.max_memory,
         limits=config.limits,
         allow_unisolated=config.allow_unisolated,
+        follow=config.follow_builds,
+        cache_bytes=config.cache_bytes,
     )
     host = config.host if ":" not in config.host else f"[{config.host}]"
 

@@ -103,8 +103,20 @@ class App:
             self.public = self.base.removesuffix("/sparql")
         self.linked = Linked(self)
         self.reconciler = Reconciler(self, labels_listing)
+        self._build = getattr(self.pool, "generation", None)
+
+    def _follow(self) -> None:
+        """When the pool has moved to a newer build: its manifest, and names read afresh."""
+        build = getattr(self.pool, "generation", None)
+        if build == self._build:
+            return
+        self._build = build
+        served = Path(self.pool.settings.graph)
+        self.manifest = served.parent / "manifest.json" if served.is_file() else None
+        self.reconciler = Reconciler(self, labels_listing)
 
     def __call__(self, request: Request) -> Answer:
+        self._follow()
         try:
             answer = self._route(request)
         except Exception as exc:  # never a traceback to the client

@@ -18,16 +18,17 @@ import queue
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kg.errors import KGError
+from kg.serve.cache import AnswerCache, CostBook, cacheable
 from kg.serve.check import Limits, Refused, check_query, check_with_rdflib
 from kg.serve.messages import Answer, error
 from kg.serve.results import FORMAT_TYPES, choose, serialize_graph, serialize_table
 
-__all__ = ["ServeError", "WorkerPool", "answer_query", "isolate_network"]
+__all__ = ["ServeError", "WorkerPool", "answer_query", "generation_of", "isolate_network"]
 
 #: bytes of stack for the thread that runs queries (address space, committed only as used)
 QUERY_STACK = 512 << 20
@@ -45,6 +46,7 @@ class WorkerSettings:
     max_rows: int
     max_memory: int
     limits: Limits
+    nice: int = 0  #: the workers' CPU priority (the expensive lane's run at nice 10)
 
 
 def _form_of(result: Any) -> str:
@@ -149,6 +151,9 @@ def _worker_main(conn: Any, settings: WorkerSettings) -> None:  # pragma: no cov
     # A remote store is evaluated by the remote server, which the worker must reach.
     remote = settings.store.startswith("sparql+")
     isolated = False if remote else isolate_network()
+    if settings.nice:
+        with contextlib.suppress(OSError):
+            os.nice(settings.nice)
     if settings.max_memory:
         import resource
 
@@ -235,16 +240,171 @@ class _Worker:
         )
 
 
-class WorkerPool:
-    """Worker processes that run queries; a worker past the time limit is replaced.
+class _Lane:
+    """The workers of one build that run one kind of query: the cheap or the expensive."""
 
-    A query still running after ``DEMOTE_AFTER`` seconds has its worker's CPU
-    priority lowered (nice 10), so that cheap queries in the other workers keep
-    their latency while it runs; a fresh worker takes its place in the pool at
-    once, and it is retired once it answers.
+    def __init__(self, name: str, settings: WorkerSettings, count: int, demote: bool):
+        self.name = name
+        self.settings = settings
+        self.demotes = demote  #: a query running long here is demoted and its worker replaced
+        self.idle: queue.Queue[_Worker | None] = queue.Queue()
+        self.stopped = False
+        self.started = [_Worker(settings) for _ in range(count)]
+        #: a started worker kept ready to take a demoted one's place at once (cheap lane)
+        self.spare: queue.Queue[_Worker] = queue.Queue()
+
+    def wait_ready(self) -> None:
+        try:
+            for worker in self.started:
+                worker.wait_ready(120)
+        except ServeError:
+            for worker in self.started:
+                worker.kill()
+            raise
+        for worker in self.started:
+            self.idle.put(worker)
+        if self.demotes:
+            self._start(self.spare)
+
+    def get(self, timeout: float) -> _Worker | None:
+        """An idle worker (queue.Empty after *timeout*); None once the lane has closed."""
+        if self.stopped:
+            return None
+        return self.idle.get(timeout=timeout)
+
+    def put(self, worker: _Worker) -> None:
+        if self.stopped:
+            worker.retire()
+        else:
+            self.idle.put(worker)
+
+    def replace(self) -> None:
+        """Put a worker in the place of one demoted or stopped: the spare if it is ready
+        (and start the next spare), else a new one as soon as it has started."""
+        try:
+            spare = self.spare.get_nowait()
+        except queue.Empty:
+            self._start(None)
+            return
+        self.put(spare)
+        self._start(self.spare)
+
+    def _start(self, into: queue.Queue[_Worker] | None) -> None:
+        def start() -> None:
+            if self.stopped:
+                return
+            worker = _Worker(self.settings)
+            try:
+                worker.wait_ready(120)
+            except ServeError:
+                return
+            if into is None or self.stopped:
+                self.put(worker)
+            else:
+                into.put(worker)
+                if self.stopped:  # closed meanwhile
+                    self._drop_spares()
+
+        threading.Thread(target=start, daemon=True).start()
+
+    def _drop_spares(self) -> None:
+        while True:
+            try:
+                self.spare.get_nowait().kill()
+            except queue.Empty:
+                break
+
+    def close(self) -> None:
+        """Stop the idle workers; the busy ones stop once they answer."""
+        self.stopped = True
+        while True:
+            try:
+                idle = self.idle.get_nowait()
+            except queue.Empty:
+                break
+            if idle is not None:
+                with contextlib.suppress(Exception):
+                    idle.conn.send(None)
+                idle.kill()
+        self._drop_spares()
+        for _ in range(256):  # wake whoever waits for a worker here: it asks the new build
+            self.idle.put(None)
+
+
+def generation_of(graph: Path) -> str:
+    """The name of the build *graph* belongs to: its generation folder, else the file's name."""
+    from kg.graph.generations import GENERATIONS
+
+    return graph.parent.name if graph.parent.parent.name == GENERATIONS else graph.name
+
+
+class _Build:
+    """The workers serving one build, in two lanes, and the pin that keeps the build."""
+
+    def __init__(self, graph: Path, settings: WorkerSettings, workers: int):
+        from kg.graph.generations import pin_build
+
+        resolved, self.pin = pin_build(graph) if graph.exists() else (graph, None)
+        self.graph = resolved
+        self.generation = generation_of(resolved)
+        self.settings = replace(settings, graph=str(resolved))
+        expensive = workers // 2  # a lane of its own, at a lower CPU priority
+        self.cheap = _Lane("cheap", self.settings, max(1, workers - expensive), demote=True)
+        self.expensive = (
+            _Lane("expensive", replace(self.settings, nice=10), expensive, demote=False)
+            if expensive
+            else None
+        )
+        lanes = [lane for lane in (self.cheap, self.expensive) if lane is not None]
+        try:
+            for lane in lanes:
+                lane.wait_ready()
+        except ServeError:
+            for lane in lanes:
+                for worker in lane.started:
+                    worker.kill()
+            self.close()
+            raise
+        self.isolated = all(w.isolated for lane in lanes for w in lane.started)
+
+    def lane(self, expensive: bool) -> _Lane:
+        return self.expensive if expensive and self.expensive is not None else self.cheap
+
+    def close(self) -> None:
+        for lane in (self.cheap, self.expensive):
+            if lane is not None:
+                lane.close()
+        if self.pin is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.pin)
+            self.pin = None
+
+
+class WorkerPool:
+    """Worker processes that run queries, for the current build, with the answers kept.
+
+    **Builds.** Given a built graph (``build/kg.nt``, a link into the current build), the
+    pool serves the build that link names, pinned (``pin_build``) so that every worker,
+    replacements included, answers from it; when a newer build is published, a new set
+    of workers is started on it, and once they are ready the pool moves to them at once:
+    a query is answered wholly by one build, and the older build's workers stop when
+    they have answered. A graph file given as it is (not a link) is served as it is.
+
+    **Cost.** Queries run in two lanes: those measured expensive (over ``EXPENSIVE``
+    seconds on their last runs, by their text without comments) in workers of their own
+    at a lower CPU priority (nice 10), every other query in the cheap lane, so a cheap
+    query never waits behind an expensive one. A query in the cheap lane still running
+    after ``DEMOTE_AFTER`` seconds has its worker's priority lowered and a fresh worker
+    takes its place at once (a spare kept started for this), and the query is known as
+    expensive from then on; the slow worker is retired once it answers.
+
+    **Answers** of 200 are kept (:class:`~kg.serve.cache.AnswerCache`, *cache_bytes*) by
+    build, query text, ``Accept`` and ``?format=``; each answer says which build gave it
+    (``X-KG-Build``), whether it was kept (``X-KG-Cache: hit``) and in which lane it ran.
     """
 
-    DEMOTE_AFTER = 1.0
+    DEMOTE_AFTER = 0.5
+    EXPENSIVE = 0.1
 
     def __init__(
         self,
@@ -257,28 +417,24 @@ class WorkerPool:
         max_memory: int,
         limits: Limits,
         allow_unisolated: bool = False,
+        follow: bool = True,
+        cache_bytes: int = 64 << 20,
     ):
-        from kg.graph.generations import pin_build
-
-        # Every worker, replacements included, serves the build the server started with.
-        resolved, self._pin = pin_build(graph) if graph.exists() else (graph, None)
-        self.settings = WorkerSettings(store, str(resolved), max_rows, max_memory, limits)
+        self.source = graph  #: as given: a link into the current build is followed
+        self.follow = follow and not store.startswith("sparql+")
+        self.workers = max(1, workers)
         self.timeout = timeout
-        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.allow_unisolated = allow_unisolated
         self.stopped = False
-        started = [_Worker(self.settings) for _ in range(max(1, workers))]
-        try:
-            for worker in started:
-                worker.wait_ready(120)
-        except ServeError:
-            for worker in started:
-                worker.kill()
-            self.close()
-            raise
-        self.isolated = all(w.isolated for w in started)
+        self.cache = AnswerCache(cache_bytes)
+        self.costs = CostBook()
+        self._base = WorkerSettings(store, str(graph), max_rows, max_memory, limits)
+        self._lock = threading.Lock()
+        self._moving_to: Path | None = None
+        self._failed: set[Path] = set()
+        self._build = _Build(graph, self._base, self.workers)
+        self.isolated = self._build.isolated
         if not self.isolated and not allow_unisolated:
-            for worker in started:
-                worker.kill()
             self.close()
             raise ServeError(
                 "this system does not let the query workers drop their network access "
@@ -287,66 +443,135 @@ class WorkerPool:
                 "namespaces (sysctl user.max_net_namespaces, kernel.unprivileged_userns_clone), "
                 "or accept the risk with --allow-unisolated-workers"
             )
-        for worker in started:
-            self.idle.put(worker)
 
-    def _replace(self) -> None:
-        def start() -> None:
+    @property
+    def settings(self) -> WorkerSettings:
+        """The current build's worker settings (``settings.graph``: its graph file)."""
+        return self._build.settings
+
+    @property
+    def generation(self) -> str:
+        """The name of the build served now."""
+        return self._build.generation
+
+    # --- following the builds ------------------------------------------------------
+
+    def _watch(self) -> None:
+        """Start moving to a newer build if the graph link now names one."""
+        if not self.follow or self.stopped:
+            return
+        try:
+            now = Path(os.path.realpath(self.source))
+        except OSError:
+            return
+        if now == self._build.graph or now in self._failed or not now.is_file():
+            return
+        with self._lock:
+            if self._moving_to is not None:
+                return
+            self._moving_to = now
+        threading.Thread(target=self._move, args=(now,), daemon=True).start()
+
+    def _move(self, target: Path) -> None:
+        import sys
+
+        try:
+            new = _Build(target, self._base, self.workers)
+        except ServeError as exc:
+            sys.stderr.write(f"kg serve: cannot serve the build {target.parent.name}: {exc}\n")
+            self._failed.add(target)
+            new = None
+        if new is not None and not new.isolated and not self.allow_unisolated:
+            new.close()
+            new = None
+        with self._lock:
+            self._moving_to = None
+            if new is None:
+                return
             if self.stopped:
+                new.close()
                 return
-            worker = _Worker(self.settings)
-            try:
-                worker.wait_ready(120)
-            except ServeError:
-                return
-            self.idle.put(worker)
+            old, self._build = self._build, new
+            self.cache.retain(new.generation)
+        old.close()
 
-        threading.Thread(target=start, daemon=True).start()
+    # --- answering -----------------------------------------------------------------
 
     def run(self, text: str, accept: str, fmt: str | None) -> Answer:
+        self._watch()
+        keep = cacheable(text)
+        build = self._build
+        if keep:
+            found = self.cache.get((build.generation, text, accept or "", fmt or ""))
+            if found is not None:
+                found.headers.update({"X-KG-Build": build.generation, "X-KG-Cache": "hit"})
+                return found
+        cost = self.costs.cost(text)
+        expensive = cost is not None and cost >= self.EXPENSIVE
         deadline = time.monotonic() + self.timeout
+        while True:
+            lane = build.lane(expensive)
+            try:
+                worker = lane.get(max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                busy = error(503, "the server is busy; try again shortly")
+                busy.headers.update({"X-KG-Build": build.generation, "X-KG-Lane": lane.name})
+                return busy
+            if worker is not None:
+                break
+            build = self._build  # the lane closed: the server has moved to a newer build
+        answer, seconds = self._run_on(lane, worker, (text, accept, fmt), deadline, text)
+        if seconds is not None:
+            self.costs.record(text, seconds)
+        if keep:
+            self.cache.put((build.generation, text, accept or "", fmt or ""), answer)
+        answer.headers.update(
+            {"X-KG-Build": build.generation, "X-KG-Cache": "miss", "X-KG-Lane": lane.name}
+        )
+        return answer
+
+    def _run_on(
+        self,
+        lane: _Lane,
+        worker: _Worker,
+        message: tuple[str, str, str | None],
+        deadline: float,
+        text: str,
+    ) -> tuple[Answer, float | None]:
+        """Run one query on *worker*: (the answer, the seconds it ran, if it ran)."""
+        started = time.monotonic()
         try:
-            worker = self.idle.get(timeout=self.timeout)
-        except queue.Empty:
-            return error(503, "the server is busy; try again shortly")
-        try:
-            worker.conn.send((text, accept, fmt))
-            ready = worker.conn.poll(min(self.DEMOTE_AFTER, max(0.0, deadline - time.monotonic())))
-            if not ready:
+            worker.conn.send(message)
+            wait = max(0.0, deadline - time.monotonic())
+            ready = worker.conn.poll(min(self.DEMOTE_AFTER, wait) if lane.demotes else wait)
+            if not ready and lane.demotes:
                 # A long query yields the CPU to the cheap ones running in other workers,
-                # and a fresh worker takes its place in the pool straight away.
+                # and a fresh worker takes its place in the lane straight away.
                 worker.demote()
-                self._replace()
+                lane.replace()
+                self.costs.record(text, self.DEMOTE_AFTER)  # the next run of it: expensive
                 ready = worker.conn.poll(max(0.0, deadline - time.monotonic()))
             if ready:
                 reply: Answer = worker.conn.recv()
+                seconds = time.monotonic() - started
                 if worker.demoted:  # its priority cannot be raised again; replaced already
                     worker.retire()
                 else:
-                    self.idle.put(worker)
-                return reply
+                    lane.put(worker)
+                return reply, seconds
         except (OSError, EOFError):
             answer = worker.died()
             worker.kill()
             if not worker.demoted:
-                self._replace()
-            return answer
+                lane.replace()
+            return answer, None
         worker.kill()
         if not worker.demoted:
-            self._replace()
-        return error(503, f"the query ran past the {self.timeout:g} s time limit and was stopped")
+            lane.replace()
+        message_ = f"the query ran past the {self.timeout:g} s time limit and was stopped"
+        return error(503, message_), self.timeout
 
     def close(self) -> None:
-        self.stopped = True
-        if self._pin is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._pin)
-            self._pin = None
-        while True:
-            try:
-                worker = self.idle.get_nowait()
-            except queue.Empty:
-                break
-            with contextlib.suppress(Exception):
-                worker.conn.send(None)
-            worker.kill()
+        with self._lock:
+            self.stopped = True
+        self._build.close()
