@@ -138,17 +138,27 @@
 
   // Columns: x of each column from the widest label in it (measured), y of each row kept
   // at least one row apart, each organisation as near as it can be to the people it is
-  // tied to. Returns {x: {node: x}, y: {node: y}} in canvas px.
-  function layout(view, widths, edgeWidth, rows) {
+  // tied to. The right column is as near as the edge labels allow: each sits at the middle
+  // of its edge, clear of the boxes at both ends. Returns {x: {node: x}, y: {node: y}} in
+  // canvas px.
+  function layout(view, widths, edgeWidths, rows) {
     var people = view.people;
     var at = {}, x = {}, y = {};
     people.forEach(function (p, k) { at[p] = k * rows.person; y[p] = at[p]; });
     function widest(list) {
       return list.reduce(function (m, n) { return Math.max(m, widths[n] || 0); }, 0);
     }
-    var wLeft = widest(view.left), wPeople = widest(people), wRight = widest(view.right);
-    var xPeople = wLeft / 2 + 150 + wPeople / 2;
-    var xRight = xPeople + Math.max(wPeople, wRight) + edgeWidth + 48;
+    var wLeft = widest(view.left), wPeople = widest(people);
+    var xPeople = wLeft / 2 + 120 + wPeople / 2;
+    var gap = 160;
+    people.forEach(function (p) {
+      view.went[p].forEach(function (i) {
+        var n = view.endOf(i);
+        if (view.right.indexOf(n) < 0) { return; }
+        gap = Math.max(gap, Math.max(widths[p] || 0, widths[n] || 0) + (edgeWidths[i] || 0) + 24);
+      });
+    });
+    var xRight = xPeople + gap;
     function column(list, colX, ties, row, pinned) {
       var want = list.map(function (n) {
         if (pinned === n) { return [n, (people.length - 1) * rows.person / 2]; }

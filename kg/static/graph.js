@@ -497,11 +497,14 @@
       widths[n] = ctx.measureText(flowName(Number(n))).width + 24;
     });
     ctx.font = D.options.edges.font.size + "px " + D.options.edges.font.face;
-    var edgeWidth = 0, want = labels();
+    // Each pair's label, wherever in the pair it is drawn.
+    var want = labels(), edgeWidths = {};
     flow.edges.forEach(function (i) {
-      if (want[i]) { edgeWidth = Math.max(edgeWidth, ctx.measureText(want[i]).width + 8); }
+      if (!want[i]) { return; }
+      var w = ctx.measureText(want[i]).width + 8;
+      groups[D.edges[i].group].forEach(function (k) { edgeWidths[k] = w; });
     });
-    return F.layout(flow, widths, edgeWidth, {person: 38, org: 38});
+    return F.layout(flow, widths, edgeWidths, {person: 38, org: 38});
   }
   function enter(next, then) {
     mode = next;
