@@ -218,6 +218,31 @@
     return low === null ? null : [low, high];
   }
 
+  // An opaque light shade of a colour (edges behind a box must not show through it).
+  function tint(hex, share) {
+    var rgb = [1, 3, 5].map(function (k) { return parseInt(hex.substr(k, 2), 16); });
+    return "rgb(" + rgb.map(function (v) { return Math.round(255 - (255 - v) * share); })
+      .join(",") + ")";
+  }
+
+  // In the diaspora view a pair's label names each relation once, with the earliest year
+  // a fact of it starts in (the sources' own year), at most two of them; ⚠ where another
+  // source's statement contradicts one.
+  function pairLabel(D, on) {
+    var first = {}, order = [];
+    on.forEach(function (i) {
+      var name = D.edges[i][3].replace(/^⚠ /, ""), d = D.edges[i][11] || [];
+      var y = /^\d{4}/.exec(d[2] || d[0] || "");
+      if (!name) { return; }
+      if (!(name in first)) { first[name] = ""; order.push(name); }
+      if (y && (!first[name] || y[0] < first[name])) { first[name] = y[0]; }
+    });
+    var parts = order.map(function (n) { return first[n] ? n + " " + first[n] : n; });
+    var more = parts.length > 2 ? " +" + (parts.length - 2) : "";
+    var disputed = on.some(function (i) { return D.edges[i][10]; });  // as kg conflicts says
+    return (disputed ? "⚠ " : "") + parts.slice(0, 2).join(" · ") + more;
+  }
   window.kgFlow = {diaspora: diaspora, layout: layout, findOrg: findOrg, span: span,
-                   yearState: yearState, yearRange: yearRange, relation: relation};
+                   yearState: yearState, yearRange: yearRange, relation: relation,
+                   tint: tint, pairLabel: pairLabel};
 })();

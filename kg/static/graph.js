@@ -5,17 +5,9 @@
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("kg-data").textContent);
-  var U = D.ui, F = window.kgFlow;
-  var SVG = "http://www.w3.org/2000/svg";
+  var U = D.ui, F = window.kgFlow, P = window.kgPanel;
   var FLOW_FONT = 14, MAX_SCALE = 1.4, BIG = !D.placeLabels;
-  function $(id) { return document.getElementById(id); }
-  function text(id, value) { $(id).textContent = value; }
-  function el(tag, cls, value) {
-    var node = document.createElement(tag);
-    if (cls) { node.className = cls; }
-    if (value !== undefined) { node.textContent = value; }
-    return node;
-  }
+  var $ = P.$, text = P.text, el = P.el, swatch = P.swatch;
 
   text("kg-types-title", U.types);
   text("kg-relations-title", U.relations);
@@ -97,12 +89,6 @@
   }
 
   // --- what each node and edge looks like in the current state -------------------------
-  // An opaque light shade of a colour (edges behind a box must not show through it).
-  function tint(hex, share) {
-    var rgb = [1, 3, 5].map(function (k) { return parseInt(hex.substr(k, 2), 16); });
-    return "rgb(" + rgb.map(function (v) { return Math.round(255 - (255 - v) * share); })
-      .join(",") + ")";
-  }
   function flowName(i) {
     var s = flow.span[i];
     var when = s ? (s[2] ? s[2] + " " : "") + F.span(U, s[0], s[1]) : "";
@@ -119,9 +105,9 @@
     // name can never be read as the next row's; its border has the type's colour.
     item.group = style.key;
     item.shape = inFlow ? "box" : style.shape;
-    item.color = inFlow ? {background: tint(style.fill, 0.16), border: style.fill,
+    item.color = inFlow ? {background: F.tint(style.fill, 0.16), border: style.fill,
                            highlight: {background: "#FFE066", border: "#C9302C"},
-                           hover: {background: tint(style.fill, 0.3), border: "#222222"}}
+                           hover: {background: F.tint(style.fill, 0.3), border: "#222222"}}
       : undefined;
     item.borderWidth = inFlow ? (i === org ? 3 : 2) : 1.5;
     item.margin = inFlow ? {top: 5, bottom: 5, left: 8, right: 8} : undefined;
@@ -131,21 +117,6 @@
       item.y = inFlow ? pos.y[i] : n[4];
     }
     return item;
-  }
-  // In the diaspora view a pair's label names each relation once, with the earliest year
-  // a fact of it starts in (the sources' own year), at most two of them.
-  function flowPairLabel(on) {
-    var first = {}, order = [];
-    on.forEach(function (i) {
-      var name = D.edges[i][3].replace(/^⚠ /, ""), d = D.edges[i][11] || [];
-      var y = /^\d{4}/.exec(d[2] || d[0] || "");
-      if (!name) { return; }
-      if (!(name in first)) { first[name] = ""; order.push(name); }
-      if (y && (!first[name] || y[0] < first[name])) { first[name] = y[0]; }
-    });
-    var parts = order.map(function (n) { return first[n] ? n + " " + first[n] : n; });
-    var more = parts.length > 2 ? " +" + (parts.length - 2) : "";
-    return parts.slice(0, 2).join(" · ") + more;
   }
   // The label each edge carries: one per pair of nodes, on the first edge of it shown.
   function labels() {
@@ -157,7 +128,7 @@
           D.edges[on[0]][1] === org) {
         return;  // a tie to the organisation: its dates are on the person's label
       }
-      if (mode === "flow") { out[on[0]] = flowPairLabel(on); return; }
+      if (mode === "flow") { out[on[0]] = F.pairLabel(D, on); return; }
       var names = [];
       on.forEach(function (i) {
         if (D.edges[i][3] && names.indexOf(D.edges[i][3]) < 0) { names.push(D.edges[i][3]); }
@@ -232,38 +203,6 @@
                  minZoomLevel: D.minScale || Number.MIN_VALUE});
   }
 
-  function swatch(style, isEdge) {
-    var svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("width", "22");
-    svg.setAttribute("height", "16");
-    var shape;
-    if (isEdge) {
-      shape = document.createElementNS(SVG, "line");
-      shape.setAttribute("x1", "1"); shape.setAttribute("y1", "8");
-      shape.setAttribute("x2", "21"); shape.setAttribute("y2", "8");
-      shape.setAttribute("stroke", style.color);
-      shape.setAttribute("stroke-width", String(style.width + 0.6));
-      if (style.opacity) { shape.setAttribute("stroke-opacity", String(style.opacity)); }
-      if (style.dashes) { shape.setAttribute("stroke-dasharray", style.dashes.join(" ")); }
-    } else {
-      var points = {square: "5,2 17,2 17,14 5,14", diamond: "11,1 18,8 11,15 4,8",
-                    triangle: "11,1 19,15 3,15"}[style.shape];
-      if (points) {
-        shape = document.createElementNS(SVG, "polygon");
-        shape.setAttribute("points", points);
-      } else {
-        shape = document.createElementNS(SVG, "circle");
-        shape.setAttribute("cx", "11");
-        shape.setAttribute("cy", "8");
-        shape.setAttribute("r", "6.5");
-      }
-      shape.setAttribute("fill", style.fill);
-      shape.setAttribute("stroke", style.border);
-      shape.setAttribute("stroke-width", "1.5");
-    }
-    svg.appendChild(shape);
-    return svg;
-  }
   function filters(box, list, on, isEdge) {
     list.forEach(function (item, i) {
       var row = el("label", "kg-row");
@@ -298,64 +237,8 @@
   }
 
   // --- the details panel: every fact, each quote in its sentence, with its source --------
-  function cite(index) {
-    var s = D.sources[index];
-    var line = el("div", "kg-cite");
-    var parts = [s[0] ? "《" + s[0] + "》" : "", s[1], s[2] || U.no_date].filter(Boolean);
-    line.appendChild(document.createTextNode(parts.join(" · ")));
-    line.appendChild(document.createTextNode(" · "));
-    if (/^https?:\/\//i.test(s[3])) {
-      var link = el("a", "", U.original);
-      link.href = s[3];
-      link.target = "_blank";
-      link.rel = "noopener noreferrer";
-      line.appendChild(link);
-    } else {
-      line.appendChild(document.createTextNode(U.no_url));
-    }
-    return line;
-  }
-  function fact(i) {
-    var e = D.edges[i];
-    var box = el("div", "kg-fact");
-    var head = el("div", "kg-fact-line",
-                  D.nodes[e[0]][1] + " —" + e[3] + "→ " + D.nodes[e[1]][1]);
-    if (e[6]) { head.appendChild(el("span", "kg-when", " (" + e[6] + ")")); }
-    if (e[7]) { head.appendChild(el("span", "kg-status", " · " + e[7])); }
-    box.appendChild(head);
-    e[8].forEach(function (q) {
-      var quote = el("div", "kg-quote");
-      if (q[1]) { quote.appendChild(document.createTextNode(q[1])); }
-      quote.appendChild(el("mark", "", q[2]));
-      if (q[3]) { quote.appendChild(document.createTextNode(q[3])); }
-      box.appendChild(quote);
-      box.appendChild(cite(q[0]));
-    });
-    return box;
-  }
-  function open(parts) {
-    var box = $("kg-details");
-    box.textContent = "";
-    parts.forEach(function (p) { box.appendChild(p); });
-    $("kg-side").hidden = false;
-    $("kg-side").scrollTop = 0;
-  }
-  function close() { $("kg-side").hidden = true; $("kg-details").textContent = ""; }
-  function nodeDetails(i) {
-    var info = D.nodes[i][5].split("\n");
-    var parts = [el("div", "kg-info kg-info-name", info[0]),
-                 el("div", "kg-info", info.slice(1).join("\n"))];
-    var list = touching[i].slice().sort(function (a, b) {
-      return D.edges[a][2] - D.edges[b][2] || String(D.edges[a][6]).localeCompare(D.edges[b][6]) ||
-        a - b;
-    });
-    if (list.length) { parts.push(el("div", "kg-count-line", U.facts.replace("{n}", list.length))); }
-    list.forEach(function (k) { parts.push(fact(k)); });
-    open(parts);
-  }
-  // An edge's details: every fact between its two nodes (they share one drawn label).
-  function edgeDetails(i) { open(groups[D.edges[i].group].map(fact)); }
-
+  var panel = P.details(D, U, touching, groups);
+  var nodeDetails = panel.node, edgeDetails = panel.edge, close = panel.close;
   // --- a selection dims the rest (the view's zoom never changes on a click) -------------
   function dimAround(nodeIds, edgeIds) {
     if (BIG) { return; }
@@ -394,24 +277,7 @@
   });
 
   // --- search by any name: exact matches first, then prefixes, then substrings -----------
-  function norm(s) { return String(s).normalize("NFKC").toLowerCase(); }
-  var names = D.nodes.map(function (n) { return n[6].map(norm); });
-  function find(query) {
-    var q = norm(query.trim());
-    if (!q) { return []; }
-    var ranked = [[], [], []];
-    for (var i = 0; i < names.length; i++) {
-      var best = 3;
-      for (var j = 0; j < names[i].length && best > 0; j++) {
-        var name = names[i][j];
-        if (name === q) { best = 0; }
-        else if (best > 1 && name.lastIndexOf(q, 0) === 0) { best = 1; }
-        else if (best > 2 && name.indexOf(q) >= 0) { best = 2; }
-      }
-      if (best < 3) { ranked[best].push(i); }
-    }
-    return ranked[0].concat(ranked[1], ranked[2]).slice(0, 12);
-  }
+  var find = P.finder(D);
   function select(i) {
     if (!typeOn[nodeType[i]]) {
       typeOn[nodeType[i]] = true;

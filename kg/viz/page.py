@@ -90,15 +90,16 @@ _STATIC = Path(__file__).resolve().parent.parent / "static"
 @functools.lru_cache(maxsize=1)
 def _static() -> tuple[str, str, str]:
     """The page's markup, style and script (``kg/static/graph.*``; the script is
-    ``graph-flow.js``, the first view and the year control, then ``graph.js``)."""
+    ``graph-flow.js``, the first view and the year control, ``graph-panel.js``, the
+    sidebar's pieces, then ``graph.js``)."""
     try:
-        page, css, flow, script = (
+        page, css, *scripts = (
             (_STATIC / name).read_text(encoding="utf-8")
-            for name in ("graph.html", "graph.css", "graph-flow.js", "graph.js")
+            for name in ("graph.html", "graph.css", "graph-flow.js", "graph-panel.js", "graph.js")
         )
     except OSError as exc:  # pragma: no cover - a broken installation
         raise KGError(f"the page's files are missing from {_STATIC}: {exc}") from exc
-    return page, css, flow + "\n" + script
+    return page, css, "\n".join(scripts)
 
 
 @functools.lru_cache(maxsize=1)
