@@ -266,6 +266,15 @@ class _Lane:
         if self.demotes:
             self._start(self.spare)
 
+    def get_nowait(self) -> _Worker | None:
+        """An idle worker if there is one now (None: none, or the lane has closed)."""
+        if self.stopped:
+            return None
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            return None
+
     def get(self, timeout: float) -> _Worker | None:
         """An idle worker (queue.Empty after *timeout*); None once the lane has closed."""
         if self.stopped:
@@ -393,10 +402,12 @@ class WorkerPool:
     **Cost.** Queries run in two lanes: those measured expensive (over ``EXPENSIVE``
     seconds on their last runs, by their text without comments) in workers of their own
     at a lower CPU priority (nice 10), every other query in the cheap lane, so a cheap
-    query never waits behind an expensive one. A query in the cheap lane still running
-    after ``DEMOTE_AFTER`` seconds has its worker's priority lowered and a fresh worker
-    takes its place at once (a spare kept started for this), and the query is known as
-    expensive from then on; the slow worker is retired once it answers.
+    query never waits behind an expensive one (it may take an idle worker of the
+    expensive lane when no cheap one is free; never the reverse). A query not yet
+    measured that is still running in the cheap lane after ``DEMOTE_AFTER`` seconds has
+    its worker's priority lowered and a fresh worker takes its place at once (a spare
+    kept started for this), and the query is known as expensive from then on; the slow
+    worker is retired once it answers.
 
     **Answers** of 200 are kept (:class:`~kg.serve.cache.AnswerCache`, *cache_bytes*) by
     build, query text, ``Accept`` and ``?format=``; each answer says which build gave it
@@ -404,7 +415,7 @@ class WorkerPool:
     """
 
     DEMOTE_AFTER = 0.5
-    EXPENSIVE = 0.1
+    EXPENSIVE = 0.5  #: seconds: a query measured this slow on its last runs is expensive
 
     def __init__(
         self,
@@ -511,6 +522,14 @@ class WorkerPool:
         deadline = time.monotonic() + self.timeout
         while True:
             lane = build.lane(expensive)
+            worker = lane.get_nowait()
+            if worker is None and not expensive and build.expensive is not None:
+                # No cheap worker free: an idle one of the expensive lane may answer it.
+                worker = build.expensive.get_nowait()
+                if worker is not None:
+                    lane = build.expensive
+            if worker is not None:
+                break
             try:
                 worker = lane.get(max(0.0, deadline - time.monotonic()))
             except queue.Empty:
@@ -520,7 +539,10 @@ class WorkerPool:
             if worker is not None:
                 break
             build = self._build  # the lane closed: the server has moved to a newer build
-        answer, seconds = self._run_on(lane, worker, (text, accept, fmt), deadline, text)
+        # Only a query not yet measured is demoted when it runs long: one known to be cheap
+        # is slow because the machine is busy, and a new worker would make it busier.
+        demote = lane.demotes and (cost is None or expensive)
+        answer, seconds = self._run_on(lane, worker, (text, accept, fmt), deadline, text, demote)
         if seconds is not None:
             self.costs.record(text, seconds)
         if keep:
@@ -537,14 +559,15 @@ class WorkerPool:
         message: tuple[str, str, str | None],
         deadline: float,
         text: str,
+        demote: bool,
     ) -> tuple[Answer, float | None]:
         """Run one query on *worker*: (the answer, the seconds it ran, if it ran)."""
         started = time.monotonic()
         try:
             worker.conn.send(message)
             wait = max(0.0, deadline - time.monotonic())
-            ready = worker.conn.poll(min(self.DEMOTE_AFTER, wait) if lane.demotes else wait)
-            if not ready and lane.demotes:
+            ready = worker.conn.poll(min(self.DEMOTE_AFTER, wait) if demote else wait)
+            if not ready and demote:
                 # A long query yields the CPU to the cheap ones running in other workers,
                 # and a fresh worker takes its place in the lane straight away.
                 worker.demote()
