@@ -204,17 +204,21 @@ def test_selecting_dims_the_rest_and_a_click_never_zooms_out(
 def test_another_organisation_by_url_or_option(
     open_page: Any, tmp_path: Path, article_graph: Any
 ) -> None:
-    a, b, x, y = (
-        VizNode(f"org/{k}", "Organization", k.upper(), (f"org/{k}",)) for k in ("a", "b", "x", "y")
+    a, b, v, w, x, y = (
+        VizNode(f"org/{k}", "Organization", k.upper(), (f"org/{k}",)) for k in "abvwxy"
     )
     p, q = (VizNode(f"person/{k}", "Person", k.upper(), (f"person/{k}",)) for k in ("p", "q"))
     vg = VizGraph(
-        [a, b, x, y, p, q],
+        [a, b, v, w, x, y, p, q],
         [
             VizEdge("person/p", "org/a", "alumniOf", "worked at", start="2010", end="2012"),
             VizEdge("person/p", "org/x", "founder", "founded", date="2013"),
+            # A job before, and one with no date (it may have been before): not where P went.
+            VizEdge("person/p", "org/v", "alumniOf", "worked at", start="2005", end="2009"),
+            VizEdge("person/p", "org/w", "alumniOf", "worked at"),
             VizEdge("person/q", "org/b", "alumniOf", "worked at", end="2019"),
             VizEdge("person/q", "org/y", "founder", "founded"),
+            VizEdge("person/q", "org/w", "alumniOf", "worked at", start="2020", end="2021"),
         ],
         lang="en",
     )
@@ -222,8 +226,9 @@ def test_another_organisation_by_url_or_option(
     seen = open_page(page.as_uri())
     assert sorted(entity_ids(seen, shown_nodes(seen))) == ["org/a", "org/x", "person/p"]
     seen = open_page(page.as_uri() + "?org=B")  # by name, as the URL gives it
-    assert sorted(entity_ids(seen, shown_nodes(seen))) == ["org/b", "org/y", "person/q"]
-    label = seen.evaluate("() => kg.network.body.nodes[5].options.label")
+    # A job dated from when Q left on is where Q went.
+    assert sorted(entity_ids(seen, shown_nodes(seen))) == ["org/b", "org/w", "org/y", "person/q"]
+    label = seen.evaluate("() => kg.network.body.nodes[7].options.label")
     assert label == "Q · until 2019"  # only an end is known: never a made-up start
     seen = open_page(page.as_uri() + "?org=nowhere")
     assert "nowhere" in seen.page.locator("#kg-org-note").inner_text()

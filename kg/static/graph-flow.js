@@ -98,11 +98,27 @@
       view.span[p] = [starts[0] || "", ends.length ? ends[ends.length - 1] : "", role];
       view.ties[p] = ties[p];
       view.went[p] = [];
+      var came = year(view.span[p][0]), left = year(view.leftDate[p]), founded = {};
       touching[p].forEach(function (i) {
-        var e = D.edges[i], x = e[1];
-        if (e[0] !== p || x === o || !WENT[relation(D, i)] || typeOf(D, x) === "Person") {
-          return;
-        }
+        if (relation(D, i) === "founder" && D.edges[i][0] === p) { founded[D.edges[i][1]] = 1; }
+      });
+      // Where they went, as far as the facts say it came after: what they founded (unless
+      // dated before they came), where they work now (an undated role, a role at their own
+      // company), and a past job elsewhere only when dated from their leaving on. A job
+      // with no date may have come before; it is left to the whole graph.
+      function after(i) {
+        var s = year(dates(D, i)[0] || dates(D, i)[2]);
+        return s !== null && left !== null && s >= left;
+      }
+      touching[p].forEach(function (i) {
+        var e = D.edges[i], x = e[1], rel = relation(D, i);
+        if (e[0] !== p || x === o || !WENT[rel] || typeOf(D, x) === "Person") { return; }
+        var s = year(dates(D, i)[0] || dates(D, i)[2]);
+        var keep = rel === "founder" ? !(s !== null && came !== null && s < came)
+          : rel === "worksFor" ? true
+            : rel === "role" ? !dates(D, i)[1] || !!founded[x] || after(i)
+              : after(i);
+        if (!keep) { return; }
         view.went[p].push(i);
         if (group[x]) { onLeft[x] = true; } else { onRight[x] = true; }
       });
