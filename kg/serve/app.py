@@ -293,11 +293,20 @@ def _warn(answer: Answer, query: str) -> None:
     """What ``kg query`` would warn of this query (a term the ontology does not declare,
     http://schema.org/, a language tag in capitals), as the ``X-KG-Warnings`` header: a JSON
     list of sentences, in ASCII, which the query page shows beside the row count."""
+    warnings = _warnings(query) if len(query) <= 8192 else _warnings.__wrapped__(query)
+    if warnings:
+        answer.headers["X-KG-Warnings"] = warnings
+
+
+@functools.lru_cache(maxsize=1024)
+def _warnings(query: str) -> str:
+    """The warnings of *query* as the header's JSON ("" for none); a few ms each, so kept
+    for the queries asked again (those the server answers from its cache), up to 8 KiB
+    each (at most 8 MiB in all)."""
     from kg.query.hints import query_warnings
 
     warnings = query_warnings(query)
-    if warnings:
-        answer.headers["X-KG-Warnings"] = json.dumps(warnings)
+    return json.dumps(warnings) if warnings else ""
 
 
 def _with(answer: Answer, **headers: str) -> Answer:
