@@ -136,6 +136,9 @@ def test_kg_query_and_analyze_read_the_store_and_fall_back_to_the_file(built, tm
     report = kg("analyze", "--out", str(out), "--org", "baidu", "--format", "json",
                 cwd=tmp_path, home=project)  # fmt: skip
     assert report.returncode == 0 and '"alumni"' in report.stdout, report.stderr
+    loaded = kg("analyze", "--out", str(out), "--org", "baidu", "--format", "json",
+                "--store", "oxigraph-memory", cwd=tmp_path, home=project)  # fmt: skip
+    assert loaded.returncode == 0 and loaded.stdout == report.stdout  # the same report
 
 
 def test_a_damaged_store_is_named_with_what_to_do(built, tmp_path):
