@@ -84,7 +84,8 @@ def publish_synthetic(graph: Path, out: Path) -> Path:
     import pyoxigraph as ox
 
     folder = out / ".generations" / "bench"
-    if not (folder / "kg.oxigraph" / "CURRENT").is_file():
+    same = (folder / "kg.nt").is_file() and os.path.samefile(folder / "kg.nt", graph)
+    if not same or not (folder / "kg.oxigraph" / "CURRENT").is_file():
         import shutil
 
         shutil.rmtree(out, ignore_errors=True)

@@ -488,7 +488,7 @@ class WorkerPool:
 
         try:
             new = _Build(target, self._base, self.workers)
-        except ServeError as exc:
+        except (ServeError, OSError) as exc:  # OSError: the build was removed meanwhile
             sys.stderr.write(f"kg serve: cannot serve the build {target.parent.name}: {exc}\n")
             self._failed.add(target)
             new = None
