@@ -538,6 +538,8 @@ class WorkerPool:
                 return busy
             if worker is not None:
                 break
+            if self._build is build:  # the lane closed and no newer build: stopping
+                return error(503, "the server is stopping")
             build = self._build  # the lane closed: the server has moved to a newer build
         # Only a query not yet measured is demoted when it runs long: one known to be cheap
         # is slow because the machine is busy, and a new worker would make it busier.
