@@ -209,20 +209,42 @@ class FragmentCache:
         self.corrupt.append(piece.name)
         return None
 
-    def put(self, piece: Piece, lines: list[str]) -> None:
-        """Keep *lines* (sorted, unique) as *piece*'s; a failure to write only loses the
-        cache entry."""
+    def put(self, piece: Piece, lines: list[str], folder: Path | None = None) -> None:
+        """Keep *lines* (sorted, unique) as *piece*'s, in the cache or in *folder* (see
+        :meth:`stage`); a failure to write only loses the cache entry."""
         body = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
         header = f"{_FORMAT} {piece.name} {hashlib.sha256(body).hexdigest()} {len(lines)}\n"
-        path = self._path(piece)
+        folder = folder or self.folder
+        path = folder / self._path(piece).name
         partial = path.with_name(f".{path.name}.{os.getpid()}.part")
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
             with open(partial, "wb") as handle:
                 handle.write(header.encode("utf-8") + body)
             os.replace(partial, path)
         except OSError:
             partial.unlink(missing_ok=True)
+
+    def stage(self, folder: Path, made: list[tuple[Piece, list[str]]]) -> None:
+        """Write the pieces made in this build into *folder* (in the build's staging folder,
+        so that their lines need not be held until the build is known to be good)."""
+        for piece, lines in made:
+            self.put(piece, lines, folder)
+
+    def adopt(self, folder: Path) -> None:
+        """Move the pieces :meth:`stage` wrote into the cache (the build is good) and
+        remove *folder*."""
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for entry in entries:
+            try:
+                os.replace(entry, self.folder / entry.name)
+            except OSError:
+                entry.unlink(missing_ok=True)
+        folder.rmdir()
 
     def keep_only(self, pieces: Iterable[Piece]) -> None:
         """Remove every cached file but those of *pieces* (and what killed builds left)."""
@@ -237,10 +259,14 @@ class FragmentCache:
 
 
 def make_lines(
-    data: Dataset, merged: Merged, cache: FragmentCache
+    data: Dataset,
+    merged: Merged,
+    cache: FragmentCache,
+    tick: Callable[[str], None] = lambda stage: None,
 ) -> tuple[list[str], list[Piece], list[tuple[Piece, list[str]]]]:
     """Every line of the graph, sorted and unique; the pieces; and those made anew (with
-    their lines, for :meth:`FragmentCache.put` once the build is known to be good)."""
+    their lines, for :meth:`FragmentCache.put` once the build is known to be good).
+    *tick* is called after the pieces (``pieces``) and after sorting (``sort``)."""
     pieces = plan(data, merged)
     lines: list[str] = []
     made: list[tuple[Piece, list[str]]] = []
@@ -254,4 +280,7 @@ def make_lines(
             made.append((piece, got))
         lines += got
     lines += conflict_lines(data, merged)
-    return sorted(set(lines)), pieces, made
+    tick("pieces")
+    lines = sorted(set(lines))
+    tick("sort")
+    return lines, pieces, made

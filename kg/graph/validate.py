@@ -85,7 +85,70 @@ def _for_all_targets(c: SparqlConstraint) -> str:
             count=1,
             flags=re.I,
         )
-    return query
+    return _not_exists_as_minus(query)
+
+
+_NOT_EXISTS = re.compile(r"FILTER\s+NOT\s+EXISTS\s*\{", re.I)
+_BINDS = re.compile(r"\b(OPTIONAL|BIND|VALUES|UNION|MINUS|GRAPH|SERVICE|SELECT|FILTER)\b", re.I)
+_OUTER_BINDS = re.compile(r"\b(OPTIONAL|BIND|VALUES|UNION|MINUS|GRAPH|SERVICE)\b", re.I)
+_VARIABLE = re.compile(r"[?$](\w+)")
+
+
+def _group_end(query: str, start: int) -> int | None:
+    """The index just past the ``}`` closing the group opened at *start* (a ``{``)."""
+    depth, quoted = 0, None
+    for i in range(start, len(query)):
+        ch = query[i]
+        if quoted:
+            quoted = None if ch == quoted and query[i - 1] != "\\" else quoted
+        elif ch in "\"'":
+            quoted = ch
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
+
+
+def _not_exists_as_minus(query: str) -> str:
+    """*query* with each ``FILTER NOT EXISTS { … }`` of its WHERE group written as
+    ``MINUS { … }``, where that means the same: the group is triple patterns only, the rest
+    of the query binds its variables only by triple patterns (no OPTIONAL, BIND, VALUES,
+    UNION or nested group), and the two share a variable. Oxigraph evaluates such a NOT
+    EXISTS once per solution over the whole graph (81 s for 5,000 quote spans at 100k
+    triples, quadratic), and the MINUS as one anti-join (0.1 s). Any other query is
+    returned as it is."""
+    where = re.search(r"WHERE\s*\{", query, re.I)
+    if not where:
+        return query
+    groups = []
+    for found in _NOT_EXISTS.finditer(query, where.end()):
+        end = _group_end(query, found.end() - 1)
+        if end is None:
+            return query
+        groups.append((found.start(), found.end() - 1, end))
+    if not groups:
+        return query
+    outer, last = [], where.end()
+    for start, _, end in groups:
+        outer.append(query[last:start])
+        last = end
+    outer.append(query[last:])
+    rest = " ".join(outer)
+    if "{" in rest or _OUTER_BINDS.search(rest):
+        return query
+    outer_vars = set(_VARIABLE.findall(query[: where.start()] + rest))
+    rewritten, last = [], 0
+    for start, brace, end in groups:
+        inner = query[brace + 1 : end - 1]
+        if "{" in inner or _BINDS.search(inner) or not set(_VARIABLE.findall(inner)) & outer_vars:
+            return query
+        rewritten += [query[last:start], "MINUS {", inner, "}"]
+        last = end
+    rewritten.append(query[last:])
+    return "".join(rewritten)
 
 
 def _message(template: str, row: dict[str, str]) -> str:
@@ -232,3 +295,53 @@ def validate_build(
     ]
     spent["sparql"] = clock() - start
     return conforms and not found, sorted(violations + found)
+
+
+_TOKEN = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|<[^>\s]*>|#[^\n]*|[?$]\w+'
+    r"|[A-Za-z_][\w-]*:[\w./-]*|[\w-]+|[.;,{}()!^|/*+]|\S"
+)
+
+
+def named_predicates(queries: list[str]) -> set[str] | None:
+    """The IRIs the triple patterns of *queries* can match as predicates: every IRI a query
+    names (expanded with its PREFIX lines) and rdf:type. None when a query may match any
+    predicate (a variable or a negated property set where a predicate goes), so that a
+    store holding only the triples of these predicates answers each query as the whole
+    graph does."""
+    found = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}
+    for query in queries:
+        prefixes = dict(re.findall(r"PREFIX\s+([\w-]*):\s*<([^>]*)>", query, re.I))
+        body = query[query.upper().find("WHERE") :]
+        position, depth = 0, 0  # 0 subject, 1 predicate, 2 object; depth: inside (...)
+        for token in _TOKEN.findall(body):
+            if token.startswith("#") or token.startswith('"'):
+                if depth == 0 and not token.startswith("#"):
+                    position = 2 if position == 1 else position
+                continue
+            if token == "(":
+                depth += 1
+            elif token == ")":
+                depth -= 1
+            elif depth:
+                continue
+            elif token in ("{", "}", "."):
+                position = 0
+            elif token == ";":
+                position = 1
+            elif token == ",":
+                position = 2
+            elif token.upper() in ("FILTER", "BIND", "OPTIONAL", "MINUS", "NOT", "EXISTS"):
+                position = 0
+            elif token == "!" or (position == 1 and token[0] in "?$"):
+                return None
+            elif token[0] in "?$<" or ":" in token or token == "a":
+                position = 1 if position == 0 else (2 if position == 1 else position)
+            elif token in "^|/*+":
+                continue
+        for iri in re.findall(r"<([^>\s]*)>", body):
+            found.add(iri)
+        for prefix, local in re.findall(r"(?<![\w<])([A-Za-z_][\w-]*|):([\w./-]*)", body):
+            if prefix in prefixes:
+                found.add(prefixes[prefix] + local)
+    return found

@@ -349,7 +349,7 @@ def write_jsonld(lines: Iterable[str], write: Write) -> None:
     encoded = {"@type": '"@type"'}  # key -> as JSON
     types: dict[str, _Json] = {}  # an rdf:type's IRI -> its value
     values_of: dict[str, _Json] = {}  # each distinct object worked out once
-    nodes: list[tuple[str, str]] = []  # (encoded id, the node object written out)
+    nodes: list[tuple[str, bytes]] = []  # (encoded id, the node object written out)
     subject = None
     sid = ""
     node: dict[str, list[_Json]] = {}
@@ -373,7 +373,9 @@ def write_jsonld(lines: Iterable[str], write: Write) -> None:
         else:
             value = values_of.get(o)
             if value is None:
-                value = values_of[o] = _jsonld_value(o, name, enc)
+                value = _jsonld_value(o, name, enc)
+                if len(o) < 200:  # IRIs, dates, numbers: used again; long texts: not kept
+                    values_of[o] = value
         values = node.get(known[0])
         if values is None:
             node[known[0]] = [value]
@@ -385,18 +387,17 @@ def write_jsonld(lines: Iterable[str], write: Write) -> None:
     nodes.sort(key=operator.itemgetter(0))
     context = ",\n".join(f"  {enc(k)}: {enc(v)}" for k, v in sorted(PREFIXES.items()))
     out = ["{\n", ' "@context": {\n', context, "\n },\n", ' "@graph": [']
-    for n, (_, text) in enumerate(nodes):
-        out.append(text if n == len(nodes) - 1 else text + ",")
-        if len(out) >= _CHUNK:
-            write("".join(out).encode("utf-8"))
-            out = []
-    if nodes:
-        out.append("\n ")
-    out.append("]\n}\n")
     write("".join(out).encode("utf-8"))
+    chunk: list[bytes] = []
+    for n, (_, text) in enumerate(nodes):
+        chunk.append(text if n == len(nodes) - 1 else text + b",")
+        if len(chunk) >= _CHUNK:
+            write(b"".join(chunk))
+            chunk = []
+    write(b"".join(chunk) + (b"\n " if nodes else b"") + b"]\n}\n")
 
 
-def _jsonld_node(sid: str, node: dict[str, list[_Json]], encoded: dict[str, str]) -> str:
+def _jsonld_node(sid: str, node: dict[str, list[_Json]], encoded: dict[str, str]) -> bytes:
     """One node object as ``json.dumps(..., indent=1, sort_keys=True)`` writes it in the
     ``@graph`` list (without the comma that follows it)."""
     from bisect import bisect_left
@@ -415,4 +416,4 @@ def _jsonld_node(sid: str, node: dict[str, list[_Json]], encoded: dict[str, str]
     # "@id" sorts first, unless a key sorts before it (none does: keys are IRIs,
     # prefixed names and "@type"; but json.dumps would put it there)
     members.insert(bisect_left(ordered, "@id"), f'"@id": {sid}')
-    return "\n  {\n   " + ",\n   ".join(members) + "\n  }"
+    return ("\n  {\n   " + ",\n   ".join(members) + "\n  }").encode("utf-8")
