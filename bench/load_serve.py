@@ -133,7 +133,7 @@ def serve_load(graph: Path, args: argparse.Namespace, say, summary: dict) -> Non
 
     def ask(
         conn: http.client.HTTPConnection, text: str, form: bool = True
-    ) -> tuple[int, bytes, str]:
+    ) -> tuple[int, bytes, str, str]:
         conn.request(
             "POST",
             "/sparql",
@@ -146,7 +146,8 @@ def serve_load(graph: Path, args: argparse.Namespace, say, summary: dict) -> Non
             },
         )
         response = conn.getresponse()
-        return response.status, response.read(), response.getheader("X-KG-Cache") or ""
+        cache = response.getheader("X-KG-Cache") or ""
+        return response.status, response.read(), cache, response.getheader("X-KG-Lane") or ""
 
     try:
         probe = http.client.HTTPConnection(netloc, timeout=60)
@@ -207,7 +208,7 @@ def serve_load(graph: Path, args: argparse.Namespace, say, summary: dict) -> Non
                         text = texts[rng.choice(EXPENSIVE)] + tail
                     started = time.perf_counter()
                     try:
-                        status, _, cache = ask(conn, text, form=kind != "attack")
+                        status, _, cache, lane = ask(conn, text, form=kind != "attack")
                     except Exception as exc:  # a dropped connection is an error to report
                         with lock:
                             errors.append(f"{kind}: {type(exc).__name__}")
@@ -219,6 +220,8 @@ def serve_load(graph: Path, args: argparse.Namespace, say, summary: dict) -> Non
                         if status == 200:
                             latencies[kind].append(elapsed)
                             hits[kind] += cache == "hit"
+                            if kind == "cheap" and cache != "hit":  # by the lane it ran in
+                                latencies[f"run in {lane} lane"].append(elapsed)
                         elif kind == "attack":
                             attacks[status] += 1
                             if status not in (400, 429, 503):
@@ -257,9 +260,10 @@ def serve_load(graph: Path, args: argparse.Namespace, say, summary: dict) -> Non
             ),
             (
                 "fresh",
-                "latency, nothing from the cache: as above, every cheap query a text of its "
-                "own (so each one runs)",
-                busy,
+                "latency, nothing from the cache: 4 clients send cheap queries (100 ms apart), "
+                f"each a text of its own (so each one runs), while {heavy} send expensive ones "
+                "back to back, 10% of them runaway",
+                {"cheap": (4, 0.1, 0.0), "expensive": (heavy, 0.0, 0.10)},
                 True,
             ),
             (
@@ -280,7 +284,7 @@ def serve_load(graph: Path, args: argparse.Namespace, say, summary: dict) -> Non
         throughput = 0.0
         for key, label, plan, fresh in phases:
             latencies, statuses, hits, errors, wall = drive(plan, fresh)
-            served = sum(len(v) for v in latencies.values())
+            served = len(latencies["cheap"]) + len(latencies["expensive"])
             throughput = served / wall
             say("")
             say(f"### {label}")
@@ -294,6 +298,13 @@ def serve_load(graph: Path, args: argparse.Namespace, say, summary: dict) -> Non
                     f"{kind:10} {len(samples):>9} {hits[kind]:>7} {pct(samples, 0.5):>8.1f} "
                     f"{pct(samples, 0.95):>8.1f} {pct(samples, 0.99):>8.1f}"
                 )
+            for kind in ("run in cheap lane", "run in expensive lane"):
+                samples = latencies[kind]  # cheap ones the server measured cheap, or not
+                if samples:
+                    say(
+                        f"  {kind}: {len(samples)}, p50 {pct(samples, 0.5):.1f} ms, p95 "
+                        f"{pct(samples, 0.95):.1f} ms, p99 {pct(samples, 0.99):.1f} ms"
+                    )
             if statuses[("expensive", 503)]:
                 say(
                     f"expensive  {statuses[('expensive', 503)]:>9} answered 503 (the time limit, "
@@ -312,6 +323,7 @@ def serve_load(graph: Path, args: argparse.Namespace, say, summary: dict) -> Non
             if "cheap" in plan:
                 cheap_p95 = pct(latencies["cheap"], 0.95)
                 summary[key] = cheap_p95
+                summary[key + "-lane"] = pct(latencies["run in cheap lane"], 0.95)
                 verdict = "met" if cheap_p95 < 50 else "NOT met"
                 what = "an attacker sends" if "attack" in plan else "expensive queries run"
                 say(f"cheap p95 < 50 ms while {what}: {verdict} ({cheap_p95:.1f} ms)")
@@ -554,7 +566,10 @@ def main() -> None:
         verdict = "met" if summary.get("target", 1e9) < 50 else "NOT met"
         say(
             f"{triples:>9,} triples: {summary.get('target', float('nan')):.1f} ms ({verdict}); "
-            f"with every cheap query run afresh {summary.get('fresh', float('nan')):.1f} ms; "
+            "with every cheap query run afresh (4 clients) "
+            f"{summary.get('fresh', float('nan')):.1f} ms, of them those the server ran in its "
+            "cheap lane "
+            f"{summary.get('fresh-lane', float('nan')):.1f} ms; "
             f"while an attacker sends {summary.get('attack', float('nan')):.1f} ms"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
