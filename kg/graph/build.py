@@ -45,15 +45,6 @@ __all__ = [
 ]
 
 
-def _conflict_counts(data: Dataset) -> dict[str, int]:
-    """How many disagreements between sources there are, by kind (``kg conflicts``)."""
-    from collections import Counter
-
-    from kg.graph.merge import conflicts
-
-    return dict(sorted(Counter(c.kind for c in conflicts(data)).items()))
-
-
 def build_graph(data: Dataset) -> Graph:
     """Turn a checked :class:`~kg.data.model.Dataset` into an rdflib Graph (the graph
     ``kg build`` writes; for the library's callers and small graphs: the build itself
@@ -371,34 +362,65 @@ def _read_lines(path: Path) -> Iterator[str]:
 def _write_rest(
     folder: Path, shapes: Path | None, picked: list[str] | None, say: Any, tick: Any
 ) -> dict[str, Any]:
-    """The store (loaded from kg.nt), the validation (when *shapes* is given), kg.ttl and
-    kg.jsonld (streamed from kg.nt); return the files' hashes and the counts (``_counts``)."""
-    ntriples = folder / "kg.nt"
-    store = open_new_store(folder / STORE)
-    if store is not None:
-        import pyoxigraph as ox
+    """The store (loaded from kg.nt) and the validation (when *shapes* is given), and beside
+    them, in a thread, kg.ttl and kg.jsonld (streamed from kg.nt: Python, while the store
+    and the checks run in Rust); return the files' hashes and the counts (``_counts``)."""
+    import threading
 
-        store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
-        store.flush()
-    tick("store")
-    if shapes is not None:
-        say("validating against shapes.ttl (shacl engine on kg.nt, SPARQL checks on Oxigraph)")
-        _check(ntriples, store, shapes, picked)
-    tick("validation")
-    del store  # closed: the folder is complete before it is flushed and published
+    ntriples = folder / "kg.nt"
+    written: dict[str, Any] = {}
+
+    def write_files() -> None:
+        try:
+            written.update(_write_text_formats(folder, ntriples))
+        except BaseException as exc:  # re-raised once the thread is joined
+            written["error"] = exc
+
+    writer = threading.Thread(target=write_files, name="kg-build-writers")
+    writer.start()
+    try:
+        store = open_new_store(folder / STORE)
+        if store is not None:
+            import pyoxigraph as ox
+
+            store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+            store.flush()
+        tick("store")
+        if shapes is not None:
+            say("validating against shapes.ttl (shacl engine on kg.nt, SPARQL checks on Oxigraph)")
+            _check(ntriples, store, shapes, picked)
+        tick("validation")
+        del store  # closed: the folder is complete before it is flushed and published
+    finally:
+        writer.join()
+    tick("writers")  # what was left of kg.ttl and kg.jsonld once the rest was done
+    if "error" in written:
+        raise written["error"]
+    seconds = written.pop("_seconds")
+    if tick.timings is not None:
+        tick.timings.update(seconds)
+    return written
+
+
+def _write_text_formats(folder: Path, ntriples: Path) -> dict[str, Any]:
+    """kg.ttl and kg.jsonld from kg.nt: their hashes, the counts and (``_seconds``) the time
+    each took."""
+    import time
+
     outputs: dict[str, Any] = {}
     tally: Counter[tuple[str, str]] = Counter()
+    start = time.perf_counter()
     with open(folder / "kg.ttl", "wb") as handle:
         hashed = _Hashed(handle)
         triples = write_turtle(_read_lines(ntriples), hashed.write, tally)
     outputs["kg.ttl"] = hashed.digest.hexdigest()
-    tick("kg.ttl")
+    middle = time.perf_counter()
     with open(folder / "kg.jsonld", "wb") as handle:
         hashed = _Hashed(handle)
         write_jsonld(_read_lines(ntriples), hashed.write)
     outputs["kg.jsonld"] = hashed.digest.hexdigest()
-    tick("kg.jsonld")
     outputs["_counts"] = _counts_of(triples, tally)
+    outputs["_seconds"] = {"kg.ttl": middle - start, "kg.jsonld": time.perf_counter() - middle}
     return outputs
 
 
@@ -479,25 +501,6 @@ def open_new_store(path: Path) -> Any:
     except ImportError:  # pragma: no cover - pyoxigraph is the "oxigraph" extra
         return None
     return ox.Store(str(path))
-
-
-def write_store(path: Path, ntriples: bytes | Path) -> bool:
-    """Write an on-disk Oxigraph store at *path* holding exactly the triples of *ntriples*
-    (the bytes of kg.nt, or its path) in the default graph, and close it. Readers open it
-    read-only (``pyoxigraph.Store.read_only``). Without pyoxigraph nothing is written and
-    False is returned."""
-    try:
-        import pyoxigraph as ox
-    except ImportError:  # pragma: no cover - pyoxigraph is the "oxigraph" extra
-        return False
-    store = ox.Store(str(path))
-    if isinstance(ntriples, Path):
-        store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
-    else:
-        store.bulk_load(ntriples, ox.RdfFormat.N_TRIPLES)
-    store.flush()
-    del store  # closed: the folder is complete before it is flushed and published
-    return True
 
 
 def quote_checks(data: Dataset) -> dict[str, int]:
