@@ -621,9 +621,13 @@ def main() -> None:
     )
     print("\n".join(out), flush=True)
     found = {}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     for text in args.sizes.split(","):
         triples = size(text)
         found[triples] = bench_size(triples, args, out)
+        # What is measured so far, in case a long run is stopped before the targets.
+        partial = [*out, "", f"(partial: measured up to {triples:,} triples; the run goes on)"]
+        args.out.write_text("\n".join(partial) + "\n", encoding="utf-8")
     check(found, out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(out) + "\n", encoding="utf-8")
