@@ -331,14 +331,31 @@ def person_org_graph(graph: Any) -> nx.Graph:
 
 
 def _serialize(G: nx.MultiDiGraph, fmt: str) -> bytes:
-    """GraphML or GEXF bytes of a graph with plain attributes (for :mod:`kg.viz.export`)."""
+    """GraphML or GEXF bytes of a graph with plain attributes (for :mod:`kg.viz.export`);
+    nothing of how networkx holds it (no ``networkx_key``) and no date of writing."""
     import networkx as nx
 
     buffer = io.BytesIO()
     if fmt == "graphml":
         nx.write_graphml(G, buffer, encoding="utf-8", prettyprint=True)
     elif fmt == "gexf":
-        nx.write_gexf(G, buffer, encoding="utf-8", prettyprint=True, version="1.2draft")
+        # GEXF 1.2, without the ``networkx_key`` attribute networkx adds to the edges of a
+        # multigraph (the edge id is the key already)
+        from networkx.readwrite.gexf import GEXFWriter
+
+        writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
+        writer.add_graph(G)
+        dropped = set()
+        for attributes in writer.xml.iter("attributes"):
+            for attribute in list(attributes):
+                if attribute.get("title") == "networkx_key":
+                    dropped.add(attribute.get("id"))
+                    attributes.remove(attribute)
+        for values in writer.xml.iter("attvalues"):
+            for value in list(values):
+                if value.get("for") in dropped:
+                    values.remove(value)
+        writer.write(buffer)
         # networkx stamps today's date into <meta>; the attribute is optional in GEXF, and
         # without it the same graph gives the same bytes on any day.
         return re.sub(rb' lastmodifieddate="[0-9-]+"', b"", buffer.getvalue(), count=1)

@@ -54,7 +54,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import re
 from pathlib import Path
 from typing import Any
 
@@ -312,30 +311,6 @@ def _spell(data: dict[str, Any]) -> dict[str, float]:
     return {}
 
 
-def _gexf(F: Any) -> bytes:
-    """GEXF 1.2 bytes of *F*, without the ``networkx_key`` attribute networkx adds to the
-    edges of a multigraph (the key is the edge id already) nor the date of writing."""
-    from networkx.readwrite.gexf import GEXFWriter
-
-    writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
-    writer.add_graph(F)
-    dropped = set()
-    for attributes in writer.xml.iter("attributes"):
-        for attribute in list(attributes):
-            if attribute.get("title") == "networkx_key":
-                dropped.add(attribute.get("id"))
-                attributes.remove(attribute)
-    for values in writer.xml.iter("attvalues"):
-        for value in list(values):
-            if value.get("for") in dropped:
-                values.remove(value)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    # networkx stamps today's date into <meta>; the attribute is optional in GEXF, and
-    # without it the same graph gives the same bytes on any day.
-    return re.sub(rb' lastmodifieddate="[0-9-]+"', b"", buffer.getvalue(), count=1)
-
-
 def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(
@@ -395,7 +370,7 @@ def export_graph(
         ]
         bodies = [_csv(nodes, NODE_COLUMNS), _csv(edges, EDGE_COLUMNS)]
     elif fmt == "gexf":
-        bodies = [_gexf(F)]
+        bodies = [_serialize(F, "gexf")]
     else:
         bodies = [_serialize(F, fmt)]
     paths = [out / name for name in FORMATS[fmt]]
