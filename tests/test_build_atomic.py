@@ -260,9 +260,10 @@ def test_the_writer_refuses_a_name_outside_the_build(tmp_path, name):
     assert [p for p in snapshot(tmp_path) if "x.txt" in p] == []
 
 
-def test_kg_serve_keeps_serving_the_build_it_started_with(data_copy, tmp_path):
-    """Rebuilds while `kg serve` runs: every worker, replacements included, answers from
-    the build the server started with, and the builds leave that build's folder in place."""
+def test_kg_serve_moves_to_each_new_build_whole(data_copy, tmp_path):
+    """Rebuilds while `kg serve` runs: the server moves to the newest build published, every
+    answer from one build (never the old one again once it has moved), workers replaced after
+    runaway queries serve that build too; and the builds leave no folder of an older build."""
     from tests.test_serve import get
     from tests.test_serve_attacks import Served
 
@@ -276,7 +277,8 @@ def test_kg_serve_keeps_serving_the_build_it_started_with(data_copy, tmp_path):
     label = label.replace("kg:person/lu-qi", "<https://w3id.org/china-ai-kg/person/lu-qi>")
     label = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + label
     try:
-        assert b"Qi Lu v1" in get(served, label)[2]
+        body = get(served, label)[2]
+        assert b"Qi Lu v1" in body
         for n in (2, 3, 4):
             set_version(data_copy, original, n)
             subprocess.run(
@@ -284,17 +286,25 @@ def test_kg_serve_keeps_serving_the_build_it_started_with(data_copy, tmp_path):
                 check=True, capture_output=True,
             )  # fmt: skip
         assert b"v4" in (out / "kg.nt").read_bytes()
-        # Runaway queries replace both workers; the new ones must still serve build 1.
+        seen = []
+        for _ in range(40):  # the server starts workers on the new build, then moves
+            body = get(served, label)[2]
+            seen.append(re.search(rb"Qi Lu (v\d)", body).group(1))  # type: ignore[union-attr]
+            if seen[-1] == b"v4":
+                break
+            time.sleep(0.25)
+        assert seen[-1] == b"v4" and set(seen) <= {b"v1", b"v4"}, seen  # never v2 or v3
+        # Runaway queries replace both workers; the new ones serve build 4 as well.
         runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
         for _ in range(2):
             assert get(served, runaway)[0] == 503
         time.sleep(3)  # the replacements start
         for _ in range(6):
             status, _, body = get(served, label)
-            assert status == 200 and b"Qi Lu v1" in body, body
+            assert status == 200 and b"Qi Lu v4" in body, body
     finally:
         served.stop()
-    # Once the server is gone, the next build removes the folder it held.
+    # Once the server is gone, the next build removes every folder but the last two.
     subprocess.run([*KG_BUILD, "--root", str(data_copy), "--out", str(out), "--no-validate"],
                    check=True, capture_output=True)  # fmt: skip
     assert len(generations(out)) == 2
