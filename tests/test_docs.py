@@ -117,11 +117,13 @@ def test_the_first_questions_of_the_readme_run_and_show_what_they_print(tmp_path
     run_block("kg build >/dev/null", copy, env)
     out = run_block(walkthroughs()["first questions"], copy, env)
     assert "alumni_startups: Companies founded by alumni of an organisation" in out
-    assert "org/horizon-robotics,Horizon Robotics,2" in out.replace(
+    assert "org/horizon-robotics,Horizon Robotics,2015,2" in out.replace(
         "https://w3id.org/china-ai-kg/", ""
     )
     assert "| out | schema:alumniOf | org/baidu | Baidu | 2017年空降百度 |" in out
     assert (copy / "diaspora.md").read_text(encoding="utf-8").startswith("#")
+    chart = (copy / "flow.svg").read_text(encoding="utf-8")
+    assert chart.startswith("<?xml") and "Wang Jing" in chart and "<a " in chart
     readme = page("README.md")
     shown = readme.split("On a terminal, the answers print as tables:\n\n```\n")[1].split("```")[0]
     answers = [a for a in shown.split("$ ") if a.strip()]

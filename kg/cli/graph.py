@@ -152,6 +152,8 @@ def build(root: Path | None, out: Path | None, lang: str, no_validate: bool, ful
     for name in sorted(result.manifest["outputs"]):
         click.echo(f"  {shown / name}")
     click.echo(f"  {shown / 'manifest.json'}")
+    if (result.out / "kg.oxigraph").exists():
+        click.echo(f"  {shown / 'kg.oxigraph'}/   (the graph as an on-disk Oxigraph store)")
     if not no_validate:
         click.echo("Validated against shapes.ttl: conforms.")
     _print_counts(result.manifest["counts"])
