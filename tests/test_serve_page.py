@@ -241,7 +241,10 @@ def test_results_download_as_csv_and_json(chromium, hostile_server, tmp_path):
         csv_download.value.save_as(csv_path)
         assert csv_download.value.suggested_filename == "founders.csv"
         lines = csv_path.read_text(encoding="utf-8").splitlines()
-        assert lines[0] == "company,companyLabel,founded,founder,founderLabel" and len(lines) == shown + 1
+        assert (
+            lines[0] == "company,companyLabel,founded,founder,founderLabel"
+            and len(lines) == shown + 1
+        )
         with page.expect_download() as json_download:
             page.click("#json")
         json_path = tmp_path / "founders.json"
