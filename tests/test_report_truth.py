@@ -127,3 +127,11 @@ def test_no_report_says_none_nan_or_a_negative_number_of_years(full_built, lang)
         assert not re.search(r"\bNone\b", text), org
         assert not re.search(r"\bnan\b", text, re.IGNORECASE), org
         assert not NEGATIVE_YEARS.search(text), (org, NEGATIVE_YEARS.search(text))
+
+
+def test_a_chinese_role_date_reads_as_chinese_at_its_own_precision(full_built):
+    """ "常务副院长(2013-07年出任)" wrote a year's 年 after a month: the prose dates of the
+    Chinese report read 2013年7月 (and a bare year 2020年), nothing added."""
+    zh = analyze(full_built)
+    assert not re.search(r"\d-\d{2}年", zh)
+    assert "常务副院长(2013年7月出任)" in zh and "首席芯片架构师(2020年出任)" in zh

@@ -66,8 +66,8 @@ WORDS: dict[str, dict[str, str]] = {
     "until": {"en": "until {e}", "zh-Hans": "至{e}", "zh-Hant": "至{e}"},
     "role_from": {
         "en": "{r} (took the role in {s})",
-        "zh-Hans": "{r}({s}年出任)",
-        "zh-Hant": "{r}({s}年出任)",
+        "zh-Hans": "{r}({s}出任)",
+        "zh-Hant": "{r}({s}出任)",
     },
     "role_span": {"en": "{r} ({s}–{e})", "zh-Hans": "{r}({s}至{e})", "zh-Hant": "{r}({s}至{e})"},
     "role_to": {"en": "{r} (until {e})", "zh-Hans": "{r}(至{e}卸任)", "zh-Hant": "{r}(至{e}卸任)"},
@@ -79,7 +79,7 @@ WORDS: dict[str, dict[str, str]] = {
         "zh-Hant": "轉到{o}({org}{how})",
     },
     "as_role": {"en": " as {r}", "zh-Hans": ",任{r}", "zh-Hant": ",任{r}"},
-    "since": {"en": ", from {d}", "zh-Hans": ",{d}年起", "zh-Hant": ",{d}年起"},
+    "since": {"en": ", from {d}", "zh-Hans": ",{d}起", "zh-Hant": ",{d}起"},
     "unknown_where": {"en": "not in the sources", "zh-Hans": "来源未提及", "zh-Hant": "來源未提及"},
     "yes_inside": {"en": "yes", "zh-Hans": "是", "zh-Hant": "是"},
     "no_left": {"en": "no: left", "zh-Hans": "否,已离开", "zh-Hant": "否,已離開"},
@@ -211,8 +211,27 @@ _COLON = {"en": ": ", "zh-Hans": ":", "zh-Hant": ":"}
 _NOTE_SEP = {"en": "; ", "zh-Hans": ";", "zh-Hant": ";"}
 
 
+#: Templates that read a date as Chinese prose ("2013年7月出任"), not as a column's ISO value.
+_PROSE_DATES = frozenset({"role_from", "since"})
+
+
 def _w(key: str, lang: str, **values: Any) -> str:
+    if key in _PROSE_DATES and lang.startswith("zh"):
+        values = {k: _zh_date(v) if k in ("s", "d") else v for k, v in values.items()}
     return WORDS[key][lang].format(**values)
+
+
+def _zh_date(value: Any) -> str:
+    """An ISO date at its own precision, written in Chinese: 2013 → 2013年, 2013-07 →
+    2013年7月, 2013-07-05 → 2013年7月5日 (nothing added that the date does not give).
+
+    >>> [_zh_date(d) for d in ("2013", "2013-07", "2013-07-05")]
+    ['2013年', '2013年7月', '2013年7月5日']
+    """
+    parts = str(value).split("-")
+    if not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 3:
+        return str(value)
+    return "".join(f"{int(p)}{unit}" for p, unit in zip(parts, "年月日", strict=False))
 
 
 def not_dated(report: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
