@@ -202,7 +202,11 @@ class _Worker:
         if not self.conn.poll(seconds):
             self.kill()
             raise ServeError("a query worker did not start in time")
-        state, message = self.conn.recv()
+        try:
+            state, message = self.conn.recv()
+        except (EOFError, OSError):  # it ended before it was ready (the server is stopping)
+            self.kill()
+            raise ServeError("a query worker stopped before it was ready") from None
         if state != "ready":
             raise ServeError(message)
         self.isolated = not message
