@@ -233,13 +233,25 @@ def synthetic_dataset(people: int, seed: int = 0, per_article: int = 200) -> Dat
 
 
 def write_synthetic(path: str | Path, triples: int, seed: int = 0) -> Path:
-    """Write a sorted N-Triples file of about *triples* triples; reuse it if present."""
+    """Write a sorted N-Triples file of about *triples* triples; reuse it if present and made
+    by the same code (``PATH.key`` records the code that made it: a file made before a change
+    to how triples are made — new links, say — is made again, so that a benchmark never
+    compares graphs of two versions)."""
+    import hashlib
+
+    from kg.graph.fragments import _code_key
     from kg.graph.triples import graph_lines
     from kg.project.datafile import atomic_write
 
     path = Path(path)
-    if not path.is_file():
+    stamp = path.with_name(path.name + ".key")
+    key = hashlib.sha256(
+        f"{_code_key()} {triples} {seed} ".encode() + Path(__file__).read_bytes()
+    ).hexdigest()
+    made = stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else ""
+    if not path.is_file() or made != key:
         people = max(4, triples // TRIPLES_PER_PERSON)
         lines = sorted(set(graph_lines(synthetic_dataset(people, seed))))
         atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+        atomic_write(stamp, (key + "\n").encode("utf-8"))
     return path
