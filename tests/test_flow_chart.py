@@ -214,3 +214,27 @@ def test_lanes_say_no_more_than_the_facts():
         ("role", "2019", "New", []),
     ]
     assert undated == [{"id": "p/b", "name": "B"}]
+
+
+@pytest.mark.parametrize(("start", "end"), [(None, "2016-06"), ("2012", None)])
+def test_a_tenure_with_one_end_dated_fades_away_from_that_end(start, end):
+    """The bar is solid at the dated end and fades towards the end no source dates: its
+    undated side has no solid edge that would read as a date."""
+    from kg.analysis.drawing import date_x, draw_talent_flow
+    from kg.analysis.flowchart import Lane, Mark
+
+    mark = Mark("left" if end else "joined", end or start, "", "A", ["q"])
+    lane = Lane("p/a", "A", start, end, [mark])
+    fig = draw_talent_flow([lane], [], lang="en", org="Big")
+    (ax,) = fig.axes
+    bars = sorted(ax.patches, key=lambda p: p.get_x())
+    assert len(bars) > 2
+    alphas = [p.get_alpha() for p in bars]
+    dated = date_x(end or start)
+    if end:  # dated on the right: the bar gets more solid towards it
+        assert alphas == sorted(alphas) and bars[-1].get_x() + bars[
+            -1
+        ].get_width() == pytest.approx(dated)
+    else:
+        assert alphas == sorted(alphas, reverse=True) and bars[0].get_x() == pytest.approx(dated)
+    assert max(alphas) == 1 and min(alphas) < 0.2

@@ -370,15 +370,19 @@ def draw_talent_flow(
             ax.add_patch(Rectangle((start, y - 0.17), end - start, 0.34, color=_BAR, lw=0))
             seen.add("tenure")
         elif start is not None or end is not None:
+            # solid at the dated end, fading to nothing away from it: no edge where the
+            # sources give no date
             steps = 12
             for k in range(steps):
                 if start is not None:
-                    x0, alpha = start + _FADE * k / steps, 1 - k / steps
+                    x0 = start + _FADE * k / steps
                 else:
                     assert end is not None
-                    x0, alpha = end - _FADE * (k + 1) / steps, 1 - (steps - 1 - k) / steps
+                    x0 = end - _FADE * (k + 1) / steps
                 ax.add_patch(
-                    Rectangle((x0, y - 0.17), _FADE / steps, 0.34, color=_BAR, lw=0, alpha=alpha)
+                    Rectangle(
+                        (x0, y - 0.17), _FADE / steps, 0.34, color=_BAR, lw=0, alpha=1 - k / steps
+                    )
                 )
             seen.add("fading")
         name_at = 5 if lane.start is None and lane.end is None else 0
