@@ -321,3 +321,28 @@ def test_undated_facts_are_never_given_a_year() -> None:
     )
     page = render_html(vg)
     assert '["","2016-06",""]' in page
+
+
+def test_a_date_alone_holds_on_only_for_a_tie_it_began(open_page: Any, tmp_path: Path) -> None:
+    """A founding dated 2015 holds from then on; a recruitment dated 2017 holds in 2017 only
+    (as the GEXF timeline of kg export reads them: kg.viz.model.LASTING)."""
+    p, x, y = (
+        VizNode("person/p", "Person", "P"),
+        VizNode("org/x", "Organization", "X"),
+        VizNode("org/y", "Organization", "Y"),
+    )
+    vg = VizGraph(
+        [p, x, y],
+        [
+            VizEdge("org/x", "person/p", "recruited", "recruited", date="2017"),
+            VizEdge("person/p", "org/y", "founder", "founded", date="2015"),
+        ],
+        lang="en",
+    )
+    seen = open_page(write_viz_html(vg, tmp_path / "dates.html").as_uri())
+    states = """(y) => Object.fromEntries(kg.data.edges.map((e, i) =>
+      [e[3], kgFlow.yearState(kg.data, i, y)]))"""
+    assert seen.evaluate(states, 2014) == {"recruited": "off", "founded": "off"}
+    assert seen.evaluate(states, 2017) == {"recruited": "on", "founded": "on"}
+    assert seen.evaluate(states, 2019) == {"recruited": "off", "founded": "on"}
+    assert seen.errors == []

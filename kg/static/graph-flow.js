@@ -205,13 +205,14 @@
 
   // Whether the dated facts place edge i in year y: "on" (they do), "off" (they place it
   // before or after), "undated" (no date at all) or "unknown" (only an end is given and y
-  // is before it: the sources do not say when it began). A date alone (a founding, a
-  // joining) holds from then on; a forecast's date is the year it is about.
+  // is before it: the sources do not say when it began). A date alone holds from then on
+  // on a tie it began (a founding, a listing: the relation's "lasting", kg.viz.model's
+  // LASTING); on any other fact (recruited, rival as of, a forecast) in its year only.
   function yearState(D, i, y) {
     var d = dates(D, i), s = year(d[0]), e = year(d[1]), at = year(d[2]);
     if (s === null && e === null && at === null) { return "undated"; }
     if (s === null && e === null) {
-      if (relation(D, i) === "forecast") { return at === y ? "on" : "off"; }
+      if (!D.relations[D.edges[i][2]].lasting) { return at === y ? "on" : "off"; }
       s = at;
     }
     if (s !== null && y < s) { return "off"; }

@@ -59,6 +59,7 @@ from typing import Any
 
 from kg.errors import KGError
 from kg.project.datafile import atomic_write
+from kg.viz.model import LASTING
 
 __all__ = ["EDGE_ATTRIBUTES", "FORMATS", "LASTING", "NODE_ATTRIBUTES", "export_graph", "flat_graph"]
 
@@ -96,9 +97,6 @@ EDGE_ATTRIBUTES = (
     "source_dates",
     "source_urls",
 )
-#: Relations whose date is the day the tie began, so that it holds from then on: a founding,
-#: a listing, a spin-off, the launch of a product. Any other dated fact is a point event.
-LASTING = frozenset({"founder", "listedOn", "spunOffFrom", "manufacturer"})
 #: How the source columns of an edge join their entries (headlines may contain "|").
 SOURCE_SEPARATOR = " ‖ "
 NODE_COLUMNS = ("id", "label", *NODE_ATTRIBUTES, "x", "y", "size", "color")

@@ -62,6 +62,11 @@ RELATION_STYLES: dict[str, dict[str, Any]] = {
     "forecast": {"color": "#7A5BA6", "width": 1.4, "dashes": [2, 3]},
 }
 _DEFAULT_RELATION_STYLE: dict[str, Any] = {"color": "#8C8C8C", "width": 1.2}
+#: Relations whose date is the day the tie began, so that it holds from then on: a founding,
+#: a listing, a spin-off, the launch of a product. Any other dated fact (recruited, customer
+#: of, rival as of, a forecast) is a point event: it holds in the period of its date only.
+#: The page's year control and the GEXF timeline of ``kg export`` both read dates so.
+LASTING = frozenset({"founder", "listedOn", "spunOffFrom", "manufacturer"})
 #: How a membership edge's relation is named in the filter (the edge itself shows the role).
 _ROLE_NAMES = {"zh-Hans": "职务", "zh-Hant": "職務", "en": "role"}
 

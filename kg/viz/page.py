@@ -54,6 +54,7 @@ from kg.viz.layout import LABEL_LIMIT
 from kg.viz.model import (
     _TYPE_ORDER,
     _UI,
+    LASTING,
     RELATION_STYLES,
     TYPE_NAMES,
     TYPE_STYLES,
@@ -228,6 +229,7 @@ def _payload(vg: VizGraph, seed: int, stabilize: int, org: str | None = None) ->
                 "key": r,
                 "name": vg.relation_names.get(r, r),
                 "count": rel_counts[r],
+                "lasting": r in LASTING,
                 **relation_style(r),
             }
             for r in rels
