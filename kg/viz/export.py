@@ -367,8 +367,6 @@ def export_graph(
             {"id": k, "source": u, "target": v, **d} for u, v, k, d in F.edges(keys=True, data=True)
         ]
         bodies = [_csv(nodes, NODE_COLUMNS), _csv(edges, EDGE_COLUMNS)]
-    elif fmt == "gexf":
-        bodies = [_serialize(F, "gexf")]
     else:
         bodies = [_serialize(F, fmt)]
     paths = [out / name for name in FORMATS[fmt]]
