@@ -539,3 +539,50 @@ def test_urls_with_a_long_query_still_work(small):
     query = "ASK { ?s ?p ?o } # " + "x" * 20_000
     status, _, body = request(f"{small.endpoint}?{urlencode({'query': query}, quote_via=quote)}")
     assert status == 200 and b"true" in body
+
+
+def test_graph_pages_asked_at_once_are_made_once(built, monkeypatch):
+    """/graph?lang= makes a page from the whole graph in the server process: many clients
+    asking at once for a page not made yet must not each load the graph (memory of one
+    graph per request); they wait for the one being made."""
+    from types import SimpleNamespace
+
+    from kg.graph import build as graph_build
+    from kg.serve.app import App
+    from kg.serve.check import Limits
+    from kg.serve.http import Clients
+    from kg.viz import page
+
+    real = graph_build.load_graph
+    loads = []
+
+    def slow_load(path, *args, **kwargs):
+        loads.append(path)
+        time.sleep(0.5)  # widens the window in which the others ask (no timed assertion)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(graph_build, "load_graph", slow_load)
+    page._served.cache_clear()
+    pool = SimpleNamespace(settings=SimpleNamespace(graph=str(built.out / "kg.nt")))
+    app = App(pool, Clients(0), "http://127.0.0.1:1/sparql", b"[]", Limits())
+    start = threading.Barrier(6)
+    answers = []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(app._graph_page("lang=en"))
+
+    askers = [threading.Thread(target=ask) for _ in range(6)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join(120)
+    assert [a.status for a in answers] == [200] * 6
+    assert len({a.body for a in answers}) == 1 and b'<html lang="en">' in answers[0].body[:200]
+    assert len(loads) == 1
+    # Only a known tag makes a page; nothing of the request names a file.
+    for lang in ("..%2Fen", "../../etc/passwd", "en%00", "EN", "en/../zh-Hans"):
+        assert app._graph_page(f"lang={lang}").status == 400
+    assert app._graph_page("lang=en&lang=../../etc/passwd").body == answers[0].body
+    assert len(loads) == 1
+    page._served.cache_clear()  # (made from the patched loader)

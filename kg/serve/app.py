@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,8 @@ class App:
         self.linked = Linked(self)
         self.reconciler = Reconciler(self, labels_listing)
         self._build = getattr(self.pool, "generation", None)
+        #: held while a graph page is made from the served graph (see _graph_page)
+        self._making_page = threading.Lock()
 
     def _follow(self) -> None:
         """When the pool has moved to a newer build: its manifest, and names read afresh."""
@@ -169,7 +172,11 @@ class App:
     def _graph_page(self, query_string: str) -> Answer:
         """The interactive graph: the page ``kg viz`` wrote, or, for ``?lang=`` another
         language than that page's, the page made from the served graph (once per language;
-        ``?org=`` is read by the page itself)."""
+        ``?org=`` is read by the page itself).
+
+        Making one loads the whole graph in this process: one page is made at a time, so
+        that many asking at once for a page not made yet wait for it (and then read it
+        made) instead of each loading the graph again."""
         import re
 
         from kg.viz.model import LANGS
@@ -187,7 +194,8 @@ class App:
                 return error(404, f"no {lang} graph page here: run `kg viz --lang {lang}`")
             from kg.viz.page import served_page
 
-            body = served_page(served, lang)
+            with self._making_page:
+                body = served_page(served, lang)
         if body is None:
             return error(404, "no interactive graph here yet: run `kg viz` and restart `kg serve`")
         return Answer(200, "text/html; charset=utf-8", body, {"Content-Security-Policy": csp})
