@@ -255,21 +255,30 @@ def check_chart_path(path: Path) -> None:
 
 
 def render_talent_flow(
-    report: dict[str, Any], fmt: str = "svg", links: dict[str, list[tuple[str, str]]] | None = None
+    report: dict[str, Any], fmt: str = "svg", graph: Graph | KGStore | None = None
 ) -> bytes:
     """The chart of *report* as an SVG or PNG file's bytes (*fmt* ``"svg"`` or ``"png"``).
 
     In the SVG the text stays text (in the report's language), each mark is a link to the
     source of its first quote that has a URL, and its tooltip (``<title>``) says what it is
-    and gives every quote with its source; the drawing is 660 px wide. The PNG has twice
-    the pixels.
+    and gives every quote with its source (the sources are read from *graph*, the graph or
+    opened store the report was made from; without it the tooltips give the quotes alone
+    and the marks link nowhere); the drawing is 660 px wide. The PNG has twice the pixels.
     """
+    return _render(report, fmt, graph)[0]
+
+
+def _render(report: dict[str, Any], fmt: str, graph: Graph | KGStore | None) -> tuple[bytes, int]:
+    """The chart's bytes (:func:`render_talent_flow`) and its number of lanes."""
     from kg.analysis.drawing import chart_bytes, draw_talent_flow
 
     if fmt not in ("svg", "png"):
         raise KGError(f"a chart is svg or png, not {fmt!r}")
-    links = links or {}
     lanes, undated = talent_flow(report)
+    links: dict[str, list[tuple[str, str]]] = {}
+    if graph is not None and fmt == "svg":  # a PNG has no links
+        quotes = [q for lane in lanes for m in lane.marks for q in m.quotes]
+        links = source_links(graph, quotes, report["lang"])
     urls = {
         (i, j): url
         for i, lane in enumerate(lanes)
@@ -281,7 +290,7 @@ def render_talent_flow(
     )
     data = chart_bytes(fig, fmt)
     if fmt == "png":
-        return data
+        return data, len(lanes)
     text = data.decode("utf-8")
     # matplotlib sizes the drawing in pt (a browser shows 660pt as 880 px): in px, so that
     # the chart is a column wide and its text 10 px and more at that width.
@@ -298,18 +307,18 @@ def render_talent_flow(
             if opening:
                 at = opening.end()
                 text = f"{text[:at]}\n   <title>{title}</title>{text[at:]}"
-    return text.encode("utf-8")
+    return text.encode("utf-8"), len(lanes)
 
 
 def write_talent_flow(
-    report: dict[str, Any], path: Path, links: dict[str, list[tuple[str, str]]] | None = None
+    report: dict[str, Any], path: Path, graph: Graph | KGStore | None = None
 ) -> int:
-    """Write the chart of *report* to *path* (.svg or .png, :func:`render_talent_flow`);
-    return the number of lanes."""
+    """Write the chart of *report* to *path* (.svg or .png, :func:`render_talent_flow`, its
+    sources read from *graph*); return the number of lanes."""
     check_chart_path(path)
-    data = render_talent_flow(report, path.suffix.lower()[1:], links)
+    data, lanes = _render(report, path.suffix.lower()[1:], graph)
     try:
         path.write_bytes(data)
     except OSError as exc:
         raise KGError(f"--chart {path}: cannot write it ({exc.strerror or exc})") from None
-    return len(talent_flow(report)[0])
+    return lanes

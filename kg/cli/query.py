@@ -314,7 +314,7 @@ def analyze(
             import warnings
 
             from kg.analysis.drawing import use_cjk_font
-            from kg.analysis.flowchart import source_links, talent_flow
+            from kg.analysis.flowchart import write_talent_flow
 
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -324,9 +324,7 @@ def analyze(
             drawn = report
             if drawing != lang:  # no CJK font: the chart in English, not in boxes
                 drawn = diaspora_report(opened, org_id, drawing, top=top)
-            lanes, _ = talent_flow(drawn)
-            quotes = [q for lane in lanes for m in lane.marks for q in m.quotes]
-            links = source_links(opened, quotes, drawn["lang"])
+            count = write_talent_flow(drawn, chart, opened)
     if not report["alumni"]:
         click.echo(
             f"Warning: {names.shown(org_id)} has no alumni in the graph: no one worked there "
@@ -334,9 +332,6 @@ def analyze(
             err=True,
         )
     if chart is not None:
-        from kg.analysis.flowchart import write_talent_flow
-
-        count = write_talent_flow(drawn, chart, links)
         click.echo(f"Wrote {chart}: the talent-flow chart, {count} alumni with dates", err=True)
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
