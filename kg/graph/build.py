@@ -34,6 +34,8 @@ from kg.sources import SOURCE_ID
 if TYPE_CHECKING:
     from rdflib import Graph
 
+    from kg.graph.validate import Shapes
+
 __all__ = [
     "BuildResult",
     "build",
@@ -198,6 +200,7 @@ def build(
     """
     from kg.graph.fragments import CACHE, FragmentCache, make_lines
     from kg.graph.merge import merge_all
+    from kg.graph.validate import load_shapes
 
     say = progress or (lambda message: None)
     tick = _Clock(timings)
@@ -219,13 +222,14 @@ def build(
     try:
         with staged(out) as folder:
             shapes = root / "shapes.ttl" if validate else None
-            needed = _sparql_predicates(shapes) if shapes and _has_oxigraph() else None
+            loaded = load_shapes(shapes) if shapes and _has_oxigraph() else None
+            needed = _sparql_predicates(loaded) if loaded else None
             outputs, picked = _write_ntriples(folder, lines, needed)
             del lines  # from here on the lines are read back from kg.nt, one at a time
             cache.stage(folder / STAGED_PIECES, made)
             del made
             tick("kg.nt")
-            outputs.update(_write_rest(folder, shapes, picked, say, tick))
+            outputs.update(_write_rest(folder, shapes, loaded, picked, say, tick))
             del picked
             for name, body in texts.items():
                 target = _check_names(folder, {name: body})[name]  # never outside the folder
@@ -326,15 +330,12 @@ def _has_oxigraph() -> bool:
     return True
 
 
-def _sparql_predicates(shapes: Path) -> set[str] | None:
+def _sparql_predicates(shapes: Shapes) -> set[str] | None:
     """The predicates (as N-Triples terms) the SPARQL constraints of *shapes* can match, or
     None if they may match any (see :func:`kg.graph.validate.named_predicates`)."""
-    from rdflib import Graph
+    from kg.graph.validate import named_predicates
 
-    from kg.graph.validate import _for_all_targets, named_predicates, sparql_constraints
-
-    queries = [_for_all_targets(c) for c in sparql_constraints(Graph().parse(shapes))]
-    names = named_predicates(queries)
+    names = named_predicates([query for _, query in shapes.checks])
     return None if names is None else {f"<{iri}>" for iri in names}
 
 
@@ -360,9 +361,15 @@ def _read_lines(path: Path) -> Iterator[str]:
 
 
 def _write_rest(
-    folder: Path, shapes: Path | None, picked: list[str] | None, say: Any, tick: Any
+    folder: Path,
+    shapes: Path | None,
+    loaded: Shapes | None,
+    picked: list[str] | None,
+    say: Any,
+    tick: Any,
 ) -> dict[str, Any]:
-    """The store (loaded from kg.nt) and the validation (when *shapes* is given), and beside
+    """The store (loaded from kg.nt) and the validation (when *shapes* is given; *loaded* is
+    it read, where pyoxigraph is installed), and beside
     them, in a thread, kg.ttl and kg.jsonld (streamed from kg.nt: Python, while the store
     and the checks run in Rust); return the files' hashes and the counts (``_counts``)."""
     import threading
@@ -388,7 +395,7 @@ def _write_rest(
         tick("store")
         if shapes is not None:
             say("validating against shapes.ttl (shacl engine on kg.nt, SPARQL checks on Oxigraph)")
-            _check(ntriples, store, shapes, picked)
+            _check(ntriples, store, shapes, loaded, picked)
         tick("validation")
         del store  # closed: the folder is complete before it is flushed and published
     finally:
@@ -424,7 +431,9 @@ def _write_text_formats(folder: Path, ntriples: Path) -> dict[str, Any]:
     return outputs
 
 
-def _check(ntriples: Path, store: Any, shapes: Path, picked: list[str] | None) -> None:
+def _check(
+    ntriples: Path, store: Any, shapes: Path, loaded: Shapes | None, picked: list[str] | None
+) -> None:
     """Raise :class:`ValidationError` listing the violations, if the build has any.
 
     The SPARQL constraints run on an in-memory Oxigraph store holding the *picked* lines
@@ -440,8 +449,8 @@ def _check(ntriples: Path, store: Any, shapes: Path, picked: list[str] | None) -
         if picked:
             store.bulk_load(("\n".join(picked) + "\n").encode("utf-8"), ox.RdfFormat.N_TRIPLES)
         picked.clear()  # the store has them: let the lines go
-    if store is not None:
-        conforms, violations = validate_build(ntriples, store, shapes)
+    if store is not None and loaded is not None:
+        conforms, violations = validate_build(ntriples, store, loaded)
     else:  # pragma: no cover - without pyoxigraph
         conforms, violations = validate(None, shapes, ntriples=ntriples.read_bytes())
     if not conforms:

@@ -22,14 +22,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
 __all__ = [
+    "Shapes",
     "SparqlConstraint",
     "core_violations",
+    "load_shapes",
     "sparql_constraints",
     "validate",
     "validate_build",
@@ -244,24 +246,17 @@ def validate(
     data = ntriples
     if ontology:
         data += Graph().parse(ontology).serialize(format="nt", encoding="utf-8")
-    shapes_graph = Graph().parse(shapes)
-    constraints = sparql_constraints(shapes_graph)
+    loaded = load_shapes(shapes)
     start = clock()
-    core_conforms, violations = core_violations(
-        data.decode("utf-8"), shapes_graph.serialize(format="turtle")
-    )
+    core_conforms, violations = core_violations(data.decode("utf-8"), loaded.turtle)
     spent["core"] = clock() - start
     start = clock()
-    store = _oxigraph(None, data) if constraints else None
-    if constraints and store is None:  # pragma: no cover - without pyoxigraph
+    store = _oxigraph(None, data) if loaded.checks else None
+    if loaded.checks and store is None:  # pragma: no cover - without pyoxigraph
         graph = Graph().parse(data=data, format="nt")
     spent["load"] = clock() - start
     start = clock()
-    found = [
-        f"{row.get('this', '')} : {_message(c.message, row)}"
-        for c in constraints
-        for row in _run(graph, _for_all_targets(c), store)
-    ]
+    found = _sparql_violations(loaded, graph, store)
     spent["sparql"] = clock() - start
     return core_conforms and not found, sorted(violations + found)
 
@@ -269,32 +264,50 @@ def validate(
 def validate_build(
     ntriples: Path,
     store: Any,
-    shapes: Path,
+    shapes: Shapes,
     timings: dict[str, float] | None = None,
 ) -> tuple[bool, list[str]]:
     """Validate a build as it is written: the core shapes on its N-Triples file (*ntriples*,
     read by the ``shacl`` engine, never by Python) and the SPARQL-based constraints on the
     Oxigraph *store* the build has already loaded with the same triples. The same checks
-    and report as :func:`validate`; *timings* gets ``core`` and ``sparql``."""
+    and report as :func:`validate`; *shapes* is :func:`load_shapes` of the shapes file (the
+    build reads it once); *timings* gets ``core`` and ``sparql``."""
     import time
-
-    from rdflib import Graph
 
     clock = time.perf_counter
     spent = timings if timings is not None else {}
-    shapes_graph = Graph().parse(shapes)
-    constraints = sparql_constraints(shapes_graph)
     start = clock()
-    conforms, violations = core_violations(ntriples, shapes_graph.serialize(format="turtle"))
+    conforms, violations = core_violations(ntriples, shapes.turtle)
     spent["core"] = clock() - start
     start = clock()
-    found = [
-        f"{row.get('this', '')} : {_message(c.message, row)}"
-        for c in constraints
-        for row in _run(None, _for_all_targets(c), store)
-    ]
+    found = _sparql_violations(shapes, None, store)
     spent["sparql"] = clock() - start
     return conforms and not found, sorted(violations + found)
+
+
+class Shapes(NamedTuple):
+    """A shapes file read once: what the ``shacl`` engine checks and the SPARQL checks."""
+
+    turtle: str  #: the shapes but their SPARQL-based constraints, as Turtle
+    checks: list[tuple[SparqlConstraint, str]]  #: each constraint, with its query for all targets
+
+
+def load_shapes(shapes: Path) -> Shapes:
+    """Parse the shapes file *shapes* once, for :func:`validate` and :func:`validate_build`."""
+    from rdflib import Graph
+
+    graph = Graph().parse(shapes)
+    constraints = sparql_constraints(graph)  # takes them out of the graph
+    return Shapes(graph.serialize(format="turtle"), [(c, _for_all_targets(c)) for c in constraints])
+
+
+def _sparql_violations(shapes: Shapes, graph: Graph | None, store: Any) -> list[str]:
+    """One line per result of each SPARQL-based constraint, on *store* (else *graph*)."""
+    return [
+        f"{row.get('this', '')} : {_message(c.message, row)}"
+        for c, query in shapes.checks
+        for row in _run(graph, query, store)
+    ]
 
 
 _TOKEN = re.compile(
