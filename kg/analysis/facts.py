@@ -11,6 +11,7 @@ pandas is imported inside the functions only.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,16 @@ __all__ = ["EVENTS", "FIGURE_COLUMNS", "figures", "format_amount", "tenures"]
 
 
 LANGS = ("zh-Hans", "zh-Hant", "en")
+
+
+@functools.lru_cache(maxsize=1)
+def example_graph() -> Graph:
+    """The graph of the project's data folder, built once per process: the graph the examples
+    in the docstrings of :mod:`kg.analysis` read (read it, do not change it)."""
+    from kg.data.dataset import load_dataset
+    from kg.graph.build import build_graph
+
+    return build_graph(load_dataset(project_root() / "data"))
 
 
 # Event kinds with how to say them; {s}, {o}, {r}, {v} and {g} (a group) are filled in.
@@ -450,10 +461,8 @@ def figures(graph: Graph, lang: str = "zh-Hans", relations: Path | None = None) 
 
     Examples
     --------
-    >>> from kg.graph.build import build_graph
-    >>> from kg.project import project_root
-    >>> from kg.data.dataset import load_dataset
-    >>> f = figures(build_graph(load_dataset(project_root() / "data")), lang="en")
+    >>> from kg.analysis.facts import example_graph
+    >>> f = figures(example_graph(), lang="en")
     >>> f[f.measure == "valuation"][["subject", "value", "date"]].values.tolist()
     [['Kunlunxin', 'CNY 21 billion', None]]
     """
@@ -483,10 +492,8 @@ def tenures(graph: Graph, lang: str = "zh-Hans") -> pd.DataFrame:
 
     Examples
     --------
-    >>> from kg.graph.build import build_graph
-    >>> from kg.project import project_root
-    >>> from kg.data.dataset import load_dataset
-    >>> g = build_graph(load_dataset(project_root() / "data"))
+    >>> from kg.analysis.facts import example_graph
+    >>> g = example_graph()
     >>> t = tenures(g, lang="en")
     >>> two = t[t.subject.isin(["Qi Lu", "Ouyang Jian"])]
     >>> two[["subject", "object", "relation", "roles", "start", "end"]].values.tolist()

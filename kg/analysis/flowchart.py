@@ -84,11 +84,9 @@ def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]
 
     Examples
     --------
-    >>> from kg.graph.build import build_graph
-    >>> from kg.project import project_root
-    >>> from kg.data.dataset import load_dataset
+    >>> from kg.analysis.facts import example_graph
     >>> from kg.analysis.report import diaspora_report
-    >>> g = build_graph(load_dataset(project_root() / "data"))
+    >>> g = example_graph()
     >>> lanes, _ = talent_flow(diaspora_report(g, lang="en"))
     >>> lu = next(lane for lane in lanes if lane.id == "person/lu-qi")
     >>> for m in lu.marks:

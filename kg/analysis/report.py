@@ -274,10 +274,8 @@ def not_dated_text(report: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> from kg.graph.build import build_graph
-    >>> from kg.project import project_root
-    >>> from kg.data.dataset import load_dataset
-    >>> g = build_graph(load_dataset(project_root() / "data"))
+    >>> from kg.analysis.facts import example_graph
+    >>> g = example_graph()
     >>> text = not_dated_text(diaspora_report(g, lang="en"))
     >>> text.startswith("Not dated by any source: the arrival at Baidu of ")
     True
@@ -336,10 +334,8 @@ def diaspora_report(
 
     Examples
     --------
-    >>> from kg.graph.build import build_graph
-    >>> from kg.project import project_root
-    >>> from kg.data.dataset import load_dataset
-    >>> report = diaspora_report(build_graph(load_dataset(project_root() / "data")), lang="en")
+    >>> from kg.analysis.facts import example_graph
+    >>> report = diaspora_report(example_graph(), lang="en")
     >>> [c["name"] for c in report["companies"]]  # doctest: +NORMALIZE_WHITESPACE
     ['DeepLearning.AI', 'DeepRoute.ai', 'HoloMatic', 'Horizon Robotics', 'Landing AI', 'Pony.ai',
      'Roadstar.ai', 'WeRide', 'Y Combinator China']
@@ -385,10 +381,8 @@ def render_markdown(report: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> from kg.graph.build import build_graph
-    >>> from kg.project import project_root
-    >>> from kg.data.dataset import load_dataset
-    >>> g = build_graph(load_dataset(project_root() / "data"))
+    >>> from kg.analysis.facts import example_graph
+    >>> g = example_graph()
     >>> render_markdown(diaspora_report(g, lang="zh-Hans")).splitlines()[0]
     '# 百度人才去向'
     """

@@ -157,10 +157,8 @@ def timeline(
 
     Examples
     --------
-    >>> from kg.graph.build import build_graph
-    >>> from kg.project import project_root
-    >>> from kg.data.dataset import load_dataset
-    >>> g = build_graph(load_dataset(project_root() / "data"))
+    >>> from kg.analysis.facts import example_graph
+    >>> g = example_graph()
     >>> df = timeline(g, lang="en")
     >>> lu = df[df.subject_id == "person/lu-qi"]
     >>> for row in lu.itertuples():
