@@ -241,11 +241,11 @@ def build(
                 (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
             )
             cache.adopt(folder / STAGED_PIECES)  # only a build that validates keeps its pieces
+            cache.keep_only(pieces)  # under the build lock: never another build's new pieces
     except BaseException:
         if created:
             _remove_if_empty(out)
         raise
-    cache.keep_only(pieces)
     tick("publish")
     return BuildResult(
         out=out,
