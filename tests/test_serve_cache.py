@@ -136,6 +136,9 @@ def test_the_cache_keeps_to_its_memory_budget():
     cache.retain("b2")
     assert len(cache) == 1 and cache.get(("b1", "q39", "", "")) is None
     assert cache.get(("b2", "q39", "", "")).body == b"new"
+    # An answer of the older build's worker, come back after the move, is not kept.
+    cache.put(("b1", "late", "", ""), Answer(200, "text/csv", b"old"))
+    assert len(cache) == 1 and cache.get(("b1", "late", "", "")) is None
 
 
 @pytest.mark.parametrize(
@@ -160,3 +163,19 @@ def test_costs_are_kept_by_the_query_without_its_comments():
     book.record("ASK {}", 0.01)
     book.record("ASK { ?s ?p ?o }", 0.01)
     assert book.cost("SELECT * WHERE { ?s ?p ?o }") is None  # the oldest shape went
+
+
+def test_costs_of_long_queries_take_little_memory():
+    """Many different long queries (each up to the 64 KiB limit) are not kept whole."""
+    import tracemalloc
+
+    book = CostBook()
+    padding = "#" + "x" * 60_000 + "\n"  # a comment: shapes differ by the number below
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for n in range(200):
+        book.record(f"SELECT * WHERE {{ ?s ?p {n} }} {padding} '{'y' * 60_000}{n}'", 1.0)
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert book.cost(f"SELECT * WHERE {{ ?s ?p 199 }} '{'y' * 60_000}199'") == 1.0
+    assert grown < 1_000_000  # whole shapes: over 12 MB

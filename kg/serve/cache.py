@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections import OrderedDict
@@ -62,6 +63,7 @@ class AnswerCache:
         self.entry_max = self.max_bytes // 8
         self._entries: OrderedDict[Key, tuple[Answer, int]] = OrderedDict()
         self._lock = threading.Lock()
+        self._build: str | None = None  #: the build served (after a move): no other kept
         self.size = 0  #: bytes held (bodies, headers and keys)
         self.hits = 0
         self.misses = 0
@@ -95,6 +97,8 @@ class AnswerCache:
             return
         kept = Answer(answer.status, answer.content_type, answer.body, dict(answer.headers))
         with self._lock:
+            if self._build is not None and key[0] != self._build:
+                return  # answered by a worker of the older build as the server moved on
             old = self._entries.pop(key, None)
             if old is not None:
                 self.size -= old[1]
@@ -107,27 +111,34 @@ class AnswerCache:
     def retain(self, build: str) -> None:
         """Drop every answer not of *build* (the server has moved to it)."""
         with self._lock:
+            self._build = build
             for key in [k for k in self._entries if k[0] != build]:
                 self.size -= self._entries.pop(key)[1]
 
 
 class CostBook:
-    """Seconds each query shape took to run, smoothed over its last runs; *limit* shapes."""
+    """Seconds each query shape took to run, smoothed over its last runs; *limit* shapes,
+    each kept by a digest (a few dozen bytes, however long the query)."""
 
     def __init__(self, limit: int = 4096):
         self.limit = limit
-        self._seconds: OrderedDict[str, float] = OrderedDict()
+        self._seconds: OrderedDict[bytes, float] = OrderedDict()
         self._lock = threading.Lock()
 
     def cost(self, text: str) -> float | None:
         """What *text* is expected to take, from its shape's past runs (None: never run)."""
+        key = _digest(text)
         with self._lock:
-            return self._seconds.get(shape(text))
+            return self._seconds.get(key)
 
     def record(self, text: str, seconds: float) -> None:
-        key = shape(text)
+        key = _digest(text)
         with self._lock:
             old = self._seconds.pop(key, None)
             self._seconds[key] = seconds if old is None else (old + seconds) / 2
             while len(self._seconds) > self.limit:
                 self._seconds.popitem(last=False)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(shape(text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
