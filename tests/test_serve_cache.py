@@ -179,3 +179,34 @@ def test_costs_of_long_queries_take_little_memory():
     tracemalloc.stop()
     assert book.cost(f"SELECT * WHERE {{ ?s ?p 199 }} '{'y' * 60_000}199'") == 1.0
     assert grown < 1_000_000  # whole shapes: over 12 MB
+
+
+class _MovingPool:
+    """Answers pages of a SELECT of rows 0..4 (one per row) from build "old" until the
+    second query it is asked, from build "new" after it (the server moved between)."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def run(self, text: str, accept: str, fmt: str | None) -> Answer:
+        import json
+        import re
+
+        self.asked += 1
+        build = "old" if self.asked < 2 else "new"
+        offset = int(re.search(r"OFFSET (\d+)", text)[1])
+        rows = [{"v": {"type": "literal", "value": f"{build}-{i}"}} for i in range(offset, 5)][:2]
+        body = json.dumps({"head": {"vars": ["v"]}, "results": {"bindings": rows}})
+        return Answer(200, "application/sparql-results+json", body.encode(), {"X-KG-Build": build})
+
+
+def test_rows_read_in_pages_come_from_one_build():
+    """A reading in pages (the reconciliation index, VoID's sources) that the server's
+    move to a newer build cuts in two is read again, never a mix of the two builds."""
+    from types import SimpleNamespace
+
+    from kg.serve.linked import select
+
+    app = SimpleNamespace(pool=_MovingPool(), max_rows=2)
+    rows = select(app, "SELECT ?v WHERE { ?v ?p ?o }")
+    assert [str(r["v"]) for r in rows] == [f"new-{i}" for i in range(5)]

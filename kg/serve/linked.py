@@ -34,8 +34,8 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from kg.errors import KGError
@@ -49,8 +49,11 @@ __all__ = [
     "describe_query",
     "held",
     "negotiate",
+    "one_build",
     "select",
 ]
+
+T = TypeVar("T")
 
 #: The formats an RDF document is offered in, by media type, in the server's order of
 #: preference: the first wins a tie, so ``*/*`` (and no ``Accept`` at all) gets Turtle.
@@ -178,12 +181,31 @@ def _term(cell: dict[str, str]) -> Any:
     return Literal(cell["value"], lang=cell.get("xml:lang"), datatype=cell.get("datatype"))
 
 
-def select(app: Any, text: str) -> list[dict[str, Any]]:
+class Moved(Exception):
+    """The server moved to a newer build between the queries of one reading."""
+
+
+def one_build(read: Callable[[set[str]], T], tries: int = 3) -> T:
+    """``read(builds)``, whose queries all answer from one build: *builds* collects the
+    builds that answered (``X-KG-Build``), and a reading that saw two is read again."""
+    for _ in range(tries):
+        try:
+            return read(set())
+        except Moved:
+            continue
+    raise Unanswered(error(503, "the server moved to newer builds while answering; try again"))
+
+
+def select(app: Any, text: str, builds: set[str] | None = None) -> list[dict[str, Any]]:
     """Every row of a SELECT query run through the pool, as rdflib terms by variable.
 
     Read a page of ``app.max_rows`` rows at a time, ordered by the projected variables,
-    so that the row cap never cuts the answer short.
+    so that the row cap never cuts the answer short; every page from one build (read
+    again when the server moves to a newer one between pages). Given *builds*, the
+    reading of several queries this one is part of (:func:`one_build`).
     """
+    if builds is None:
+        return one_build(lambda seen: select(app, text, seen))
     head = re.search(r"\bSELECT\s+(?:DISTINCT\s+)?(.*?)\s*\bWHERE\b", text, re.S | re.I)
     order = " ".join(re.findall(r"\?\w+", head.group(1))) if head else ""
     page = max(1, int(app.max_rows))
@@ -193,6 +215,11 @@ def select(app: Any, text: str) -> list[dict[str, Any]]:
         answer = app.pool.run(paged, "", "json")
         if answer.status != 200:
             raise Unanswered(answer)
+        build = answer.headers.get("X-KG-Build")
+        if build is not None:
+            builds.add(build)
+            if len(builds) > 1:
+                raise Moved(build)
         bindings = json.loads(answer.body)["results"]["bindings"]
         rows += [{k: _term(v) for k, v in b.items()} for b in bindings]
         if len(bindings) < page:

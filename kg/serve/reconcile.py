@@ -48,7 +48,7 @@ from kg.query.lookup import (
     find_entity,
     normalize,
 )
-from kg.serve.linked import Unanswered, held, not_allowed, select
+from kg.serve.linked import Unanswered, held, not_allowed, one_build, select
 from kg.serve.messages import Answer, error
 
 __all__ = ["MAX_BATCH", "MAX_LIMIT", "MAX_QUERY_CHARS", "Reconciler"]
@@ -81,11 +81,12 @@ class _Bad(Exception):
 class _PoolStore:
     """What :func:`kg.query.lookup.entity_names` reads a store through: ``query(text)`` → rows."""
 
-    def __init__(self, app: Any):
+    def __init__(self, app: Any, builds: set[str]):
         self.app = app
+        self.builds = builds  #: the builds that answered (see kg.serve.linked.one_build)
 
     def query(self, text: str) -> list[dict[str, Any]]:
-        return select(self.app, text)
+        return select(self.app, text, self.builds)
 
 
 @dataclass
@@ -112,11 +113,16 @@ class Index:
 
     @classmethod
     def read(cls, app: Any, labels: dict[str, dict[str, str]]) -> Index:
-        """The index of the graph *app* serves, read through its worker pool."""
-        names = entity_names(_PoolStore(app))
+        """The index of the graph *app* serves, read through its worker pool (every query
+        of it answered by one build)."""
+        return one_build(lambda builds: cls._read(app, labels, builds))
+
+    @classmethod
+    def _read(cls, app: Any, labels: dict[str, dict[str, str]], builds: set[str]) -> Index:
+        names = entity_names(_PoolStore(app, builds))
         types: dict[str, list[str]] = {}
         type_names: dict[str, str] = {}
-        for row in select(app, TYPES_QUERY):
+        for row in select(app, TYPES_QUERY, builds):
             entity, kind = str(row["e"])[len(BASE) :], str(row["t"])
             if entity in names.names:
                 types.setdefault(entity, []).append(kind)
