@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from rdflib import URIRef
 
 from kg.analysis.facts import stating
-from kg.analysis.report import diaspora_report, render_markdown
+from kg.analysis.report import diaspora_report, not_dated_text, render_markdown
 from kg.cli import main
 from kg.project.namespaces import BASE, PREFIXES
 
@@ -135,3 +135,36 @@ def test_a_chinese_role_date_reads_as_chinese_at_its_own_precision(full_built):
     zh = analyze(full_built)
     assert not re.search(r"\d-\d{2}年", zh)
     assert "常务副院长(2013年7月出任)" in zh and "首席芯片架构师(2020年出任)" in zh
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "Every arrival at Big, departure from it, move inside its group and founding"),
+        ("zh-Hans", "此处各人加入和离开Big、在集团内调动及所创公司的创立"),
+    ],
+)
+def test_all_dated_says_which_dates_it_checked_not_every_joining(lang, said):
+    """With every tenure at the organisation, move and founding dated, the report says just
+    that: an earlier job elsewhere the sources leave undated (A at Old) is not "dated"."""
+    report = {
+        "lang": lang,
+        "org": {"id": "org/big", "name": "Big"},
+        "alumni": [
+            {
+                "id": "p/a",
+                "name": "A",
+                "start": "2010",
+                "end": "2016-06",
+                "left_group": True,
+                "went": [
+                    {"how": "founded", "org": {"id": "org/s", "name": "S"}, "start": None},
+                    {"how": "joined", "org": {"id": "org/old", "name": "Old"}, "start": None},
+                ],
+            }
+        ],
+        "companies": [{"id": "org/s", "name": "S", "founded": "2017-06"}],
+    }
+    text = not_dated_text(report)
+    assert text.startswith(said), text
+    assert "joining" not in text and "加入、离开、调动" not in text

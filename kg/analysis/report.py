@@ -175,9 +175,10 @@ WORDS: dict[str, dict[str, str]] = {
         "zh-Hant": "來源均未註明時間的:{items}。",
     },
     "all_dated": {
-        "en": "Every joining, departure, move and founding here is dated by a source.",
-        "zh-Hans": "此处的加入、离开、调动和创立,来源均注明了时间。",
-        "zh-Hant": "此處的加入、離開、調動和創立,來源均註明了時間。",
+        "en": "Every arrival at {org}, departure from it, move inside its group and founding "
+        "here is dated by a source.",
+        "zh-Hans": "此处各人加入和离开{org}、在集团内调动及所创公司的创立,来源均注明了时间。",
+        "zh-Hant": "此處各人加入和離開{org}、在集團內調動及所創公司的創立,來源均註明了時間。",
     },
     "nd_joined": {
         "en": "the arrival at {org} of {names}",
@@ -290,7 +291,7 @@ def not_dated_text(report: dict[str, Any]) -> str:
         if missing[key]
     ]
     if not items:
-        return WORDS["all_dated"][lang]
+        return _w("all_dated", lang, org=org)
     return _w("not_dated", lang, items=_NOTE_SEP[lang].join(items))
 
 
