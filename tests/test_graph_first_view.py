@@ -25,7 +25,7 @@ from kg.viz.facts import viz_graph
 from kg.viz.model import VizEdge, VizGraph, VizNode
 from kg.viz.page import render_html, write_html, write_viz_html
 from tests.conftest import run_kg
-from tests.test_viz import SCREENSHOT, Visit, drawn_labels
+from tests.test_viz import SCREENSHOT, Visit, outside_or_small
 
 SIZES = [(1280, 800), (1600, 1000)]
 
@@ -72,21 +72,6 @@ def entity_ids(seen: Visit, indices: list[int]) -> list[str]:
 
 def shown_nodes(seen: Visit) -> list[int]:
     return list(seen.evaluate("() => kg.network.body.nodeIndices.slice()"))
-
-
-def outside_or_small(seen: Visit) -> tuple[list[str], list[str]]:
-    canvas = seen.page.locator("#kg-network canvas").bounding_box()
-    labels = drawn_labels(seen)
-    assert labels
-    outside = [
-        x["text"]
-        for x in labels
-        if x["left"] < 0
-        or x["top"] < 0
-        or x["right"] > canvas["width"]
-        or x["bottom"] > canvas["height"]
-    ]
-    return outside, [x["text"] for x in labels if x["px"] < 11.5]
 
 
 @pytest.mark.parametrize("width,height", SIZES)
