@@ -12,6 +12,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from test_cited_sources import ENTITIES, QUOTE, STATEMENTS
 
 from kg.viz.export import _year, export_graph
 from kg.viz.facts import viz_graph
@@ -306,9 +307,6 @@ def test_graphml_and_csv_edges_carry_their_sources_too(built: Any, tmp_path: Pat
         assert sources_of(recruited) == [(jiemian, "Jiemian News", "", "")]
 
 
-QUOTE = "他于2012年回国加入百度，又于2015年离职创立地平线"
-
-
 @pytest.fixture(scope="module")
 def cited(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new project with one cited source (kept by its quotes, URL and publisher only) and
@@ -323,19 +321,7 @@ def cited(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert result.returncode == 0, result.stdout + result.stderr
 
     ok(folder, "init", str(root))
-    (root / "data" / "entities.yaml").write_text(
-        """entities:
-  - {id: org/geekpark, type: Organization, labels: {zh-Hans: 极客公园, zh-Hant: 極客公園, en: GeekPark},
-     en_source: translation}
-  - {id: person/yu-kai, type: Person, labels: {zh-Hans: 余凯, zh-Hant: 餘凱, en: Yu Kai},
-     en_source: hanyu-pinyin}
-  - {id: org/baidu, type: Organization, labels: {zh-Hans: 百度, zh-Hant: 百度, en: Baidu},
-     en_source: translation}
-  - {id: org/horizon-robotics, type: Organization,
-     labels: {zh-Hans: 地平线, zh-Hant: 地平線, en: Horizon Robotics}, en_source: translation}
-""",
-        encoding="utf-8",
-    )
+    (root / "data" / "entities.yaml").write_text(ENTITIES, encoding="utf-8")
     news = folder / "news.txt"
     news.write_text(f"余凯访谈\n\n{QUOTE}。\n", encoding="utf-8")
     ok(
@@ -344,14 +330,7 @@ def cited(tmp_path_factory: pytest.TempPathFactory) -> Path:
         *("--url", "https://example.com/yu-kai", "--date", "2025-07", "--id", "yu-kai-interview"),
     )
     (root / "data" / "statements" / "yu-kai-interview.yaml").write_text(
-        f"""source: yu-kai-interview
-relations:
-  - {{id: yu-kai-baidu, subject: person/yu-kai, relation: alumniOf, object: org/baidu,
-     start: "2012", end: "2015", quote: "{QUOTE}"}}
-  - {{id: horizon-founder, subject: org/horizon-robotics, relation: founder, object: person/yu-kai,
-     date: "2015", quote: "又于2015年离职创立地平线"}}
-""",
-        encoding="utf-8",
+        STATEMENTS, encoding="utf-8"
     )
     ok(root, "build")
     return root
