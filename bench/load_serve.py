@@ -420,7 +420,8 @@ JENA_VERSIONED = ["dexx.collection-*", "protobuf-[0-9]*", "thrift-[0-9]*", "comm
 
 
 def jena_classpath(work: Path) -> str | None:
-    """Jena's command classpath from Debian's libapache-jena-java (as the tests build it)."""
+    """Jena's command classpath from Debian's libapache-jena-java (None: not installed);
+    the tests run Jena's rsparql with it too."""
     java = Path("/usr/share/java")
     if (
         not all((java / f"{n}.jar").is_file() for n in JENA_JARS)
@@ -430,7 +431,9 @@ def jena_classpath(work: Path) -> str | None:
     jars = [java / f"{n}.jar" for n in JENA_JARS]
     for pattern in JENA_VERSIONED:
         jars += sorted(p for p in java.glob(f"{pattern}.jar") if not p.is_symlink())[:1]
-    # Debian's jena-core holds Xerces' message files where its classes do not look.
+    # Debian's jena-core holds Xerces' classes unrelocated (xerces.*) but their message
+    # files relocated (org/apache/jena/ext/xerces/…); Jena then fails at start with
+    # "internal error". The files are put where the classes look for them.
     fix = work / "jena-xerces"
     with zipfile.ZipFile(java / "jena-core.jar") as jar:
         for name in jar.namelist():

@@ -11,81 +11,28 @@ from __future__ import annotations
 
 import json
 import subprocess
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from bench.load_serve import JENA_JARS, jena_classpath
 from kg.query.named import named_queries
 from kg.query.results import run, serialize
 from kg.query.store import open_store
-
-JAVA_DIR = Path("/usr/share/java")
-# Jena's jars and those of the Debian packages libapache-jena-java depends on.
-JARS = [
-    "jena-arq",
-    "jena-base",
-    "jena-cmds",
-    "jena-core",
-    "jena-iri",
-    "jena-rdfconnection",
-    "jena-shacl",
-    "jena-shex",
-    "jena-tdb",
-    "jena-tdb2",
-    "jena-dboe-base",
-    "jena-dboe-index",
-    "jena-dboe-storage",
-    "jena-dboe-trans-data",
-    "jena-dboe-transaction",
-    "commons-cli",
-    "commons-codec",
-    "commons-compress",
-    "commons-csv",
-    "commons-io",
-    "commons-lang3",
-    "gson",
-    "guava",
-    "httpclient",
-    "httpcore",
-    "jackson-core",
-    "jackson-databind",
-    "jackson-annotations",
-    "jsonld-java",
-    "jakarta.json-api",
-    "titanium-json-ld",
-    "slf4j-api",
-    "slf4j-nop",
-]
-# Jars named with their version only.
-VERSIONED = ["dexx.collection-*", "protobuf-[0-9]*", "thrift-[0-9]*", "commons-logging-[0-9]*"]
 
 
 @pytest.fixture(scope="module")
 def rsparql(tmp_path_factory):
     """A command line that runs Jena's rsparql; fails (never skips) when Jena is missing."""
-    missing = [name for name in JARS if not (JAVA_DIR / f"{name}.jar").is_file()]
-    if missing or not (Path("/usr/bin/java").exists()):
+    classpath = jena_classpath(tmp_path_factory.mktemp("jena"))
+    if classpath is None:
+        java = Path("/usr/share/java")
+        missing = [name for name in JENA_JARS if not (java / f"{name}.jar").is_file()]
         pytest.fail(
             f"Apache Jena not found ({', '.join(missing) or 'java'}): "
             "apt-get install --no-install-recommends libapache-jena-java"
         )
-    jars = [JAVA_DIR / f"{name}.jar" for name in JARS]
-    for pattern in VERSIONED:
-        jars += sorted(p for p in JAVA_DIR.glob(f"{pattern}.jar") if not p.is_symlink())[:1]
-    # Debian's jena-core holds Xerces' classes unrelocated (xerces.*) but their message
-    # files relocated (org/apache/jena/ext/xerces/…); Jena then fails at start with
-    # "internal error". The files are put where the classes look for them.
-    fix = tmp_path_factory.mktemp("jena-xerces")
-    with zipfile.ZipFile(JAVA_DIR / "jena-core.jar") as jar:
-        for name in jar.namelist():
-            prefix = "org/apache/jena/ext/xerces/"
-            if name.startswith(prefix) and name.endswith(".properties"):
-                target = fix / "xerces" / name[len(prefix) :]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(jar.read(name))
-    classpath = ":".join([str(fix), *map(str, jars)])
     return ["java", "-cp", classpath, "arq.rsparql"]
 
 
