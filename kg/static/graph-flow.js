@@ -260,6 +260,6 @@
     return (disputed ? "⚠ " : "") + parts.slice(0, 2).join(" · ") + more;
   }
   window.kgFlow = {diaspora: diaspora, layout: layout, findOrg: findOrg, span: span,
-                   yearState: yearState, yearRange: yearRange, relation: relation,
-                   tint: tint, pairLabel: pairLabel};
+                   yearState: yearState, yearRange: yearRange, tint: tint,
+                   pairLabel: pairLabel};
 })();

@@ -45,8 +45,8 @@
 
   // --- which view, which year, what is selected ------------------------------------------
   var mode = "whole";
-  var flow = null, pos = null, flowLabel = {}, flowNode = {}, flowEdge = {};
-  var yearNow = null, yearStates = null;
+  var flow = null, pos = null, flowNode = {}, flowEdge = {};
+  var yearStates = null;  // each edge's yearState in the year shown, or null: all years
   var keep = null;  // nodes and edges left undimmed by a selection
   var labelOff = {whole: {}, flow: {}}, placed = {whole: false, flow: false};
   var hiddenBy = {whole: [], flow: []};
@@ -285,7 +285,7 @@
       refresh();
     }
     if (!nodeOn[i] && mode === "flow") { showWhole(); }
-    if (!nodeOn[i] && yearNow !== null) { setYear(null); }
+    if (!nodeOn[i] && yearStates !== null) { setYear(null); }
     network.selectNodes([i]);
     network.focus(i, {scale: Math.max(network.getScale(), 1.1),
                       animation: {duration: 400, easingFunction: "easeInOutQuad"}});
@@ -411,7 +411,6 @@
   // --- the year control: who was where in a year, from the dated facts ----------------
   var years = F.yearRange(D);
   function setYear(y) {
-    yearNow = y;
     yearStates = y === null ? null : D.edges.map(function (e, i) { return F.yearState(D, i, y); });
     $("kg-all-years").checked = y === null;
     text("kg-year-value", y === null ? "" : String(y));
