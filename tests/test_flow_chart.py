@@ -103,8 +103,19 @@ def test_every_mark_links_to_its_quote_and_source(charts):
     kinds = [m.kind for m in lanes[lane].marks]
     left = next(g for g in marks if g.get("id") == f"flow-mark-{lane}-{kinds.index('left')}")
     said = left.find(f"{SVG}title").text
-    assert said.startswith("Qi Lu: left Baidu (2018-05-18)")
+    assert said.startswith("Qi Lu left Baidu (2018-05-18)")
     assert "2017年空降百度" not in said
+
+
+def test_each_marks_tooltip_says_its_event_as_the_timeline_does(charts):
+    """A mark's tooltip opens with the event in the chart's language, as the report's timeline
+    writes it ("陆奇离开百度"), not words glued with spaces ("陆奇: 加入 百度")."""
+    svg, _ = charts["zh-Hans"]
+    said = [g.find(f"{SVG}title").text.split("\n")[0] for g in groups(svg, "flow-mark-")]
+    assert said and "陆奇加入百度 (2017-01)" in said and "陆奇离开百度 (2018-05-18)" in said
+    events = [s.rsplit(" (", 1)[0] for s in said]  # without the date
+    spaced = [s for s in events if re.search(r"[\u3400-\u9fff][ :]|[ :][\u3400-\u9fff]", s)]
+    assert spaced == []
 
 
 def test_the_axis_spans_only_the_years_of_the_facts(charts):

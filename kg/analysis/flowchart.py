@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.analysis.drawing import FLOW_WORDS, date_key
+from kg.analysis.facts import EVENTS
 from kg.errors import KGError
 
 if TYPE_CHECKING:
@@ -69,6 +70,10 @@ class Lane:
         return self.end or min(m.date for m in self.marks)
 
 
+# A destination after the words "next role".
+_IN = {"en": " ({})", "zh-Hans": "({})", "zh-Hant": "({})"}
+
+
 def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]]]:
     """The lanes of the chart, from a :func:`kg.analysis.report.diaspora_report`.
 
@@ -110,6 +115,10 @@ def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]
         ]
         return list(dict.fromkeys(found))
 
+    def say(event: str, who: str, where: str) -> str:  # the timeline's sentence of an event
+        return EVENTS[event][lang].format(s=who, o=where, g=org["name"], r="", v="")
+
+    colon = ": " if lang == "en" else ":"
     companies = {c["id"]: c for c in report["companies"]}
     lanes, undated = [], []
     for a in report["alumni"]:
@@ -117,12 +126,16 @@ def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]
         marks: list[Mark] = []
         if a["start"]:
             said = quotes(("joined", "moved"), pid, org["id"], a["start"]) or a["evidence"]
-            text = f"{a['name']}: {FLOW_WORDS['joined'][lang]} {org['name']}"
+            text = say("joined", a["name"], org["name"])
             marks.append(Mark("joined", a["start"], "", text, said))
         if a["end"]:
             kind = "left" if a["left_group"] else "ended"
             said = quotes(("left",), pid, org["id"], a["end"]) or a["evidence"]
-            text = f"{a['name']}: {FLOW_WORDS[kind][lang].format(org=org['name'])}"
+            text = (
+                say("left", a["name"], org["name"])
+                if kind == "left"
+                else a["name"] + colon + FLOW_WORDS[kind][lang].format(org=org["name"])
+            )
             marks.append(Mark(kind, a["end"], "", text, said))
         after = a["end"]  # a job elsewhere came next only if it began after the departure
         for w in a["went"]:
@@ -132,7 +145,7 @@ def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]
                 date = company.get("founded")
                 if date:
                     said = quotes(("founded",), None, place["id"], date) or company["evidence"]
-                    text = f"{a['name']}: {FLOW_WORDS['founded'][lang]} {place['name']}"
+                    text = say("founded", a["name"], place["name"])
                     marks.append(Mark("founded", date, place["name"], text, said))
                     continue
                 roles = sorted(
@@ -156,7 +169,14 @@ def talent_flow(report: dict[str, Any]) -> tuple[list[Lane], list[dict[str, str]
                 kind = "moved" if w["how"] == "moved" else "role"
                 events = ("moved", "joined", "took role")
                 said = quotes(events, pid, place["id"], w["start"]) or w.get("evidence", [])
-                text = f"{a['name']}: {FLOW_WORDS[kind][lang]} {place['name']}"
+                text = (
+                    say("moved", a["name"], place["name"])
+                    if kind == "moved"
+                    else a["name"]
+                    + colon
+                    + FLOW_WORDS["role"][lang]
+                    + _IN[lang].format(place["name"])
+                )
                 marks.append(Mark(kind, w["start"], place["name"], text, said))
         if marks:
             marks.sort(key=lambda m: (date_key(m.date), m.kind != "joined"))
