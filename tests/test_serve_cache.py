@@ -7,6 +7,7 @@ and by the order of events, never by timing.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from urllib.parse import urlencode
@@ -36,6 +37,20 @@ def entity(server, name: str) -> int:
     return request(f"{server.base}/entity?{urlencode({'id': name})}")[0]
 
 
+def void_modified(server) -> str:
+    """The date the VoID description gives the served build (from its folder's name)."""
+    status, body = request(f"{server.base}/.well-known/void", headers={"Accept": "text/turtle"})[
+        ::2
+    ]
+    assert status == 200, body
+    return re.search(rb'dcterms:modified "([^"]+)"', body)[1].decode()
+
+
+def stamp(build: str) -> str:
+    y, mo, d, h, mi, s = re.match(r"(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z", build).groups()
+    return f"{y}-{mo}-{d}T{h}:{mi}:{s}+00:00"  # (as rdflib writes it)
+
+
 def test_the_cache_never_serves_an_answer_from_an_older_build(built, tmp_path):
     out = tmp_path / "out"
     first = publish_copy(built.out, out, replace="Qi Lu=>Qi Lu v1").name
@@ -44,6 +59,7 @@ def test_the_cache_never_serves_an_answer_from_an_older_build(built, tmp_path):
         assert label(server) == (first, "miss", "Qi Lu v1")
         assert label(server) == (first, "hit", "Qi Lu v1")  # kept, for this build
         assert entity(server, "Qi Lu v1") == 200  # the names are read (and kept) once
+        assert void_modified(server) == stamp(first)  # VoID, read (and kept) once
         second = publish_copy(built.out, out, replace="Qi Lu=>Qi Lu v2").name
         seen = []
         for _ in range(240):  # the server starts workers on the new build, then moves
@@ -60,6 +76,7 @@ def test_the_cache_never_serves_an_answer_from_an_older_build(built, tmp_path):
         assert status == 200 and headers["X-KG-Cache"] == "miss" and b"Qi Lu v2" in body
         # The entity pages read the names afresh for the new build.
         assert (entity(server, "Qi Lu v2"), entity(server, "Qi Lu v1")) == (200, 404)
+        assert void_modified(server) == stamp(second)  # and VoID
         third = publish_copy(built.out, out, replace="Qi Lu=>Qi Lu v3").name
         for _ in range(240):
             if label(server)[0] == third:

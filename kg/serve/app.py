@@ -109,13 +109,15 @@ class App:
         self._making_page = threading.Lock()
 
     def _follow(self) -> None:
-        """When the pool has moved to a newer build: its manifest, and names read afresh."""
+        """When the pool has moved to a newer build: its manifest, and its VoID and names
+        read afresh."""
         build = getattr(self.pool, "generation", None)
         if build == self._build:
             return
         self._build = build
         served = Path(self.pool.settings.graph)
         self.manifest = served.parent / "manifest.json" if served.is_file() else None
+        self.linked = Linked(self)  # (its VoID description is of one build)
         self.reconciler = Reconciler(self, labels_listing)
 
     def __call__(self, request: Request) -> Answer:
