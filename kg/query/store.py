@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import KGError
+from kg.graph.generations import STORE as BUILD_STORE
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -49,8 +50,6 @@ __all__ = [
 ]
 
 DEFAULT_SPEC = "oxigraph"
-#: The on-disk Oxigraph store a build writes beside ``kg.nt`` in its generation folder.
-BUILD_STORE = "kg.oxigraph"
 _MARKER = "kg-source.sha256"
 
 
