@@ -36,7 +36,6 @@ function optional(q, name) { return q.params[name] === "UNDEF"; }
 // kg.js reads VALUES clauses of terms; an optional parameter's VALUES $name { UNDEF } is read
 // and written here.
 const UNDEF_CLAUSE = /\bVALUES\s+\$(\w+)\s*\{\s*UNDEF\s*\}/g;
-const TERM = /<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*)?|-?\d+(?:\.\d+)?/;
 /** The defaults the text binds, {name: term}; "" for a parameter left UNDEF. */
 function paramsOf(text) {
   const out = KG.params(text);
@@ -45,10 +44,7 @@ function paramsOf(text) {
 }
 /** The text with $name set to term; "" sets an optional parameter back to UNDEF. */
 function setParam(text, name, term) {
-  if (term === "") {
-    const one = new RegExp("\\bVALUES\\s+\\$" + name + "\\s*\\{\\s*(?:" + TERM.source + ")\\s*\\}", "g");
-    return text.replace(one, () => "VALUES $" + name + " { UNDEF }");
-  }
+  if (term === "") return KG.setParam(text, name, "UNDEF");
   text = text.replace(UNDEF_CLAUSE, (all, n) => (n === name ? "VALUES $" + n + " { " + term + " }" : all));
   return KG.setParam(text, name, term);
 }
