@@ -250,6 +250,38 @@ def test_what_the_producer_writes_is_published_with_the_files_or_not_at_all(tmp_
     assert [p.name for p in generations(out)] == [first.name]  # the staging folder went
 
 
+def test_a_store_short_of_the_triples_of_kg_nt_is_never_published(data_copy, tmp_path, monkeypatch):
+    """The build counts the triples of its on-disk store after loading it; one that holds
+    fewer than kg.nt (here a load that drops the first line) fails the build."""
+    import pyoxigraph as ox
+
+    import kg.graph.build as build_module
+
+    out = tmp_path / "out"
+    first = build(data_copy, out, validate=False)
+
+    class ShortStore:
+        def __init__(self, path: Path):
+            self.inner = ox.Store(str(path))
+
+        def bulk_load(self, path: str, format: ox.RdfFormat) -> None:
+            lines = Path(path).read_bytes().split(b"\n", 1)[1]
+            self.inner.bulk_load(lines, format)
+
+        def flush(self) -> None:
+            self.inner.flush()
+
+        def __len__(self) -> int:
+            return len(self.inner)
+
+    monkeypatch.setattr(build_module, "open_new_store", ShortStore)
+    triples = first.manifest["counts"]["triples"]
+    with pytest.raises(KGError, match=f"holds {triples - 1:,} triples where kg.nt has {triples:,}"):
+        build(data_copy, out, validate=False)
+    assert resolve_build(out) == first.folder
+    assert [p.name for p in generations(out)] == [first.folder.name]
+
+
 @pytest.mark.parametrize("name", ["text/../../../../x.txt", "text/../../x.txt", "ABSOLUTE"])
 def test_the_writer_refuses_a_name_outside_the_build(tmp_path, name):
     name = str(tmp_path / "x.txt") if name == "ABSOLUTE" else name

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kg.data.dataset import load_dataset
 from kg.data.model import Dataset
-from kg.errors import DataError, ValidationError
+from kg.errors import DataError, KGError, ValidationError
 from kg.graph.generations import STORE, _check_names, staged
 from kg.graph.triples import graph_lines
 from kg.graph.writers import write_jsonld, write_ntriples, write_turtle
@@ -225,11 +225,12 @@ def build(
             loaded = load_shapes(shapes) if shapes and _has_oxigraph() else None
             needed = _sparql_predicates(loaded) if loaded else None
             outputs, picked = _write_ntriples(folder, lines, needed)
+            triples = len(lines)
             del lines  # from here on the lines are read back from kg.nt, one at a time
             cache.stage(folder / STAGED_PIECES, made)
             del made
             tick("kg.nt")
-            outputs.update(_write_rest(folder, shapes, loaded, picked, say, tick))
+            outputs.update(_write_rest(folder, triples, shapes, loaded, picked, say, tick))
             del picked
             for name, body in texts.items():
                 target = _check_names(folder, {name: body})[name]  # never outside the folder
@@ -362,14 +363,15 @@ def _read_lines(path: Path) -> Iterator[str]:
 
 def _write_rest(
     folder: Path,
+    triples: int,
     shapes: Path | None,
     loaded: Shapes | None,
     picked: list[str] | None,
     say: Any,
     tick: Any,
 ) -> dict[str, Any]:
-    """The store (loaded from kg.nt) and the validation (when *shapes* is given; *loaded* is
-    it read, where pyoxigraph is installed), and beside
+    """The store (loaded from kg.nt, and checked to hold its *triples*) and the validation
+    (when *shapes* is given; *loaded* is it read, where pyoxigraph is installed), and beside
     them, in a thread, kg.ttl and kg.jsonld (streamed from kg.nt: Python, while the store
     and the checks run in Rust); return the files' hashes and the counts (``_counts``)."""
     import threading
@@ -392,6 +394,7 @@ def _write_rest(
 
             store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
             store.flush()
+            _check_store(store, triples)
         tick("store")
         if shapes is not None:
             say("validating against shapes.ttl (shacl engine on kg.nt, SPARQL checks on Oxigraph)")
@@ -407,6 +410,17 @@ def _write_rest(
     if tick.timings is not None:
         tick.timings.update(seconds)
     return written
+
+
+def _check_store(store: Any, triples: int) -> None:
+    """Refuse to publish an on-disk store that does not hold as many triples as kg.nt (what
+    ``kg query`` reads by default; counting them takes about 1 s a million triples)."""
+    held = len(store)
+    if held != triples:
+        raise KGError(
+            f"the build's Oxigraph store holds {held:,} triples where kg.nt has {triples:,}; "
+            "nothing was published"
+        )
 
 
 def _write_text_formats(folder: Path, ntriples: Path) -> dict[str, Any]:
