@@ -23,7 +23,7 @@ from rdflib.compare import isomorphic
 
 from kg.errors import DataError, KGError
 from kg.graph.build import build
-from kg.graph.generations import publish, resolve_build
+from kg.graph.generations import publish, resolve_build, staged
 
 KG_BUILD = [sys.executable, "-m", "kg", "build"]
 LABEL = "zh-Hant: 陸奇, en: Qi Lu}"
@@ -229,23 +229,22 @@ def test_a_build_over_an_old_style_folder_takes_it_over(data_copy, tmp_path):
     assert not [p for p in snapshot(out) if p.endswith(".tmp")]
 
 
-def test_what_the_producer_writes_is_published_with_the_files_or_not_at_all(tmp_path):
+def test_what_is_staged_is_published_whole_or_not_at_all(tmp_path):
     out = tmp_path / "out"
 
-    def store(folder: Path) -> None:
+    def write(folder: Path, nt: bytes) -> None:
         (folder / "kg.oxigraph").mkdir()
         (folder / "kg.oxigraph/000001.sst").write_bytes(b"one")
+        (folder / "kg.nt").write_bytes(nt)
 
-    first = publish(out, {"kg.nt": b"<a> <b> <c> .\n"}, produce=store)
+    with staged(out) as first:
+        write(first, b"<a> <b> <c> .\n")
     assert (out / "kg.oxigraph/000001.sst").read_bytes() == b"one"
     assert (out / "kg.oxigraph").resolve() == first / "kg.oxigraph"
 
-    def failing(folder: Path) -> None:
-        store(folder)
+    with pytest.raises(KGError, match="No space left"), staged(out) as second:
+        write(second, b"<a> <b> <d> .\n")
         raise OSError(28, "No space left on device")
-
-    with pytest.raises(KGError, match="No space left"):
-        publish(out, {"kg.nt": b"<a> <b> <d> .\n"}, produce=failing)
     assert resolve_build(out) == first and (out / "kg.nt").read_bytes() == b"<a> <b> <c> .\n"
     assert [p.name for p in generations(out)] == [first.name]  # the staging folder went
 

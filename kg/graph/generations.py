@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -69,25 +69,17 @@ def resolve_build(out: str | Path | None = None) -> Path:
     raise DataError("no build here; run `kg build` first", out)
 
 
-def publish(
-    out: str | Path,
-    files: dict[str, bytes],
-    produce: Callable[[Path], None] | None = None,
-) -> Path:
+def publish(out: str | Path, files: dict[str, bytes]) -> Path:
     """Write *files* (relative names) as a new build of *out* and publish it at once.
 
     The files go into a fresh folder under ``out/.generations``, are flushed to disk,
     and become what ``out/<name>`` shows by one atomic rename of the ``out/.current``
-    link. *produce*, when given, is called with that staging folder first and may write
-    anything into it (the Oxigraph store, files streamed rather than held as bytes): it is
-    flushed and published with the rest, or removed with it. Returns the new generation
-    folder. A name that would land outside that folder is refused before anything is
-    written.
+    link (see :func:`staged`, which the build uses to write its files and store there
+    itself). Returns the new generation folder. A name that would land outside that
+    folder is refused before anything is written.
     """
     _check_names(Path(out) / GENERATIONS / "new", files)  # before anything is written
     with staged(out) as folder:
-        if produce is not None:
-            produce(folder)
         _write_generation(folder, files)
     return folder
 
