@@ -331,3 +331,33 @@ def test_a_date_alone_holds_on_only_for_a_tie_it_began(open_page: Any, tmp_path:
     assert seen.evaluate(states, 2017) == {"recruited": "on", "founded": "on"}
     assert seen.evaluate(states, 2019) == {"recruited": "off", "founded": "on"}
     assert seen.errors == []
+
+
+def test_a_start_alone_leaves_the_later_years_open(open_page: Any, tmp_path: Path) -> None:
+    """Worked at X from 2013, no end given: shown in 2013, and after it drawn faded as not
+    known (the sources never say it still held), unlike a span with both ends."""
+    p, x, y = (
+        VizNode("person/p", "Person", "P"),
+        VizNode("org/x", "Organization", "X"),
+        VizNode("org/y", "Organization", "Y"),
+    )
+    vg = VizGraph(
+        [p, x, y],
+        [
+            VizEdge("person/p", "org/x", "alumniOf", "worked at", start="2013"),
+            VizEdge("person/p", "org/y", "role", "CTO", start="2016", end="2018"),
+        ],
+        lang="en",
+    )
+    seen = open_page(write_viz_html(vg, tmp_path / "start.html").as_uri())
+    states = """(y) => Object.fromEntries(kg.data.edges.map((e, i) =>
+      [e[3], kgFlow.yearState(kg.data, i, y)]))"""
+    assert seen.evaluate(states, 2012) == {"worked at": "off", "CTO": "off"}
+    assert seen.evaluate(states, 2013) == {"worked at": "on", "CTO": "off"}
+    assert seen.evaluate(states, 2017) == {"worked at": "unknown", "CTO": "on"}
+    assert seen.evaluate(states, 2021) == {"worked at": "unknown", "CTO": "off"}
+    seen.evaluate("() => kg.setYear(2021)")
+    worked = seen.evaluate("() => kg.data.edges.findIndex((e) => e[3] === 'worked at')")
+    look = seen.evaluate("(i) => kg.network.body.edges[i].options.color.opacity", worked)
+    assert look < 1  # drawn faded, not as true in 2021
+    assert seen.errors == []

@@ -204,20 +204,23 @@
   }
 
   // Whether the dated facts place edge i in year y: "on" (they do), "off" (they place it
-  // before or after), "undated" (no date at all) or "unknown" (only an end is given and y
-  // is before it: the sources do not say when it began). A date alone holds from then on
-  // on a tie it began (a founding, a listing: the relation's "lasting", kg.viz.model's
-  // LASTING); on any other fact (recruited, rival as of, a forecast) in its year only.
+  // before or after), "undated" (no date at all) or "unknown" (the dates leave y open: only
+  // an end is given and y is before it, or only a start and y is after it; the sources do
+  // not say when it began or ended). A tie it began (a founding, a listing: the relation's
+  // "lasting", kg.viz.model's LASTING) holds from its date on; any other fact with a date
+  // alone (recruited, rival as of, a forecast) holds in that year only.
   function yearState(D, i, y) {
     var d = dates(D, i), s = year(d[0]), e = year(d[1]), at = year(d[2]);
+    var lasting = D.relations[D.edges[i][2]].lasting;
     if (s === null && e === null && at === null) { return "undated"; }
     if (s === null && e === null) {
-      if (!D.relations[D.edges[i][2]].lasting) { return at === y ? "on" : "off"; }
+      if (!lasting) { return at === y ? "on" : "off"; }
       s = at;
     }
     if (s !== null && y < s) { return "off"; }
     if (e !== null && y > e) { return "off"; }
     if (s === null) { return y === e ? "on" : "unknown"; }
+    if (e === null && y > s && !lasting) { return "unknown"; }
     return "on";
   }
 

@@ -104,7 +104,7 @@ _UI: dict[str, dict[str, str]] = {
         "all_years": "全部年份",
         "undated": "未注明日期(淡色虚线)",
         "year_note": (
-            "{y}年:只显示注明日期、当年有效的事实;未注明日期的事实以淡色虚线标出,不当作当年属实。"
+            "{y}年:只显示注明日期、当年有效的事实;未注明日期或日期未涵盖当年(只知开始或结束)的事实以淡色虚线标出,不当作当年属实。"
         ),
         "until": "至{d}",
         "since": "{d}起",
@@ -147,7 +147,7 @@ _UI: dict[str, dict[str, str]] = {
         "all_years": "全部年份",
         "undated": "未註明日期(淡色虛線)",
         "year_note": (
-            "{y}年:只顯示註明日期、當年有效的事實;未註明日期的事實以淡色虛線標出,不當作當年屬實。"
+            "{y}年:只顯示註明日期、當年有效的事實;未註明日期或日期未涵蓋當年(只知開始或結束)的事實以淡色虛線標出,不當作當年屬實。"
         ),
         "until": "至{d}",
         "since": "{d}起",
@@ -192,8 +192,9 @@ _UI: dict[str, dict[str, str]] = {
         "all_years": "All years",
         "undated": "undated (faded, dashed)",
         "year_note": (
-            "{y}: only the dated facts that held that year; undated facts are drawn "
-            "faded and dashed, not as true that year."
+            "{y}: only the dated facts that held that year; undated facts, and those whose "
+            "dates leave the year open (only a start or an end is known), are drawn faded "
+            "and dashed, not as true that year."
         ),
         "until": "until {d}",
         "since": "from {d}",
