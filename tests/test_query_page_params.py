@@ -9,6 +9,7 @@ that every ordering the user can meet is reached on purpose, not by luck of timi
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -17,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.test_serve_page import get_query, open_page
+from tests.test_serve_page import get_query, page_open
 
 KG = "https://w3id.org/china-ai-kg/"
 LOOKUP = "skos:altLabel ?matched"  # the find_entity query, as the page sends it
@@ -133,14 +134,15 @@ def enter(page, how: str, text: str, field: str = PERSON) -> None:
     assert page.input_value(field) == text
 
 
+@contextlib.contextmanager
 def open_career(chromium, server, person="person/lu-qi", query="career", param="person"):
-    """The page at a link to the career of *person* (or another query), which it runs."""
-    context, page, seen = open_page(
-        chromium, server, f"/?query={query}&lang=zh-Hans&{param}=" + urllib.request.quote(person)
-    )
-    page.set_default_timeout(15000)
-    wait_for_results(page)
-    return context, page, seen
+    """The page at a link to the career of *person* (or another query), which it runs, for a
+    ``with`` block: ``(page, seen)`` (:func:`tests.test_serve_page.page_open`)."""
+    link = f"/?query={query}&lang=zh-Hans&{param}=" + urllib.request.quote(person)
+    with page_open(chromium, server, link) as (page, seen):
+        page.set_default_timeout(15000)
+        wait_for_results(page)
+        yield page, seen
 
 
 def wait_for_results(page) -> None:
@@ -193,8 +195,7 @@ NAMES = {"欧阳剑": "person/ouyang-jian", "余凯": "person/yu-kai"}
 def test_run_right_after_typing_a_name_runs_that_name(chromium, server, tmp_path, name, how):
     """The user's steps: Lu Qi's career is shown; type a Chinese name, press Run at once.
     The lookup answers only after Run was pressed: the run waits for it."""
-    context, page, seen = open_career(chromium, server)
-    try:
+    with open_career(chromium, server) as (page, seen):
         assert shown_rows(page) == expected_rows(server, "person/lu-qi")
         lookups = Hold(page, LOOKUP)
         sent: list[str] = []  # the career queries the page sends from now on
@@ -221,8 +222,6 @@ def test_run_right_after_typing_a_name_runs_that_name(chromium, server, tmp_path
         if name == "欧阳剑" and how == "ime":
             page.screenshot(path=str(tmp_path.parent / "query-page-params.png"))
         assert seen["errors"] == []
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(
@@ -237,8 +236,7 @@ def test_every_query_runs_the_name_typed_into_any_parameter(
     chromium, server, tmp_path, query, param, old, name, new
 ):
     """The same mechanism for every named query and entity parameter."""
-    context, page, _ = open_career(chromium, server, old, query, param)
-    try:
+    with open_career(chromium, server, old, query, param) as (page, _):
         lookups = Hold(page, LOOKUP)
         enter(page, "ime", name, "#param-" + param)
         page.click("#run")
@@ -252,15 +250,12 @@ def test_every_query_runs_the_name_typed_into_any_parameter(
         )
         assert_shows(page, server, new, tmp_path, query, param, old)
         assert rows == 0  # the old value's rows went when the name was typed
-    finally:
-        context.close()
 
 
 def test_an_older_lookup_answering_last_does_not_win(chromium, server, tmp_path):
     """余凯 is looked up (the field left), then 欧阳剑 typed and Run pressed; the answers
     arrive newest first. The page runs 欧阳剑, the text it shows."""
-    context, page, _ = open_career(chromium, server)
-    try:
+    with open_career(chromium, server) as (page, _):
         lookups = Hold(page, LOOKUP)
         enter(page, "insert_text", "余凯")
         page.keyboard.press("Tab")  # leaving the field looks the name up
@@ -278,14 +273,11 @@ def test_an_older_lookup_answering_last_does_not_win(chromium, server, tmp_path)
         page.evaluate("() => fetch('/queries').then((r) => r.text())")  # its answer is read
         wait_for_results(page)
         assert_shows(page, server, "person/ouyang-jian", tmp_path)
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("how", ["fill", "ime"])
 def test_changing_a_parameter_or_the_query_clears_the_results(chromium, server, how):
-    context, page, _ = open_career(chromium, server)
-    try:
+    with open_career(chromium, server) as (page, _):
         assert page.locator("#results tbody tr").count() == 3 and page.is_enabled("#csv")
         enter(page, how, "余凯")  # typed, not yet looked up
         assert_cleared(page)
@@ -307,13 +299,10 @@ def test_changing_a_parameter_or_the_query_clears_the_results(chromium, server, 
         page.select_option("#named", "founders")  # another query
         assert_cleared(page)
         assert page.locator("#param-person").count() == 0
-    finally:
-        context.close()
 
 
 def test_a_parameter_changed_while_the_query_runs_drops_its_answer(chromium, server):
-    context, page, _ = open_career(chromium, server)
-    try:
+    with open_career(chromium, server) as (page, _):
         queries = Hold(page, CAREER)
         page.click("#run")
         queries.wait()
@@ -329,14 +318,11 @@ def test_a_parameter_changed_while_the_query_runs_drops_its_answer(chromium, ser
         page.click("#run")
         wait_for_results(page)
         assert shown_rows(page) == expected_rows(server, "person/yu-kai")
-    finally:
-        context.close()
 
 
 def test_a_name_with_several_matches_waits_for_a_choice(chromium, server, tmp_path):
     """'Kai' names 余凯 and 倪凯: Run runs neither, nor the Lu Qi the text still holds."""
-    context, page, _ = open_career(chromium, server)
-    try:
+    with open_career(chromium, server) as (page, _):
         queries = Hold(page, CAREER)
         enter(page, "fill", "Kai")
         page.click("#run")
@@ -352,13 +338,10 @@ def test_a_name_with_several_matches_waits_for_a_choice(chromium, server, tmp_pa
         page.click("#run")
         wait_for_results(page)
         assert_shows(page, server, "person/yu-kai", tmp_path)
-    finally:
-        context.close()
 
 
 def test_the_link_button_waits_for_the_lookup(chromium, server):
-    context, page, _ = open_career(chromium, server)
-    try:
+    with open_career(chromium, server) as (page, _):
         lookups = Hold(page, LOOKUP)
         enter(page, "fill", "余凯")
         page.click("#share")
@@ -368,17 +351,12 @@ def test_the_link_button_waits_for_the_lookup(chromium, server):
         link = parse_qs(urlsplit(page.inner_text("#status").split(": ", 1)[1]).query)
         assert link["person"] == ["person/yu-kai"] and "sparql" not in link
         assert page.inner_text("#status").endswith(": " + page.url)
-    finally:
-        context.close()
 
 
 def test_a_link_may_name_the_person(chromium, server, tmp_path):
     """A link with person=欧阳剑 runs 欧阳剑's career (the name is looked up first)."""
-    context, page, _ = open_career(chromium, server, person="欧阳剑")
-    try:
+    with open_career(chromium, server, person="欧阳剑") as (page, _):
         assert_shows(page, server, "person/ouyang-jian", tmp_path)
-    finally:
-        context.close()
 
 
 def bound_rows(server, query: str, values: dict[str, str]) -> list[list[str]]:
@@ -406,8 +384,7 @@ def bound_rows(server, query: str, values: dict[str, str]) -> list[list[str]]:
 
 def test_who_was_at_takes_an_organisation_and_a_year_from_the_form(chromium, server, tmp_path):
     """Issue 23: "who was at ORG in YEAR" on the form: org by name, year as a number."""
-    context, page, seen = open_page(chromium, server)
-    try:
+    with page_open(chromium, server) as (page, seen):
         page.set_default_timeout(15000)
         page.select_option("#named", "who_was_at")
         labels = page.eval_on_selector_all("#params label", "ls => ls.map(l => l.textContent)")
@@ -436,14 +413,11 @@ def test_who_was_at_takes_an_organisation_and_a_year_from_the_form(chromium, ser
         assert page.locator("#results tbody tr").count() == 0
         page.screenshot(path=str(tmp_path / "who-was-at.png"))
         assert seen["errors"] == []
-    finally:
-        context.close()
 
 
 def test_roles_lists_every_organisation_until_one_is_given(chromium, server):
     """roles' $org is optional: empty shows every organisation's roles, a name anchors them."""
-    context, page, seen = open_page(chromium, server)
-    try:
+    with page_open(chromium, server) as (page, seen):
         page.set_default_timeout(15000)
         page.select_option("#named", "roles")
         assert page.input_value("#param-org") == ""
@@ -471,5 +445,3 @@ def test_roles_lists_every_organisation_until_one_is_given(chromium, server):
         )
         assert shown_rows(page) == every
         assert seen["errors"] == []
-    finally:
-        context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from tests.conftest import Server, founded
@@ -81,6 +83,17 @@ def open_page(chromium, server, path="/"):
     return context, page, seen
 
 
+@contextlib.contextmanager
+def page_open(chromium, server, path="/"):
+    """:func:`open_page` for a ``with`` block: ``(page, seen)``, the page's context closed after
+    it however it ends."""
+    context, page, seen = open_page(chromium, server, path)
+    try:
+        yield page, seen
+    finally:
+        context.close()
+
+
 def set_query(page, text):
     page.evaluate("t => document.querySelector('.CodeMirror').CodeMirror.setValue(t)", text)
 
@@ -96,8 +109,7 @@ def wait_for_answer(page):
 
 
 def test_named_query_runs_and_entities_link_by_name_to_their_page(chromium, hostile_server, built):
-    context, page, seen = open_page(chromium, hostile_server)
-    try:
+    with page_open(chromium, hostile_server) as (page, seen):
         page.select_option("#named", "co_founders")
         page.click("#run")
         page.wait_for_selector("#results table tbody tr")
@@ -118,13 +130,10 @@ def test_named_query_runs_and_entities_link_by_name_to_their_page(chromium, host
         page.screenshot(path=str(built.out / "entity-page.png"), full_page=True)
         assert all(url.startswith((hostile_server.base, "blob:")) for url in seen["requests"])
         assert seen["errors"] == [] and seen["dialogs"] == []
-    finally:
-        context.close()
 
 
 def test_text_from_the_graph_is_shown_as_text(chromium, hostile_server):
-    context, page, seen = open_page(chromium, hostile_server)
-    try:
+    with page_open(chromium, hostile_server) as (page, seen):
         set_query(
             page,
             "SELECT ?label WHERE { <https://w3id.org/china-ai-kg/org/evil> rdfs:label ?label }",
@@ -145,13 +154,10 @@ def test_text_from_the_graph_is_shown_as_text(chromium, hostile_server):
         assert page.evaluate("() => window.pwned") is None
         assert page.locator("img").count() == 0
         assert seen["dialogs"] == [] and seen["errors"] == []
-    finally:
-        context.close()
 
 
 def test_a_syntax_error_is_placed_on_the_users_own_line(chromium, hostile_server):
-    context, page, _ = open_page(chromium, hostile_server)
-    try:
+    with page_open(chromium, hostile_server) as (page, _):
         set_query(page, "SELECT ?x WHERE { ?x ?y }")
         page.click("#run")
         page.wait_for_function("() => document.querySelector('#status').className === 'error'")
@@ -168,15 +174,12 @@ def test_a_syntax_error_is_placed_on_the_users_own_line(chromium, hostile_server
             "4",
             "}",
         ]  # line number, text
-    finally:
-        context.close()
 
 
 def test_parameter_form_looks_entities_up_by_name_and_the_url_restores_it(
     chromium, hostile_server, built
 ):
-    context, page, seen = open_page(chromium, hostile_server)
-    try:
+    with page_open(chromium, hostile_server) as (page, seen):
         page.select_option("#named", "career")
         page.select_option("#lang", "en")
         page.fill("#param-person", "Ouyang")
@@ -195,20 +198,17 @@ def test_parameter_form_looks_entities_up_by_name_and_the_url_restores_it(
         assert (
             "query=career" in link and "person=person%2Fouyang-jian" in link and "lang=en" in link
         )
-        other = context.new_page()
+        other = page.context.new_page()
         other.goto(link)
         other.wait_for_selector("#results table tbody tr")
         assert other.inner_text("#results") == first
         assert other.input_value("#param-person") == "person/ouyang-jian"
         assert other.input_value("#lang") == "en"
         assert seen["errors"] == []
-    finally:
-        context.close()
 
 
 def test_switching_the_language_keeps_the_users_edits(chromium, hostile_server):
-    context, page, _ = open_page(chromium, hostile_server)
-    try:
+    with page_open(chromium, hostile_server) as (page, _):
         page.select_option("#named", "founders")
         edited = get_query(page).replace("ORDER BY ?company ?founder", "ORDER BY ?founder\nLIMIT 2")
         set_query(page, "# mine\n" + edited)
@@ -221,15 +221,12 @@ def test_switching_the_language_keeps_the_users_edits(chromium, hostile_server):
         assert page.locator("#results tbody tr").count() == 2
         # An edited text is part of the link too.
         assert "sparql=" in page.url
-    finally:
-        context.close()
 
 
 def test_results_download_as_csv_and_json(chromium, hostile_server, tmp_path):
     import json
 
-    context, page, _ = open_page(chromium, hostile_server)
-    try:
+    with page_open(chromium, hostile_server) as (page, _):
         page.select_option("#named", "founders")
         page.click("#run")
         page.wait_for_selector("#results table tbody tr")
@@ -251,13 +248,10 @@ def test_results_download_as_csv_and_json(chromium, hostile_server, tmp_path):
         json_download.value.save_as(json_path)
         data = json.loads(json_path.read_text(encoding="utf-8"))
         assert len(data["results"]["bindings"]) == shown
-    finally:
-        context.close()
 
 
 def test_evidence_offsets_are_labelled_as_offsets(chromium, hostile_server):
-    context, page, _ = open_page(chromium, hostile_server)
-    try:
+    with page_open(chromium, hostile_server) as (page, _):
         page.select_option("#named", "evidence")
         page.click("#run")
         page.wait_for_selector("#results table tbody tr")
@@ -265,8 +259,6 @@ def test_evidence_offsets_are_labelled_as_offsets(chromium, hostile_server):
         assert not any(h.split("\n")[0] in ("start", "end") for h in headers)
         offset = [h for h in headers if h.startswith("startOffset")]
         assert offset and "character offset" in offset[0]
-    finally:
-        context.close()
 
 
 def test_the_pages_load_only_their_own_static_files(hostile_server):
@@ -293,10 +285,10 @@ def test_the_pages_load_only_their_own_static_files(hostile_server):
 def test_the_entity_page_gives_the_graph_panels_view_of_every_fact(chromium, hostile_server, graph):
     """Roles name their organisation and dates; each quote is highlighted inside its
     sentence, with the source's title, publisher, and what is not recorded."""
-    context, page, seen = open_page(
-        chromium, hostile_server, "/entity?id=person/lu-qi&lang=zh-Hans"
-    )
-    try:
+    with page_open(chromium, hostile_server, "/entity?id=person/lu-qi&lang=zh-Hans") as (
+        page,
+        seen,
+    ):
         lines = page.locator("#facts .statement").all_inner_texts()
         assert "陆奇 —首席运营官→ 百度 (2017–2018-05)" in lines
         assert "陆奇 —集团总裁→ 百度 (2017–2018-05)" in lines
@@ -350,5 +342,3 @@ def test_the_entity_page_gives_the_graph_panels_view_of_every_fact(chromium, hos
         assert "Kunlunxin — revenue: approximately 2,000,000,000 CNY (2024)" in lines
         assert "publication date not recorded" in page.inner_text("#facts")
         assert seen["errors"] == []
-    finally:
-        context.close()
