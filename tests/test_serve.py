@@ -438,6 +438,11 @@ def test_graph_page_is_served_once_written(server, built):
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     assert body == page.read_bytes()
+    written = body
+    write_html(built.out / "kg.nt", page, lang="en")  # rewritten: served as it is now
+    assert request(server.base + "/graph")[2] == page.read_bytes() != written
+    write_html(built.out / "kg.nt", page)
+    assert request(server.base + "/graph")[2] == written
 
 
 def test_query_workers_have_no_network():

@@ -179,18 +179,15 @@ class App:
         Making one loads the whole graph in this process: one page is made at a time, so
         that many asking at once for a page not made yet wait for it (and then read it
         made) instead of each loading the graph again."""
-        import re
-
         from kg.viz.model import LANGS
 
         csp = CSP.replace("img-src data:", "img-src data: blob:")
         lang = (parse_qs(query_string).get("lang") or [""])[0]
         if lang and lang not in LANGS:
             return error(400, f"unknown language {lang!r}: use lang={', '.join(LANGS)}")
-        path = self.graph_html
-        body = path.read_bytes() if path is not None and path.is_file() else None
-        written = re.search(rb'<html lang="([^"]+)"', body[:400]) if body else None
-        if lang and (written is None or written.group(1).decode() != lang):
+        written = _written_page(self.graph_html)
+        body = written[0] if written is not None else None
+        if lang and (written is None or written[1] != lang):
             served = Path(self.pool.settings.graph)
             if not served.is_file():
                 return error(404, f"no {lang} graph page here: run `kg viz --lang {lang}`")
@@ -297,6 +294,29 @@ class App:
         if answer.status == 200:
             _warn(answer, queries[0])
         return answer
+
+
+def _written_page(path: Path | None) -> tuple[bytes, str] | None:
+    """The graph page ``kg viz`` wrote at *path* and its language ("" if it names none),
+    read again only when the file changes; None when there is none."""
+    import stat
+
+    try:
+        found = path.stat() if path is not None else None
+    except OSError:
+        return None
+    if found is None or path is None or not stat.S_ISREG(found.st_mode):
+        return None
+    return _read_page(path, found.st_mtime_ns, found.st_size)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_page(path: Path, mtime_ns: int, size: int) -> tuple[bytes, str]:
+    import re
+
+    body = path.read_bytes()
+    lang = re.search(rb'<html lang="([^"]+)"', body[:400])
+    return body, lang.group(1).decode() if lang else ""
 
 
 def _warn(answer: Answer, query: str) -> None:
