@@ -233,43 +233,10 @@ class _Builder:
         else:
             self.add(node, "kg:method", self.text(source))
 
-    # -- the whole graph, part by part --
+    # -- the whole graph, part by part (see kg.graph.fragments.plan) --
     def entities(self) -> None:
         for ent in self.data.entities.values():
             self.entity(ent)
-
-    def sources(self) -> None:
-        for src in self.data.sources.values():
-            self.source(src)
-
-    def statements(self) -> None:
-        from kg.graph.merge import merge
-
-        for fact in merge(self.data):
-            self.statement(fact)
-
-    def memberships(self) -> None:
-        from kg.graph.merge import merged_memberships
-
-        for fact in merged_memberships(self.data):
-            self.membership(fact)
-
-    def figures(self) -> None:
-        from kg.graph.merge import merged_figures
-
-        for records in merged_figures(self.data):
-            self.figure(records)
-
-    def events(self) -> None:
-        for ev in self.data.events:
-            self.event(ev)
-
-    def conflicts(self) -> None:
-        """``kg:conflictsWith`` between the statements of sources that disagree (both ways)."""
-        from kg.graph.merge import conflicts
-
-        for conflict in conflicts(self.data):
-            self.conflict(conflict, self.nodes)
 
     # -- one record (or merged fact) at a time --
     def entity(self, ent: Entity) -> None:
@@ -452,15 +419,25 @@ class _Builder:
 
 
 def graph_lines(data: Dataset) -> list[str]:
-    """Every triple of *data*'s graph as an N-Triples line (unsorted, possibly repeated)."""
+    """Every triple of *data*'s graph as an N-Triples line (unsorted, possibly repeated), made
+    in one go (the build makes the same lines piece by piece: :mod:`kg.graph.fragments`)."""
+    from kg.graph.merge import merge_all
+
+    merged = merge_all(data)  # the facts merged once, for their triples and their conflicts
     builder = _Builder(data)
-    builder.sources()
+    for src in data.sources.values():
+        builder.source(src)
     builder.entities()
-    builder.statements()
-    builder.memberships()
-    builder.figures()
-    builder.events()
-    builder.conflicts()
+    for fact in merged.facts:
+        builder.statement(fact)
+    for fact in merged.memberships:
+        builder.membership(fact)
+    for records in merged.figures:
+        builder.figure(records)
+    for ev in data.events:
+        builder.event(ev)
+    for conflict in merged.conflicts:
+        builder.conflict(conflict, builder.nodes)
     return builder.lines
 
 
