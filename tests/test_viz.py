@@ -684,3 +684,16 @@ def test_an_empty_graph_still_loads(visit: Any, tmp_path: Path) -> None:
     seen = visit(write_viz_html(VizGraph([], []), tmp_path / "empty.html"))
     assert seen.evaluate("() => kg.network.body.nodeIndices.length") == 0
     assert seen.errors == [] and seen.external() == []
+
+
+def test_a_fact_dated_at_one_end_says_which_end():
+    """A role with only its start dated read "2020 –" (as if still held), one with only its
+    end "? – 2016-06": the details say "from 2020" and "until 2016-06", in the page's language."""
+    from kg.viz.facts import _span
+
+    assert _span("2020", None, None, "en") == "from 2020"
+    assert _span(None, "2016-06", None, "en") == "until 2016-06"
+    assert _span("2020", None, None, "zh-Hans") == "2020起"
+    assert _span(None, "2016-06", None, "zh-Hant") == "至2016-06"
+    assert _span("2017", "2018-05", None, "en") == "2017 – 2018-05"
+    assert _span(None, None, "2015", "en") == "2015"

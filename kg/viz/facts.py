@@ -63,11 +63,17 @@ def _all_names(labels: Mapping[str, str], fallback: str) -> str:
     return " · ".join(seen)
 
 
-def _span(start: str | None, end: str | None, date: str | None) -> str:
+def _span(start: str | None, end: str | None, date: str | None, lang: str) -> str:
+    """When, as the facts say it: "2017 – 2018-05"; one end only as "from 2020" or "until
+    2016-06" (not "2020 –", which reads as still going, nor "? – 2016-06")."""
     if date and not (start or end):
         return date
-    if start or end:
-        return f"{start or '?'} – {end or ''}".rstrip()
+    if start and end:
+        return f"{start} – {end}"
+    if start:
+        return _UI[lang]["since"].format(d=start)
+    if end:
+        return _UI[lang]["until"].format(d=end)
     return ""
 
 
@@ -147,7 +153,7 @@ def _edge_tooltip(edge: Edge, nodes: Mapping[str, Node], lang: str) -> str:
         f"{_all_names(source.labels, source.id)} → {_all_names(target.labels, target.id)}",
         _all_names(edge.labels, edge.relation),
     ]
-    when = _span(edge.start, edge.end, edge.date)
+    when = _span(edge.start, edge.end, edge.date, lang)
     if when:
         lines.append(when)
     if edge.status:
@@ -269,7 +275,7 @@ def viz_graph(
             relation=e.relation,
             label=("⚠ " if e.key in disputed else "") + _say(e.labels, lang, e.relation),
             tooltip=_edge_tooltip(replace(e, status=status(e)), proj.nodes, lang),
-            when=_span(e.start, e.end, e.date),
+            when=_span(e.start, e.end, e.date, lang),
             status=status(e),
             quotes=_quotes(e.evidence, texts),
             disputed=e.key in disputed,
