@@ -250,7 +250,8 @@ def test_isolated_entities_are_named_in_the_legend_or_drawn(graph: Any) -> None:
     # Every entity drawn has something to draw.
     ends = {x for e in vg.edges for x in (e.source, e.target)}
     assert ids == ends
-    assert viz_graph(graph, "en").notes[0] == f"Pei Lin: author of {title}"
+    in_english = title.replace("《", "“").replace("》", "”")
+    assert viz_graph(graph, "en").notes[0] == f"Pei Lin: author of {in_english}"
 
 
 def test_large_graphs_are_drawn_with_physics_off() -> None:
@@ -697,3 +698,15 @@ def test_a_fact_dated_at_one_end_says_which_end():
     assert _span(None, "2016-06", None, "zh-Hant") == "至2016-06"
     assert _span("2017", "2018-05", None, "en") == "2017 – 2018-05"
     assert _span(None, None, "2015", "en") == "2015"
+
+
+def test_an_english_page_names_its_sources_in_english_quotation_marks(graph: Any) -> None:
+    """《…》 are Chinese title marks: the English page wrote “Baidu's AI decade” as
+    《百度AI十年启示录…》 in its subtitle, its notes and its citations."""
+    vg = viz_graph(graph, "en")
+    assert not any("《" in n for n in vg.notes)
+    assert any("“Andrew Ng”" in n for n in vg.notes)
+    assert "《" not in vg.subtitle and vg.subtitle.startswith("“")
+    from kg.viz.model import _UI  # the page's citations use the same words
+
+    assert _UI["en"]["work"] == "“{t}”" and _UI["zh-Hans"]["work"] == "《{t}》"

@@ -51,7 +51,8 @@
     function cite(index) {
       var s = D.sources[index];
       var line = el("div", "kg-cite");
-      var parts = [s[0] ? "《" + s[0] + "》" : "", s[1], s[2] || U.no_date].filter(Boolean);
+      var parts = [s[0] ? U.work.replace("{t}", function () { return s[0]; }) : "", s[1],
+                   s[2] || U.no_date].filter(Boolean);
       line.appendChild(document.createTextNode(parts.join(" · ")));
       line.appendChild(document.createTextNode(" · "));
       if (/^https?:\/\//i.test(s[3])) {

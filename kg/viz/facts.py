@@ -219,7 +219,7 @@ def viz_graph(
     else:
         proj = project(graph, relations)
         found, texts = _sources(graph, lang)
-        headline = ", ".join(f"《{s.title}》" for _, s in sorted(found.items()))
+        headline = ", ".join(_UI[lang]["work"].format(t=s.title) for _, s in sorted(found.items()))
     ui = _UI[lang]
     drawn = [*proj.edges, *proj.forecasts]
     touching: Counter[str] = Counter()
@@ -249,7 +249,9 @@ def viz_graph(
         if touching[credit.entity]:
             continue
         title = found[credit.source].title if credit.source in found else credit.source
-        credited.setdefault((credit.entity, credit.role), []).append(f"《{title}》")
+        credited.setdefault((credit.entity, credit.role), []).append(
+            _UI[lang]["work"].format(t=title)
+        )
     for (entity, role), titles in credited.items():
         node = proj.nodes[entity]
         notes.append(

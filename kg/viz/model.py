@@ -107,6 +107,7 @@ _UI: dict[str, dict[str, str]] = {
             "{y}年:只显示注明日期、当年有效的事实;未注明日期或日期未涵盖当年(只知开始或结束)的事实以淡色虚线标出,不当作当年属实。"
         ),
         "until": "至{d}",
+        "work": "《{t}》",
         "since": "{d}起",
         "flow_note": (
             "左:{org}及其集团;中:曾在那里工作的人,按离开时间排序(未注明日期的在后);"
@@ -150,6 +151,7 @@ _UI: dict[str, dict[str, str]] = {
             "{y}年:只顯示註明日期、當年有效的事實;未註明日期或日期未涵蓋當年(只知開始或結束)的事實以淡色虛線標出,不當作當年屬實。"
         ),
         "until": "至{d}",
+        "work": "《{t}》",
         "since": "{d}起",
         "flow_note": (
             "左:{org}及其集團;中:曾在那裡工作的人,按離開時間排序(未註明日期的在後);"
@@ -197,6 +199,7 @@ _UI: dict[str, dict[str, str]] = {
             "and dashed, not as true that year."
         ),
         "until": "until {d}",
+        "work": "“{t}”",
         "since": "from {d}",
         "flow_note": (
             "Left: {org} and its group; middle: the people who worked there, by when they "
