@@ -816,3 +816,26 @@ def test_a_not_exists_of_triple_patterns_runs_as_minus_where_that_means_the_same
     assert "MINUS" in rewritten
     rows = {str(r[0]) for r in data.query(query)}
     assert rows == {str(r[0]) for r in data.query(rewritten)} == {"u:s2", "u:p1", "u:p2", "u:s3"}
+
+
+def test_the_predicates_a_sparql_check_can_match_are_all_found():
+    """The build runs the SPARQL checks on a store of only the triples of the predicates
+    they name (named_predicates): a predicate missed there is a violation never found."""
+    from kg.graph.validate import named_predicates
+
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    path = 'PREFIX ex: <http://e/> SELECT ?s WHERE { ?s ex:a/ex:b ?o ; ex:c "x" . }'
+    assert named_predicates([path]) == {rdf_type, "http://e/a", "http://e/b", "http://e/c"}
+    dotted = "PREFIX ex: <http://e/> SELECT ?s WHERE { ?s ex:a.b ex:c. ?s ex:d ?o }"
+    assert named_predicates([dotted]) == {rdf_type, "http://e/a.b", "http://e/c", "http://e/d"}
+    anything = [
+        "SELECT ?s WHERE { ?s ?p ?o }",
+        "SELECT ?s WHERE { ?s !<u:a> ?o }",
+        "SELECT ?s WHERE { ?s <u:a> ?o ; ?q 1 }",
+        "SELECT ?s WHERE { ?s <u:a> ?o . FILTER NOT EXISTS { ?o ?q ?z } }",
+        "SELECT ?s WHERE { ?s <u:a> [ ?q ?z ] }",  # a blank node's property list
+        "SELECT ?s WHERE { ?s <u:a> [ <u:b> ?z ] ; ?q 1 }",
+        "PREFIX ex: <http://e/> SELECT ?s WHERE { ?s ex:a ex:b. ?x ?q ?y }",
+    ]
+    for query in anything:
+        assert named_predicates([query]) is None, query

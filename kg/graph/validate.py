@@ -312,8 +312,12 @@ def _sparql_violations(shapes: Shapes, graph: Graph | None, store: Any) -> list[
 
 _TOKEN = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|<[^>\s]*>|#[^\n]*|[?$]\w+'
-    r"|[A-Za-z_][\w-]*:[\w./-]*|[\w-]+|[.;,{}()!^|/*+]|\S"
+    r"|[A-Za-z_][\w-]*:(?:[\w-]|\.(?=[\w-]))*|[\w-]+|[.;,{}()\[\]!^|/*+]|\S"
 )
+
+
+#: A prefixed name (a local name may hold a dot, never at its end; never a slash: a path).
+_PREFIXED = re.compile(r"(?<![\w<])([A-Za-z_][\w-]*|):((?:[\w-]|\.(?=[\w-]))*)")
 
 
 def named_predicates(queries: list[str]) -> set[str] | None:
@@ -340,6 +344,10 @@ def named_predicates(queries: list[str]) -> set[str] | None:
                 continue
             elif token in ("{", "}", "."):
                 position = 0
+            elif token == "[":  # a blank node's property list: a predicate comes next
+                position = 1
+            elif token == "]":
+                position = 2
             elif token == ";":
                 position = 1
             elif token == ",":
@@ -354,7 +362,7 @@ def named_predicates(queries: list[str]) -> set[str] | None:
                 continue
         for iri in re.findall(r"<([^>\s]*)>", body):
             found.add(iri)
-        for prefix, local in re.findall(r"(?<![\w<])([A-Za-z_][\w-]*|):([\w./-]*)", body):
+        for prefix, local in re.findall(_PREFIXED, body):
             if prefix in prefixes:
                 found.add(prefixes[prefix] + local)
     return found
